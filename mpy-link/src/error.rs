@@ -1,0 +1,200 @@
+//! The typed errors of the library. Every variant names where the problem
+//! is: the input (`libm.a(s_sin.o)`), section, symbol and offset when known,
+//! and ends with what to do about it when there is something to do.
+
+use std::path::PathBuf;
+
+use crate::arch::Arch;
+use crate::input::InputRef;
+
+/// Everything that can make a link fail.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// A file could not be read or written.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done ("read", "write", "rename").
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The input is not a relocatable ELF object (or is corrupt).
+    #[error("{input}: not a valid relocatable ELF object: {reason}; pass the `.o` files your compiler produced with `-c`")]
+    BadObject {
+        /// The input.
+        input: InputRef,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// The object was compiled for another architecture.
+    #[error("{input}: object is for {found}, but the link is for {expected} ({expected_machine}); compile it with the {expected} cross compiler")]
+    WrongArch {
+        /// The input.
+        input: InputRef,
+        /// Machine found in the object.
+        found: String,
+        /// Architecture of the link.
+        expected: Arch,
+        /// Machine that architecture needs.
+        expected_machine: &'static str,
+    },
+
+    /// An archive is truncated or malformed.
+    #[error("{path}: invalid static archive: {reason}")]
+    BadArchive {
+        /// The archive file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A GNU ld script given as a library could not be understood.
+    #[error("{path}: unsupported linker script: {reason}; only `GROUP(...)` and `OUTPUT_FORMAT(...)` are understood")]
+    BadLdScript {
+        /// The script.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// An externs script line could not be understood.
+    #[error("{path}:{line}: {reason}")]
+    BadExterns {
+        /// The externs file.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A non-empty writable `.data` section (not supported in compatible mode).
+    #[error("{input}: section `{section}` is non-empty ({size} bytes of initialised writable data); native modules cannot have initialised static data in mpy_ld.py-compatible mode: make it `const`, allocate it at run time, or enable static data (`--static-data`)")]
+    DataSection {
+        /// The input.
+        input: InputRef,
+        /// The section.
+        section: String,
+        /// Its size.
+        size: u64,
+    },
+
+    /// Symbols nobody defines.
+    #[error("{}", format_undefined(.0))]
+    Undefined(Vec<(InputRef, String)>),
+
+    /// A global symbol is defined twice.
+    #[error("duplicate symbol `{symbol}`: defined in {first} and in {second}")]
+    Duplicate {
+        /// The symbol.
+        symbol: String,
+        /// First definition.
+        first: InputRef,
+        /// Second definition.
+        second: InputRef,
+    },
+
+    /// Two archive members define the same symbol.
+    #[error("multiple definitions of `{symbol}` in static libraries: {first} and {second}")]
+    ArchiveDuplicate {
+        /// The symbol.
+        symbol: String,
+        /// First member.
+        first: String,
+        /// Second member.
+        second: String,
+    },
+
+    /// No `mpy_init` entry point.
+    #[error("no `mpy_init` is defined in any input; a native module needs an entry point `mpy_init` (MP_DYNRUNTIME_INIT_ENTRY)")]
+    NoEntry,
+
+    /// A relocation type this linker does not handle.
+    #[error("{input}: section `{section}` offset {offset:#x}: unsupported relocation {reloc} against `{symbol}`{hint}")]
+    UnsupportedReloc {
+        /// The input.
+        input: InputRef,
+        /// The section holding the relocation.
+        section: String,
+        /// Offset in that section.
+        offset: u64,
+        /// Relocation name.
+        reloc: String,
+        /// Target symbol.
+        symbol: String,
+        /// Extra advice, starting with "; " when non-empty.
+        hint: String,
+    },
+
+    /// A relocated value does not fit its field (jump too long, ...).
+    #[error("{input}: section `{section}` offset {offset:#x}: {reloc} against `{symbol}` out of range: value {value:#x} does not fit in {bits} bits{hint}")]
+    Overflow {
+        /// The input.
+        input: InputRef,
+        /// The section holding the relocation.
+        section: String,
+        /// Offset in that section.
+        offset: u64,
+        /// Relocation name.
+        reloc: String,
+        /// Target symbol.
+        symbol: String,
+        /// The value computed.
+        value: i64,
+        /// Width of the field.
+        bits: u32,
+        /// Extra advice, starting with "; " when non-empty.
+        hint: String,
+    },
+
+    /// A relocation the MicroPython loader cannot honour (static bss, ...).
+    #[error("{input}: section `{section}` offset {offset:#x}: {reason}")]
+    Unrelocatable {
+        /// The input.
+        input: InputRef,
+        /// The section holding the relocation.
+        section: String,
+        /// Offset in that section.
+        offset: u64,
+        /// What cannot be done and what to do instead.
+        reason: String,
+    },
+
+    /// Invalid `--arch-flags`.
+    #[error("invalid architecture flags `{value}`: {reason}")]
+    ArchFlags {
+        /// The value given.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Reading an `.mpy` file failed.
+    #[error(transparent)]
+    Mpy(#[from] crate::mpy::read::MpyError),
+
+    /// Anything else, with a full sentence.
+    #[error("{0}")]
+    Other(String),
+}
+
+fn format_undefined(list: &[(InputRef, String)]) -> String {
+    let mut out = String::new();
+    for (i, (input, sym)) in list.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&format!("{input}: undefined symbol `{sym}`"));
+    }
+    out.push_str("\nhelp: define it in one of the objects, link the static library that provides it (`-l lib.a`), or give its fixed address in an externs file (`-e`); native modules can only reach the firmware through `mp_fun_table`");
+    out
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = LinkError> = std::result::Result<T, E>;

@@ -1,0 +1,1 @@
+//! Externs scripts (in progress).

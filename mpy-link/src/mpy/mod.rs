@@ -1,0 +1,27 @@
+//! The `.mpy` file format: writing native modules, reading any `.mpy`,
+//! dumping one as text and merging several into one.
+
+pub mod dump;
+pub mod merge;
+pub mod read;
+pub mod vuint;
+pub mod write;
+
+/// `.mpy` format version written and accepted (MicroPython 1.29).
+pub const MPY_VERSION: u8 = 6;
+/// `.mpy` sub-version for native code (MicroPython 1.29).
+pub const MPY_SUB_VERSION: u8 = 3;
+/// Header feature bit: a vuint of architecture flags follows the header.
+pub const MPY_FEATURE_ARCH_FLAGS: u8 = 0x40;
+/// `MP_SMALL_INT_BITS` written in the fourth header byte.
+pub const MP_SMALL_INT_BITS: u8 = 31;
+/// Raw-code kind of bytecode.
+pub const MP_CODE_BYTECODE: u8 = 2;
+/// Raw-code kind of native (viper) code.
+pub const MP_CODE_NATIVE_VIPER: u8 = 4;
+/// Scope flag: a relocation stream follows the native code.
+pub const MP_SCOPE_FLAG_VIPERRELOC: u8 = 0x10;
+/// Scope flag: the native code has a rodata blob.
+pub const MP_SCOPE_FLAG_VIPERRODATA: u8 = 0x20;
+/// Scope flag: the native code needs a bss blob.
+pub const MP_SCOPE_FLAG_VIPERBSS: u8 = 0x40;

@@ -1,0 +1,1 @@
+//! qstr scan (in progress).
