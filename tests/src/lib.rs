@@ -1,0 +1,1 @@
+//! Test support: cross compilers, the qemu test loader and MicroPython.
