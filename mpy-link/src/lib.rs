@@ -28,12 +28,51 @@ pub mod arch;
 pub mod error;
 pub mod externs;
 pub mod input;
+mod layout;
 mod link;
 pub mod mpy;
 pub mod qstr;
+mod relocate;
 mod static_qstrs;
 
 pub use arch::{Arch, ArchSpec, ARCH_SPECS};
 pub use error::LinkError;
-pub use input::InputRef;
+pub use input::{Input, InputRef, Library};
+pub use link::{
+    link, Improvements, LinkOptions, LinkedModule, MpyReloc, RelocBase, RelocDest,
+    QSTR_SYMBOL_PREFIX,
+};
 
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename, so a failed or interrupted write never leaves a partial
+/// file where a good one was expected.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), LinkError> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let io = |action: &'static str, p: &std::path::Path| {
+        let p = p.to_path_buf();
+        move |source| LinkError::Io {
+            action,
+            path: p,
+            source,
+        }
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(io("create", &tmp))?;
+        f.write_all(bytes).map_err(io("write", &tmp))?;
+        f.sync_all().map_err(io("write", &tmp))?;
+        std::fs::rename(&tmp, path).map_err(io("rename into", path))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

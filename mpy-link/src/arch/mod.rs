@@ -181,7 +181,12 @@ pub const ARCH_SPECS: [ArchSpec; 10] = [
         text_is_iram: false,
         float_impl: "float",
         cross_prefix: "arm-none-eabi-",
-        cflags: &["-mthumb", "-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"],
+        cflags: &[
+            "-mthumb",
+            "-mcpu=cortex-m4",
+            "-mfpu=fpv4-sp-d16",
+            "-mfloat-abi=hard",
+        ],
         family: Family::Arm,
         jump: JumpKind::Thumb2,
         stub: StubKind::Thumb,
@@ -197,7 +202,12 @@ pub const ARCH_SPECS: [ArchSpec; 10] = [
         text_is_iram: false,
         float_impl: "double",
         cross_prefix: "arm-none-eabi-",
-        cflags: &["-mthumb", "-mcpu=cortex-m7", "-mfpu=fpv5-d16", "-mfloat-abi=hard"],
+        cflags: &[
+            "-mthumb",
+            "-mcpu=cortex-m7",
+            "-mfpu=fpv5-d16",
+            "-mfloat-abi=hard",
+        ],
         family: Family::Arm,
         jump: JumpKind::Thumb2,
         stub: StubKind::Thumb,
@@ -295,7 +305,10 @@ impl Arch {
 
     /// The architecture with this `MP_NATIVE_ARCH_*` code, if any.
     pub fn from_mpy_code(code: u8) -> Option<Arch> {
-        ARCH_SPECS.iter().find(|s| s.mpy_code == code).map(|s| s.arch)
+        ARCH_SPECS
+            .iter()
+            .find(|s| s.mpy_code == code)
+            .map(|s| s.arch)
     }
 
     /// Word (pointer) size in bytes.
@@ -348,6 +361,136 @@ pub(crate) fn fits_signed(value: i64, bits: u32) -> bool {
     shifted == 0 || shifted == -1
 }
 
+/// Parses `--arch-flags`: a number (`3`, `0x3`, `0b11`) or a comma list of
+/// RV32 extensions (`zba,zcmp`). Only rv32imc takes flags.
+pub fn parse_arch_flags(arch: Arch, text: &str) -> crate::error::Result<u32> {
+    let err = |reason: String| crate::error::LinkError::ArchFlags {
+        value: text.to_string(),
+        reason,
+    };
+    if arch != Arch::Rv32imc {
+        return Err(err(format!(
+            "architecture `{arch}` does not support extra flags (only rv32imc does)"
+        )));
+    }
+    let t = text.trim();
+    let numeric = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(u32::from_str_radix(h, 16))
+    } else if let Some(b) = t.strip_prefix("0b").or_else(|| t.strip_prefix("0B")) {
+        Some(u32::from_str_radix(b, 2))
+    } else if !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()) {
+        Some(t.parse::<u32>())
+    } else {
+        None
+    };
+    if let Some(n) = numeric {
+        return n.map_err(|_| err("not a valid number".into()));
+    }
+    let mut flags = 0;
+    for name in t.to_ascii_lowercase().split(',') {
+        flags |= match name.trim() {
+            "zba" => 1,
+            "zcmp" => 2,
+            other => {
+                return Err(err(format!(
+                    "unknown extension `{other}` (known: zba, zcmp)"
+                )))
+            }
+        };
+    }
+    Ok(flags)
+}
+
+// ---------------------------------------------------------------------------
+// Dispatch to the per-family code (the only `match` on families outside
+// the data table).
+
+use crate::error::Result;
+use crate::link::Linker;
+use crate::relocate::Site;
+
+/// Relocation types whose global target symbols get a GOT entry.
+pub(crate) fn got_reloc_types(spec: &ArchSpec) -> &'static [u32] {
+    match spec.family {
+        Family::I386 => x86::GOT_TYPES_I386,
+        Family::X86_64 => x86::GOT_TYPES_X64,
+        Family::Arm => arm::GOT_TYPES,
+        Family::Xtensa => xtensa::GOT_TYPES,
+        Family::RiscV if spec.word_size == 8 => riscv::GOT_TYPES_RV64,
+        Family::RiscV => riscv::GOT_TYPES_RV32,
+    }
+}
+
+/// True for the family's pointer-sized absolute relocation(s).
+pub(crate) fn is_abs_word(family: Family, r_type: u32) -> bool {
+    match family {
+        Family::I386 => r_type == x86::R_386_32,
+        Family::X86_64 => r_type == x86::R_X86_64_64,
+        Family::Arm => r_type == arm::R_ARM_ABS32,
+        Family::Xtensa => r_type == xtensa::R_XTENSA_32,
+        Family::RiscV => r_type == riscv::R_RISCV_32 || r_type == riscv::R_RISCV_64,
+    }
+}
+
+/// Printable name of a relocation type (`R_ARM_THM_CALL`).
+pub(crate) fn reloc_name(family: Family, r_type: u32) -> String {
+    let table = match family {
+        Family::I386 => x86::NAMES_I386,
+        Family::X86_64 => x86::NAMES_X64,
+        Family::Arm => arm::NAMES,
+        Family::Xtensa => xtensa::NAMES,
+        Family::RiscV => riscv::NAMES,
+    };
+    match table.iter().find(|(n, _)| *n == r_type) {
+        Some((_, name)) => (*name).to_string(),
+        None => format!("relocation type {r_type}"),
+    }
+}
+
+/// Applies one relocation found in a `.text*` or `.rodata*` section.
+pub(crate) fn apply_text(linker: &mut Linker<'_>, site: &Site) -> Result<()> {
+    if site.reloc.r_type == 0 {
+        return Ok(()); // R_*_NONE
+    }
+    match linker.spec.family {
+        Family::I386 => x86::apply_i386(linker, site),
+        Family::X86_64 => x86::apply_x64(linker, site),
+        Family::Arm => arm::apply(linker, site),
+        Family::Xtensa => xtensa::apply(linker, site),
+        Family::RiscV => riscv::apply(linker, site),
+    }
+}
+
+/// The entry trampoline: a jump from text offset 0 to `target`.
+pub(crate) fn trampoline(kind: JumpKind, target: u64) -> Result<Vec<u8>> {
+    let t = target as i64;
+    let too_far = |limit: &str| {
+        crate::error::LinkError::Other(format!(
+            "`mpy_init` is too far from the start of the module for the entry jump (limit {limit})"
+        ))
+    };
+    Ok(match kind {
+        JumpKind::X86 => x86::jump(t).ok_or_else(|| too_far("2 GiB"))?,
+        JumpKind::Thumb1 => arm::jump_thumb1(t),
+        JumpKind::Thumb2 => arm::jump_thumb2(t),
+        JumpKind::Xtensa => xtensa::jump(t).ok_or_else(|| too_far("128 KiB"))?,
+        JumpKind::RiscV => riscv::jump(t).ok_or_else(|| too_far("2 GiB"))?,
+    })
+}
+
+/// Code of the jump stub to an `mp_fun_table` entry, and the offset of the
+/// word the loader fills with the entry's value.
+pub(crate) fn stub_code(kind: StubKind) -> (&'static [u8], u64) {
+    match kind {
+        StubKind::X86 => (x86::STUB_I386, 4),
+        StubKind::X64 => (x86::STUB_X64, 8),
+        StubKind::Thumb => (arm::STUB, 4),
+        StubKind::RiscV32 => (riscv::STUB_RV32, 8),
+        StubKind::RiscV64 => (riscv::STUB_RV64, 8),
+        StubKind::None => (&[], 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,6 +503,17 @@ mod tests {
             assert_eq!(Arch::from_mpy_code(spec.mpy_code), Some(spec.arch));
         }
         assert!("arm".parse::<Arch>().is_err());
+    }
+
+    #[test]
+    fn arch_flags() {
+        assert_eq!(parse_arch_flags(Arch::Rv32imc, "zba,zcmp").unwrap(), 3);
+        assert_eq!(parse_arch_flags(Arch::Rv32imc, "ZCMP").unwrap(), 2);
+        assert_eq!(parse_arch_flags(Arch::Rv32imc, "0x3").unwrap(), 3);
+        assert_eq!(parse_arch_flags(Arch::Rv32imc, "0b10").unwrap(), 2);
+        assert_eq!(parse_arch_flags(Arch::Rv32imc, "1").unwrap(), 1);
+        assert!(parse_arch_flags(Arch::Rv32imc, "zbb").is_err());
+        assert!(parse_arch_flags(Arch::X64, "zba").is_err());
     }
 
     #[test]

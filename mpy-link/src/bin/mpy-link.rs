@@ -1,0 +1,183 @@
+//! `mpy-link`: a drop-in replacement for MicroPython's `tools/mpy_ld.py`
+//! (same arguments), plus `--merge` in place of `mpy-tool.py --merge`.
+//! Use it from `py/dynruntime.mk` with `MPY_LD=mpy-link MPY_TOOL=mpy-link`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "mpy-link",
+    version,
+    about = "Link native object files into a MicroPython .mpy module"
+)]
+struct Args {
+    /// Increase verbosity (repeat for more).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Target architecture.
+    #[arg(long, default_value = "x64")]
+    arch: String,
+    /// Architecture flags (rv32imc: `zba,zcmp` or a number).
+    #[arg(long)]
+    arch_flags: Option<String>,
+    /// File name written into the .mpy (default: the output's file name).
+    #[arg(long)]
+    source_name: Option<String>,
+    /// Scan sources for qstrs and write the config header.
+    #[arg(long)]
+    preprocess: bool,
+    /// Config header defining the module's qstrs.
+    #[arg(long)]
+    qstrs: Option<PathBuf>,
+    /// Static libraries (`.a`, or GROUP ld scripts) to link.
+    #[arg(short = 'l', long = "libs")]
+    libs: Vec<PathBuf>,
+    /// Output file (default: the first input with `.o` replaced by `.mpy`).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Linker script giving fixed-address symbols.
+    #[arg(short, long)]
+    externs: Option<PathBuf>,
+    /// Merge .mpy files (as `mpy-tool.py --merge`).
+    #[arg(long)]
+    merge: bool,
+    /// Improvement: support file-local bss and initialised .data.
+    #[arg(long)]
+    static_data: bool,
+    /// Improvement: drop sections unreachable from `mpy_init`.
+    #[arg(long)]
+    gc_sections: bool,
+    /// Input files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), LinkError> {
+    if args.merge {
+        return merge(args);
+    }
+    let arch: Arch = args
+        .arch
+        .parse()
+        .map_err(|e: mpy_link::arch::UnknownArch| LinkError::Other(e.to_string()))?;
+    let arch_flags = match &args.arch_flags {
+        Some(f) => mpy_link::arch::parse_arch_flags(arch, f)?,
+        None => 0,
+    };
+    if args.preprocess {
+        let out = match &args.output {
+            Some(o) => o.clone(),
+            None => replace_ext(&args.files[0], ".c", "config.h")?,
+        };
+        let scan = mpy_link::qstr::scan_files(&args.files)?;
+        return mpy_link::write_atomic(&out, mpy_link::qstr::config_header(&scan).as_bytes());
+    }
+    let output = match &args.output {
+        Some(o) => o.clone(),
+        None => replace_ext(&args.files[0], ".o", "mpy")?,
+    };
+    let qstrs = match &args.qstrs {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| LinkError::Io {
+                action: "read",
+                path: p.clone(),
+                source,
+            })?;
+            mpy_link::qstr::parse_config_header(&text)
+        }
+        None => Vec::new(),
+    };
+    let externs = match &args.externs {
+        Some(p) => mpy_link::externs::parse_file(p)?,
+        None => Vec::new(),
+    };
+    let source_name = match &args.source_name {
+        Some(s) => s.clone(),
+        None => output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
+    let options = LinkOptions {
+        arch,
+        qstrs,
+        source_name,
+        arch_flags,
+        externs,
+        improvements: Improvements {
+            static_data: args.static_data,
+            gc_sections: args.gc_sections,
+        },
+    };
+    let inputs = args
+        .files
+        .iter()
+        .map(|p| Input::from_path(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let libs = args
+        .libs
+        .iter()
+        .map(|p| Library::open(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let module = mpy_link::link(&options, &inputs, &libs)?;
+    for w in &module.warnings {
+        eprintln!("warning: {w}");
+    }
+    if args.verbose > 0 {
+        eprintln!("arch:         {}", arch.spec().machine_name);
+        eprintln!("text size:    {}", module.text.len());
+        if !module.rodata.is_empty() {
+            eprintln!("rodata size:  {}", module.rodata.len());
+        }
+        eprintln!("bss size:     {}", module.bss_size);
+        eprintln!("GOT entries:  {}", module.got_entries);
+    }
+    mpy_link::write_atomic(&output, &module.to_mpy())
+}
+
+fn merge(args: &Args) -> Result<(), LinkError> {
+    let Some(output) = &args.output else {
+        return Err(LinkError::Other("`--merge` needs `-o OUTPUT`".into()));
+    };
+    let mut files = Vec::new();
+    for p in &args.files {
+        let data = std::fs::read(p).map_err(|source| LinkError::Io {
+            action: "read",
+            path: p.clone(),
+            source,
+        })?;
+        files.push((p.display().to_string(), data));
+    }
+    let inputs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, d)| (n.as_str(), d.as_slice()))
+        .collect();
+    let merged = mpy_link::mpy::merge::merge(&inputs)?;
+    mpy_link::write_atomic(output, &merged)
+}
+
+fn replace_ext(path: &Path, from: &str, to: &str) -> Result<PathBuf, LinkError> {
+    let s = path.to_string_lossy();
+    match s.strip_suffix(from.trim_start_matches('.')) {
+        Some(stem) if s.ends_with(from) => Ok(PathBuf::from(format!("{stem}{to}"))),
+        _ => Err(LinkError::Other(format!(
+            "no output name given and `{}` does not end in `{from}`; pass `-o`",
+            path.display()
+        ))),
+    }
+}
