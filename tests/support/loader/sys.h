@@ -1,0 +1,216 @@
+/*
+ * sys.h: the only platform layer of the test loader. Raw Linux system calls
+ * through inline assembly, and the process entry point `_start`, for every
+ * architecture the loader is built for (i386, x86-64, ARM in Thumb state,
+ * RV32 and RV64). Nothing from a C library is used.
+ */
+#ifndef LOADER_SYS_H
+#define LOADER_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROT_RWX 7         /* read | write | exec */
+#define MAP_PRIVATE_ANON 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS; same value on all five */
+
+/* The program proper; gets the initial stack pointer (argc, argv...). */
+void loader_main(long *sp) __attribute__((noreturn, used));
+
+#if defined(__x86_64__)
+
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_OPEN 2
+#define NR_CLOSE 3
+#define NR_MMAP 9
+#define NR_EXIT_GROUP 231
+
+static inline long sys_call6(long nr, long a, long b, long c, long d, long e, long f) {
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    long ret;
+    __asm__ volatile ("syscall"
+        : "=a" (ret)
+        : "a" (nr), "D" (a), "S" (b), "d" (c), "r" (r10), "r" (r8), "r" (r9)
+        : "rcx", "r11", "memory");
+    return ret;
+}
+
+__asm__ (
+    ".text\n"
+    ".global _start\n"
+    "_start:\n"
+    "    xor %rbp, %rbp\n"
+    "    mov %rsp, %rdi\n"
+    "    and $-16, %rsp\n"
+    "    call loader_main\n"
+    "    hlt\n");
+
+#elif defined(__i386__)
+
+#define NR_EXIT_GROUP 252
+#define NR_READ 3
+#define NR_WRITE 4
+#define NR_OPEN 5
+#define NR_CLOSE 6
+#define NR_OLD_MMAP 90 /* takes one pointer to its six arguments */
+
+static inline long sys_call3(long nr, long a, long b, long c) {
+    long ret;
+    __asm__ volatile ("int $0x80"
+        : "=a" (ret)
+        : "a" (nr), "b" (a), "c" (b), "d" (c)
+        : "memory");
+    return ret;
+}
+
+static inline long sys_call6(long nr, long a, long b, long c, long d, long e, long f) {
+    if (nr == -1) {
+        long args[6] = {a, b, c, d, e, f};
+        return sys_call3(NR_OLD_MMAP, (long)args, 0, 0);
+    }
+    return sys_call3(nr, a, b, c);
+}
+#define NR_MMAP (-1)
+
+__asm__ (
+    ".text\n"
+    ".global _start\n"
+    "_start:\n"
+    "    xor %ebp, %ebp\n"
+    "    mov %esp, %eax\n"
+    "    and $-16, %esp\n"
+    "    sub $12, %esp\n"
+    "    push %eax\n"
+    "    call loader_main\n"
+    "    hlt\n");
+
+#elif defined(__arm__)
+
+#define NR_READ 3
+#define NR_WRITE 4
+#define NR_OPEN 5
+#define NR_CLOSE 6
+#define NR_MMAP 192 /* mmap2: offset in pages; always 0 here */
+#define NR_EXIT_GROUP 248
+
+/* r7 holds the call number (EABI); the loader is built without a frame
+ * pointer so r7 is free to use. */
+static inline long sys_call6(long nr, long a, long b, long c, long d, long e, long f) {
+    register long r0 __asm__("r0") = a;
+    register long r1 __asm__("r1") = b;
+    register long r2 __asm__("r2") = c;
+    register long r3 __asm__("r3") = d;
+    register long r4 __asm__("r4") = e;
+    register long r5 __asm__("r5") = f;
+    register long r7 __asm__("r7") = nr;
+    __asm__ volatile ("svc 0"
+        : "+r" (r0)
+        : "r" (r1), "r" (r2), "r" (r3), "r" (r4), "r" (r5), "r" (r7)
+        : "memory");
+    return r0;
+}
+
+__asm__ (
+    ".text\n"
+    ".syntax unified\n"
+    ".global _start\n"
+    ".type _start, %function\n"
+    ".thumb_func\n"
+    "_start:\n"
+    "    mov r0, sp\n"
+    "    bl loader_main\n"
+    "    udf #0\n");
+
+#elif defined(__riscv)
+
+#define NR_OPENAT 56
+#define NR_CLOSE 57
+#define NR_READ 63
+#define NR_WRITE 64
+#define NR_EXIT_GROUP 94
+#define NR_MMAP 222
+#define AT_FDCWD (-100)
+
+static inline long sys_call6(long nr, long a, long b, long c, long d, long e, long f) {
+    register long a0 __asm__("a0") = a;
+    register long a1 __asm__("a1") = b;
+    register long a2 __asm__("a2") = c;
+    register long a3 __asm__("a3") = d;
+    register long a4 __asm__("a4") = e;
+    register long a5 __asm__("a5") = f;
+    register long a7 __asm__("a7") = nr;
+    __asm__ volatile ("ecall"
+        : "+r" (a0)
+        : "r" (a1), "r" (a2), "r" (a3), "r" (a4), "r" (a5), "r" (a7)
+        : "memory");
+    return a0;
+}
+
+__asm__ (
+    ".text\n"
+    ".global _start\n"
+    "_start:\n"
+    "    mv a0, sp\n"
+    "    andi sp, sp, -16\n"
+    "    call loader_main\n"
+    "    unimp\n");
+
+#else
+#error "test loader: unsupported host architecture"
+#endif
+
+static inline long sys_read(int fd, void *buf, size_t n) {
+    return sys_call6(NR_READ, fd, (long)buf, (long)n, 0, 0, 0);
+}
+
+static inline long sys_write(int fd, const void *buf, size_t n) {
+    return sys_call6(NR_WRITE, fd, (long)buf, (long)n, 0, 0, 0);
+}
+
+static inline int sys_open_read(const char *path) {
+    #if defined(__riscv)
+    return (int)sys_call6(NR_OPENAT, AT_FDCWD, (long)path, 0, 0, 0, 0);
+    #else
+    return (int)sys_call6(NR_OPEN, (long)path, 0, 0, 0, 0, 0);
+    #endif
+}
+
+static inline void sys_close(int fd) {
+    sys_call6(NR_CLOSE, fd, 0, 0, 0, 0, 0);
+}
+
+/* Anonymous private memory that is readable, writable and executable, or
+ * NULL. */
+static inline void *sys_mmap_rwx(size_t len) {
+    long r = sys_call6(NR_MMAP, 0, (long)len, PROT_RWX, MAP_PRIVATE_ANON, -1, 0);
+    if (r < 0 && r > -4096) {
+        return NULL;
+    }
+    return (void *)r;
+}
+
+/* Make freshly written code visible to instruction fetch. */
+static inline void sys_flush_icache(void *start, size_t len) {
+    #if defined(__arm__)
+    /* ARM private syscall cacheflush(start, end, 0). */
+    sys_call6(0xf0002, (long)start, (long)((char *)start + len), 0, 0, 0, 0);
+    #elif defined(__riscv)
+    (void)start;
+    (void)len;
+    __asm__ volatile ("fence.i" ::: "memory");
+    #else
+    (void)start;
+    (void)len;
+    #endif
+}
+
+static inline void sys_exit(int code) __attribute__((noreturn));
+static inline void sys_exit(int code) {
+    for (;;) {
+        sys_call6(NR_EXIT_GROUP, code, 0, 0, 0, 0, 0);
+    }
+}
+
+#endif /* LOADER_SYS_H */
