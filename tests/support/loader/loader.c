@@ -1988,6 +1988,7 @@ static mp_obj_t parse_value(void) {
             }
             return new_float(neg ? -f : f);
             #else
+            (void)start;
             bad_command("floats are not supported on this arch");
             #endif
         }
