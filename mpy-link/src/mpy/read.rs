@@ -637,7 +637,7 @@ impl<'a> Cursor<'a, '_> {
                 at,
                 what,
                 format!(
-                    "{n} items cannot fit in the {} bytes left",
+                    "{n} items cannot fit in the {} bytes left; the file is truncated or corrupt",
                     self.remaining()
                 ),
             ));
