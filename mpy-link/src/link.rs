@@ -149,6 +149,8 @@ pub struct LinkedModule {
     pub trampoline_len: usize,
     /// Non-fatal remarks (`mpy_ld.py` prints these).
     pub warnings: Vec<String>,
+    /// Every object linked, in load order (archive members included).
+    pub inputs: Vec<InputRef>,
 }
 
 impl LinkedModule {
@@ -907,6 +909,7 @@ impl<'d> Linker<'d> {
             got_entries: self.got.len(),
             trampoline_len,
             warnings: self.warnings,
+            inputs: self.objects.iter().map(|o| o.input.clone()).collect(),
         })
     }
 }

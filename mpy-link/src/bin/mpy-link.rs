@@ -146,6 +146,9 @@ fn run(args: &Args) -> Result<(), LinkError> {
         }
         eprintln!("bss size:     {}", module.bss_size);
         eprintln!("GOT entries:  {}", module.got_entries);
+        for input in module.inputs.iter().filter(|i| i.member.is_some()) {
+            eprintln!("using {input}");
+        }
     }
     mpy_link::write_atomic(&output, &module.to_mpy())
 }

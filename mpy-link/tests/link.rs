@@ -1,0 +1,463 @@
+//! Linking synthetic objects: each relocation kind of each architecture
+//! family, checked against encodings worked out by hand from the ISA
+//! manuals (the derivation is in the comments), plus the error paths.
+
+mod common;
+
+use common::{archive, le32, link, Obj};
+use mpy_link::{Arch, Input, Library, LinkError, LinkOptions, MpyReloc, RelocBase, RelocDest};
+use object::SectionKind;
+
+fn reloc(offset: u64, dest: RelocDest) -> MpyReloc {
+    MpyReloc {
+        base: RelocBase::Text,
+        offset,
+        dest,
+    }
+}
+
+#[test]
+fn x64_gotpcrel_and_mpy_bytes() {
+    let mut o = Obj::new(Arch::X64);
+    // mov rax, [rip + disp32] ; ret
+    let text = o.text(&[0x48, 0x8b, 0x05, 0, 0, 0, 0, 0xc3]);
+    o.func("mpy_init", text, 0);
+    let ft = o.undef("mp_fun_table");
+    o.reloc(text, 3, ft, 42, -4); // R_X86_64_REX_GOTPCRELX
+    let m = link(Arch::X64, vec![o.finish()]).unwrap();
+    // GOT at align(8, 8) = 8. RIP after the insn is 7, so disp = 8 - 7 = 1.
+    assert_eq!(m.trampoline_len, 0);
+    assert_eq!(m.text.len(), 16);
+    assert_eq!(&m.text[..8], &[0x48, 0x8b, 0x05, 1, 0, 0, 0, 0xc3]);
+    assert_eq!(m.relocs, vec![reloc(8, RelocDest::FunTable)]);
+    // The file, from the format: 'M', version 6, arch x64 (2) << 2 | sub-version 3,
+    // 31 small-int bits; 1 qstr, 0 objects; "mod.mpy" (7 << 1 = 14, bytes, NUL);
+    // code length 16 << 3 | 2 = 130 = vuint 81 02; text; scope flags 0x10
+    // (relocations); op (8 << 1) | 1 = 0x11 at word 1 (1 << 1 = 2); end 0xff.
+    let mut expect = vec![b'M', 6, 0x0b, 31, 1, 0, 14];
+    expect.extend(b"mod.mpy\0");
+    expect.extend([0x81, 0x02]);
+    expect.extend(&m.text);
+    expect.extend([0x10, 0x11, 0x02, 0xff]);
+    assert_eq!(m.to_mpy(), expect);
+}
+
+#[test]
+fn x86_pic_relocations() {
+    let mut o = Obj::new(Arch::X86);
+    let mut code = Vec::new();
+    code.extend([0x81, 0xc3, 2, 0, 0, 0]); // add ebx, _GLOBAL_OFFSET_TABLE_ (+2 in place)
+    code.extend([0x8b, 0x83, 0, 0, 0, 0]); // mov eax, [ebx + mp_fun_table@GOT]
+    code.extend([0xe8, 0xfc, 0xff, 0xff, 0xff]); // call helper (-4 in place)
+    code.extend([0x8d, 0x83, 0, 0, 0, 0]); // lea eax, [ebx + .rodata@GOTOFF]
+    code.push(0xc3);
+    code.push(0xc3); // helper at 24
+    let text = o.text(&code);
+    let ro = o.section(".rodata", SectionKind::ReadOnlyData, b"abcd", 4);
+    o.func("mpy_init", text, 0);
+    o.func("helper", text, 24);
+    let got = o.undef("_GLOBAL_OFFSET_TABLE_");
+    let ft = o.undef("mp_fun_table");
+    let helper = o.obj.symbol_id(b"helper").unwrap();
+    let ro_sym = o.section_sym(ro);
+    o.reloc(text, 2, got, 10, 0); // R_386_GOTPC
+    o.reloc(text, 8, ft, 43, 0); // R_386_GOT32X
+    o.reloc(text, 13, helper, 2, 0); // R_386_PC32
+    o.reloc(text, 19, ro_sym, 9, 0); // R_386_GOTOFF
+    let m = link(Arch::X86, vec![o.finish()]).unwrap();
+    // .text 0..25, .rodata at 28, GOT at 32: mp_fun_table (external) then
+    // helper (text; R_386_PC32 makes a GOT entry in mpy_ld.py too).
+    assert_eq!(m.text.len(), 40);
+    assert_eq!(le32(&m.text, 2), 32); // 2 + GOT(32) - place(2)
+    assert_eq!(le32(&m.text, 8), 0); // slot 0 of the GOT
+    assert_eq!(le32(&m.text, 13), 7); // -4 + 24 - 13: next insn (17) + 7 = 24
+    assert_eq!(le32(&m.text, 19) as i32, -4); // .rodata(28) - GOT(32)
+    assert_eq!(le32(&m.text, 32), 0);
+    assert_eq!(le32(&m.text, 36), 24);
+    assert_eq!(
+        m.relocs,
+        vec![reloc(32, RelocDest::FunTable), reloc(36, RelocDest::Text)]
+    );
+}
+
+#[test]
+fn thumb_call_and_got() {
+    let mut o = Obj::new(Arch::Armv7m);
+    let mut code = Vec::new();
+    code.extend([0xff, 0xf7, 0xfe, 0xff]); // bl f (REL addend -4 in place)
+    code.extend([0x70, 0x47, 0x00, 0xbf]); // bx lr; nop
+    code.extend([0x70, 0x47, 0x00, 0xbf]); // f at 8
+    code.extend([0, 0, 0, 0]); // .word mp_fun_table(GOT) at 12
+    code.extend([0, 0, 0, 0]); // .word _GLOBAL_OFFSET_TABLE_ - . at 16
+    let text = o.text(&code);
+    o.func("mpy_init", text, 0);
+    o.func("f", text, 8);
+    let f = o.obj.symbol_id(b"f").unwrap();
+    let ft = o.undef("mp_fun_table");
+    let got = o.undef("_GLOBAL_OFFSET_TABLE_");
+    o.reloc(text, 0, f, 10, 0); // R_ARM_THM_CALL
+    o.reloc(text, 12, ft, 26, 0); // R_ARM_GOT_BREL
+    o.reloc(text, 16, got, 25, 0); // R_ARM_BASE_PREL
+    let m = link(Arch::Armv7m, vec![o.finish()]).unwrap();
+    // BL T1: target = PC (insn + 4) + imm; to 8 from 0: imm = 4, so
+    // imm11 = 2, imm10 = 0, S = 0, J1 = J2 = 1: 0xf000 0xf802.
+    assert_eq!(&m.text[..4], &[0x00, 0xf0, 0x02, 0xf8]);
+    assert_eq!(le32(&m.text, 12), 0); // entry 0 of the GOT
+    assert_eq!(le32(&m.text, 16), 4); // GOT(20) - 16
+    assert_eq!(m.relocs, vec![reloc(20, RelocDest::FunTable)]);
+}
+
+#[test]
+fn thumb_trampoline_when_entry_not_first() {
+    let mut o = Obj::new(Arch::Armv6m);
+    let text = o.text(&[0x70, 0x47, 0x70, 0x47, 0x70, 0x47, 0x70, 0x47]);
+    o.func("mpy_init", text, 6);
+    let m = link(Arch::Armv6m, vec![o.finish()]).unwrap();
+    // 4 bytes reserved (the text alignment); mpy_init lands at 4 + 6 = 10.
+    // B T2: imm11 = (10 - 4) / 2 = 3 -> 0xe003.
+    assert_eq!(m.trampoline_len, 4);
+    assert_eq!(&m.text[..4], &[0x03, 0xe0, 0, 0]);
+}
+
+#[test]
+fn riscv_pcrel_pairs_branches_and_store_fix() {
+    let mut o = Obj::new(Arch::Rv32imc);
+    let mut code = Vec::new();
+    for w in [
+        0x0000_0797u32,
+        0x0007_a783,
+        0x0000_0717,
+        0x00a7_2023,
+        0x0000_006f,
+        0x0000_0063,
+    ] {
+        code.extend(w.to_le_bytes()); // auipc a5; lw a5,0(a5); auipc a4; sw a0,0(a4); jal x0; beq x0,x0
+    }
+    for h in [0xa001u16, 0xc101, 0x8082, 0x0001] {
+        code.extend(h.to_le_bytes()); // c.j; c.beqz a0; f: c.jr ra; c.nop
+    }
+    let text = o.text(&code);
+    let ro = o.section(".rodata", SectionKind::ReadOnlyData, &[0; 4], 4);
+    o.func("mpy_init", text, 0);
+    o.func("f", text, 28);
+    let f = o.obj.symbol_id(b"f").unwrap();
+    let v = o.data("vdata", ro, 0);
+    let l0 = o.local(".L0", text, 0);
+    let l1 = o.local(".L1", text, 8);
+    let ft = o.undef("mp_fun_table");
+    o.reloc(text, 0, ft, 20, 0); // R_RISCV_GOT_HI20
+    o.reloc(text, 4, l0, 24, 0); // R_RISCV_PCREL_LO12_I
+    o.reloc(text, 8, v, 23, 0); // R_RISCV_PCREL_HI20
+    o.reloc(text, 12, l1, 25, 0); // R_RISCV_PCREL_LO12_S
+    o.reloc(text, 16, f, 17, 0); // R_RISCV_JAL
+    o.reloc(text, 20, f, 16, 0); // R_RISCV_BRANCH
+    o.reloc(text, 24, f, 45, 0); // R_RISCV_RVC_JUMP
+    o.reloc(text, 26, f, 44, 0); // R_RISCV_RVC_BRANCH
+    let m = link(Arch::Rv32imc, vec![o.finish()]).unwrap();
+    // .text 0..32, .rodata 32..36, GOT at 36.
+    assert_eq!(le32(&m.text, 0), 0x0000_0797); // hi20 of 36 is 0
+    assert_eq!(le32(&m.text, 4), 0x0247_a783); // lw a5, 36(a5): 36 << 20 | 0x7a783
+    assert_eq!(le32(&m.text, 8), 0x0000_0717); // hi20 of 32 - 8 = 24 is 0
+                                               // sw a0, 24(a4): imm[4:0] = 24 in bits 7..11 (24 << 7 = 0xc00); opcode,
+                                               // funct3, rs1 and rs2 must survive (mpy_ld.py clears them).
+    assert_eq!(le32(&m.text, 12), 0x00a7_2c23);
+    assert_eq!(le32(&m.text, 16), 0x00c0_006f); // jal +12: imm[10:1] = 6 in bits 21..30
+    assert_eq!(le32(&m.text, 20), 0x0000_0463); // beq +8: imm[4:1] = 4 in bits 8..11
+    assert_eq!(u16::from_le_bytes([m.text[24], m.text[25]]), 0xa011); // c.j +4: imm[3:1] = 2 in bits 3..5
+    assert_eq!(u16::from_le_bytes([m.text[26], m.text[27]]), 0xc109); // c.beqz +2: imm[2:1] = 1 in bits 3..4
+    assert_eq!(m.relocs, vec![reloc(36, RelocDest::FunTable)]);
+}
+
+#[test]
+fn riscv_branch_out_of_range_is_an_error() {
+    let mut o = Obj::new(Arch::Rv32imc);
+    let mut code = vec![0x01, 0xc1]; // c.beqz a0, far
+    code.resize(600, 0);
+    let text = o.text(&code);
+    o.func("mpy_init", text, 0);
+    let far = o.func("far", text, 590);
+    o.reloc(text, 0, far, 44, 0); // R_RISCV_RVC_BRANCH reaches +-256 bytes
+    let err = link(Arch::Rv32imc, vec![o.finish()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("R_RISCV_RVC_BRANCH") && err.contains("`far`") && err.contains("out of range"),
+        "{err}"
+    );
+    assert!(
+        err.contains("obj0.o") && err.contains(".text") && err.contains("offset 0x0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn xtensa_literals_got_and_qstr_offset() {
+    let mut o = Obj::new(Arch::Xtensa);
+    // .literal: a plain constant, then &mp_native_qstr_table[1] as symbol+2
+    // (what Debian's xtensa-lx106 gcc 12 emits; mpy_ld.py asserts on it).
+    let lit = o.section(
+        ".literal",
+        SectionKind::Text,
+        &[0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0],
+        4,
+    );
+    // l32r a2, lit0 ; l32r a3, lit1 ; ret.n ; pad
+    let text = o.text(&[0x21, 0, 0, 0x31, 0, 0, 0xf0, 0x0d]);
+    o.func("mpy_init", text, 0);
+    let lit_sym = o.section_sym(lit);
+    let qt = o.undef("mp_native_qstr_table");
+    o.reloc(lit, 4, qt, 1, 2); // R_XTENSA_32
+    o.reloc(text, 0, lit_sym, 20, 0); // R_XTENSA_SLOT0_OP
+    o.reloc(text, 3, lit_sym, 20, 4);
+    let m = link(Arch::Xtensa, vec![o.finish()]).unwrap();
+    // GOT (1 word) and LIT (1 word) come first, so mpy_init moves: a 4-byte
+    // trampoline, GOT at 4, LIT at 8, .text at 12. J: op0 = 6, offset in
+    // bits 6..23 from PC + 4: 12 - 4 = 8 -> 8 << 6 | 6 = 0x206.
+    assert_eq!(&m.text[..4], &[0x06, 0x02, 0x00, 0x00]);
+    assert_eq!(le32(&m.text, 4), 2); // qstr table + 2, relocated by the loader
+    assert_eq!(le32(&m.text, 8), 0x1234_5678);
+    // L32R: addr = ((PC + 3) & ~3) + (0xffff0000 | imm16) << 2.
+    // At 12: 12 + (-1 << 2) = 8 (LIT) -> imm16 0xffff.
+    assert_eq!(&m.text[12..15], &[0x21, 0xff, 0xff]);
+    // At 15: 16 + (-3 << 2) = 4 (GOT) -> imm16 0xfffd.
+    assert_eq!(&m.text[15..18], &[0x31, 0xfd, 0xff]);
+    assert_eq!(m.relocs, vec![reloc(4, RelocDest::QstrTable)]);
+}
+
+#[test]
+fn memset_stub_and_fun_table_types() {
+    let mut o = Obj::new(Arch::X64);
+    // call memset ; ret, then .data.rel.ro { &mp_type_fun_builtin_1, &mpy_init }
+    let text = o.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
+    let rel = o.section(".data.rel.ro", SectionKind::Data, &[0; 16], 8);
+    o.func("mpy_init", text, 0);
+    let init = o.obj.symbol_id(b"mpy_init").unwrap();
+    let ms = o.undef("memset");
+    let ty = o.undef("mp_type_fun_builtin_1");
+    o.reloc(text, 1, ms, 4, -4); // R_X86_64_PLT32
+    o.reloc(rel, 0, ty, 1, 0); // R_X86_64_64
+    o.reloc(rel, 8, init, 1, 0);
+    let m = link(Arch::X64, vec![o.finish()]).unwrap();
+    // Order: .text (0..6), the stub after the first section (8..26), then
+    // .data.rel.ro (32..48), GOT (empty) at 48.
+    assert_eq!(le32(&m.text, 1), 8 - 5); // call to the stub: 8 - (1 + 4)
+    assert_eq!(
+        &m.text[8..16],
+        &[0x90; 6]
+            .iter()
+            .copied()
+            .chain([0x48, 0xb8])
+            .collect::<Vec<_>>()[..]
+    );
+    assert_eq!(le32(&m.text, 40), 0); // &mpy_init = text + 0
+    assert_eq!(
+        m.relocs,
+        // Relocations follow layout order: the stub (after .text) first.
+        vec![
+            reloc(16, RelocDest::FunEntry(50)),
+            reloc(32, RelocDest::FunEntry(73 + 5)),
+            reloc(40, RelocDest::Text),
+        ]
+    );
+    // In the stream, fun-table entries never carry a count.
+    let bytes = m.to_mpy();
+    // After the scope flags 0x10: kind 9+50 = 59: op 59 << 1 | 1 = 0x77 at
+    // word 2 (2 << 1 = 4); kind 9+78 = 87: op 0xaf at word 4 (8); a text run
+    // (kind 0, count 1): op 0b001 = 1 at word 5 (10); then the end 0xff.
+    assert!(
+        bytes.ends_with(&[0x10, 0x77, 0x04, 0xaf, 0x08, 0x01, 0x0a, 0xff]),
+        "{:02x?}",
+        &bytes[bytes.len() - 10..]
+    );
+}
+
+#[test]
+fn archive_members_are_pulled_transitively() {
+    let mut main = Obj::new(Arch::X64);
+    let text = main.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
+    main.func("mpy_init", text, 0);
+    let a = main.undef("a");
+    main.reloc(text, 1, a, 4, -4);
+    let member = |def: &str, call: Option<&str>| {
+        let mut o = Obj::new(Arch::X64);
+        let t = o.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
+        o.func(def, t, 0);
+        if let Some(c) = call {
+            let s = o.undef(c);
+            o.reloc(t, 1, s, 4, -4);
+        }
+        o.finish()
+    };
+    let ar = archive(
+        &[
+            ("a.o", member("a", Some("b"))),
+            ("b.o", member("b", None)),
+            ("unused.o", member("unused", None)),
+        ],
+        &[("a", 0), ("b", 1), ("unused", 2)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("libx.a");
+    std::fs::write(&path, &ar).unwrap();
+    let lib = Library::open(&path).unwrap();
+    let inputs = vec![Input::from_bytes("main.o", main.finish())];
+    let m = mpy_link::link(&LinkOptions::new(Arch::X64, "m.mpy"), &inputs, &[lib]).unwrap();
+    // main .text (6) + a.o .text at 8 (6) + b.o .text at 16 (6); the empty
+    // GOT is still aligned to 8, so the image is 24 bytes.
+    assert_eq!(m.text.len(), 24);
+    assert_eq!(m.inputs.len(), 3);
+    assert_eq!(le32(&m.text, 1), 8 - 5);
+    assert_eq!(le32(&m.text, 9), 16 - 13);
+
+    // A library given as a GNU ld script naming the archive.
+    let script = dir.path().join("libgroup.a");
+    std::fs::write(
+        &script,
+        format!("/* GNU ld script */\nGROUP ( {} )\n", path.display()),
+    )
+    .unwrap();
+    let lib = Library::open(&script).unwrap();
+    let m2 = mpy_link::link(&LinkOptions::new(Arch::X64, "m.mpy"), &inputs, &[lib]).unwrap();
+    assert_eq!(m2.text, m.text);
+
+    // Truncated archive: a clear error naming the file.
+    let cut = dir.path().join("cut.a");
+    std::fs::write(&cut, &ar[..ar.len() - 40]).unwrap();
+    let err = Library::open(&cut).unwrap_err().to_string();
+    assert!(
+        err.contains("cut.a") && err.contains("invalid static archive"),
+        "{err}"
+    );
+}
+
+fn simple_object(arch: Arch) -> Vec<u8> {
+    let mut o = Obj::new(arch);
+    let text = o.text(&[0xc3, 0, 0, 0]);
+    o.func("mpy_init", text, 0);
+    o.finish()
+}
+
+#[test]
+fn wrong_architecture_names_both() {
+    let err = link(Arch::X64, vec![simple_object(Arch::Armv7m)]).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, LinkError::WrongArch { .. }));
+    assert!(
+        msg.contains("obj0.o") && msg.contains("EM_ARM") && msg.contains("x64"),
+        "{msg}"
+    );
+    // Same machine, wrong class: an rv32 object in an rv64 link.
+    let msg = link(Arch::Rv64imc, vec![simple_object(Arch::Rv32imc)])
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("32-bit"), "{msg}");
+}
+
+#[test]
+fn undefined_and_duplicate_symbols() {
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0]);
+    o.func("mpy_init", text, 0);
+    let a = o.undef("nowhere");
+    let b = o.undef("missing_too");
+    o.reloc(text, 1, a, 4, -4);
+    o.reloc(text, 6, b, 4, -4);
+    let msg = link(Arch::X64, vec![o.finish()]).unwrap_err().to_string();
+    assert!(msg.contains("obj0.o: undefined symbol `nowhere`"), "{msg}");
+    assert!(
+        msg.contains("obj0.o: undefined symbol `missing_too`"),
+        "{msg}"
+    );
+    assert!(msg.contains("help:"), "{msg}");
+
+    let msg = link(
+        Arch::X64,
+        vec![simple_object(Arch::X64), simple_object(Arch::X64)],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        msg.contains("duplicate symbol `mpy_init`")
+            && msg.contains("obj0.o")
+            && msg.contains("obj1.o"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn unsupported_relocation_names_everything() {
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0xb8, 0, 0, 0, 0, 0xc3]);
+    o.func("mpy_init", text, 0);
+    let d = o.func("d", text, 5);
+    o.reloc(text, 1, d, 10, 0); // R_X86_64_32: absolute, not position independent
+    let msg = link(Arch::X64, vec![o.finish()]).unwrap_err().to_string();
+    assert!(
+        msg.contains("R_X86_64_32")
+            && msg.contains("`d`")
+            && msg.contains(".text")
+            && msg.contains("0x1"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn data_section_and_static_bss_errors() {
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0xc3]);
+    o.section(".data", SectionKind::Data, &[1, 2, 3, 4], 4);
+    o.func("mpy_init", text, 0);
+    let msg = link(Arch::X64, vec![o.finish()]).unwrap_err().to_string();
+    assert!(
+        msg.contains("`.data`") && msg.contains("non-empty"),
+        "{msg}"
+    );
+
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0x8b, 0x05, 0, 0, 0, 0, 0xc3]); // mov eax, [rip + counter]
+    let bss = o.section(".bss", SectionKind::UninitializedData, &[0; 4], 4);
+    o.func("mpy_init", text, 0);
+    let c = o.local("counter", bss, 0);
+    o.reloc(text, 2, c, 2, -4); // R_X86_64_PC32
+    let msg = link(Arch::X64, vec![o.finish()]).unwrap_err().to_string();
+    assert!(
+        msg.contains("static") && msg.contains("bss") && msg.contains("`counter`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn no_entry_point() {
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0xc3]);
+    o.func("other", text, 0);
+    let err = link(Arch::X64, vec![o.finish()]).unwrap_err();
+    assert!(matches!(err, LinkError::NoEntry), "{err}");
+}
+
+#[test]
+fn corrupt_objects_never_panic() {
+    for arch in [
+        Arch::X64,
+        Arch::X86,
+        Arch::Armv7m,
+        Arch::Rv64imc,
+        Arch::Xtensa,
+    ] {
+        let mut o = Obj::new(arch);
+        let text = o.text(&[0; 16]);
+        o.func("mpy_init", text, 0);
+        let f = o.undef("mp_fun_table");
+        o.reloc(text, 4, f, 1, 0);
+        let good = o.finish();
+        for cut in (0..good.len()).step_by(7) {
+            let r = link(arch, vec![good[..cut].to_vec()]);
+            assert!(r.is_err(), "{arch}: truncated at {cut} linked");
+        }
+        for i in (0..good.len()).step_by(3) {
+            let mut bad = good.clone();
+            bad[i] ^= 0xa5;
+            let _ = link(arch, vec![bad]); // any result but a panic
+        }
+    }
+}
