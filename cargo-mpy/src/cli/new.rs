@@ -1,0 +1,147 @@
+//! `cargo mpy new` and `cargo mpy init`: a module from `templates/`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use crate::shell::{error_with_help, Shell};
+use crate::templates::{self, Lang};
+
+/// Create a new module in a new directory.
+#[derive(Debug, Clone, Args)]
+pub struct NewArgs {
+    /// Directory to create; its name is the module name unless `--name`.
+    pub path: PathBuf,
+    /// Language of the module: c, mixed (C plus Python) or rust.
+    #[arg(long, default_value = "c", value_name = "LANG")]
+    pub lang: Lang,
+    /// Module name (default: the directory name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+/// Create a module in an existing directory.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Directory (default: the current one).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Language of the module: c, mixed (C plus Python) or rust.
+    #[arg(long, default_value = "c", value_name = "LANG")]
+    pub lang: Lang,
+    /// Module name (default: the directory name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+impl NewArgs {
+    /// Runs `new`.
+    pub fn run(self, shell: &Shell) -> Result<()> {
+        if self.path.exists() {
+            return Err(error_with_help(
+                format!("destination `{}` already exists", self.path.display()),
+                "use `cargo mpy init` to create a module in an existing directory",
+            ));
+        }
+        create(shell, &self.path, self.lang, self.name.as_deref(), true)
+    }
+}
+
+impl InitArgs {
+    /// Runs `init`.
+    pub fn run(self, shell: &Shell) -> Result<()> {
+        create(shell, &self.path, self.lang, self.name.as_deref(), false)
+    }
+}
+
+/// Whether `name` can name a module: a C and Python identifier.
+pub fn check_module_name(name: &str) -> Result<()> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        let suggestion: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        return Err(error_with_help(
+            format!("`{name}` is not a valid module name: it must be a C and Python identifier (letters, digits, `_`, not starting with a digit)"),
+            format!("pass `--name {}`", suggestion.trim_start_matches(|c: char| c.is_ascii_digit())),
+        ));
+    }
+    Ok(())
+}
+
+fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) -> Result<()> {
+    let Some(files) = templates::files(lang) else {
+        bail!("`--lang {lang}` is not supported yet: Rust modules are not available in this version of cargo-mpy; use `--lang c` or `--lang mixed`");
+    };
+    let abs = std::path::absolute(dir).context("cannot resolve the destination")?;
+    let name = match name {
+        Some(n) => n.to_string(),
+        None => abs
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .context("cannot take a module name from the destination; pass `--name`")?,
+    };
+    check_module_name(&name)?;
+    if abs.join("Cargo.toml").exists() {
+        bail!(
+            "`cargo mpy init` cannot be run on an existing package (`{}` exists)",
+            abs.join("Cargo.toml").display()
+        );
+    }
+    for f in &files {
+        let path = abs.join(templates::render(f.path, &name));
+        if path.exists() && f.path != ".gitignore" {
+            bail!("`{}` already exists; not overwriting it", path.display());
+        }
+    }
+    fs_err::create_dir_all(&abs)?;
+    for f in &files {
+        let path = abs.join(templates::render(f.path, &name));
+        if path.exists() {
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(&path, templates::render(f.contents, &name))?;
+    }
+    let what = match lang {
+        Lang::Mixed => "C + Python",
+        _ => "C",
+    };
+    shell.status(
+        "Created",
+        format!(
+            "{what} module `{name}` {}",
+            if new {
+                format!("in `{}`", dir.display())
+            } else {
+                format!("in `{}`", abs.display())
+            }
+        ),
+    );
+    if std::env::var_os("MPY_DIR").is_none() {
+        shell.note("the C code needs MicroPython's headers: set `MPY_DIR` to a MicroPython tree (or `mpy-dir` in Cargo.toml), then run `cargo mpy build`");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names() {
+        assert!(check_module_name("foo_1").is_ok());
+        assert!(check_module_name("_x").is_ok());
+        for bad in ["1abc", "my-mod", "", "a.b"] {
+            assert!(check_module_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! `[package.metadata.mpy]`: the manifest schema.
+//!
+//! Keys are kebab-case. `[package.metadata.mpy.arch.<ARCH>]` tables take the
+//! same keys (except `arch` and `default-arch`): list keys (`sources`,
+//! `include-dirs`, `cflags`, `libs`) extend the top-level list, the others
+//! override it. Unknown keys are an error that lists the valid ones.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use anyhow::{bail, Result};
+use mpy_link::Arch;
+use serde::Deserialize;
+
+/// Keys of `[package.metadata.mpy]`, for messages and docs.
+pub const KEYS: &[&str] = &[
+    "module",
+    "sources",
+    "mpy-dir",
+    "include-dirs",
+    "cflags",
+    "link-runtime",
+    "libs",
+    "externs",
+    "arch-flags",
+    "source-name",
+    "float-impl",
+    "mpy-cross",
+    "default-arch",
+    "arch",
+];
+
+/// The whole `[package.metadata.mpy]` table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MpyConfig {
+    /// Settings shared by every architecture.
+    pub common: ArchConfig,
+    /// Architectures built when `--arch` is not given (default: x64).
+    pub default_arch: Option<OneOrMany>,
+    /// Per-architecture overrides, keyed by architecture name.
+    pub arch: BTreeMap<String, ArchConfig>,
+}
+
+/// The table as written: `serde(flatten)` cannot be combined with
+/// `deny_unknown_fields`, so the shared keys are spelled out again here.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct RawConfig {
+    module: Option<String>,
+    sources: Option<Vec<String>>,
+    mpy_dir: Option<String>,
+    include_dirs: Option<Vec<String>>,
+    cflags: Option<Vec<String>>,
+    link_runtime: Option<bool>,
+    libs: Option<Vec<String>>,
+    externs: Option<String>,
+    arch_flags: Option<ArchFlags>,
+    source_name: Option<String>,
+    float_impl: Option<FloatImpl>,
+    mpy_cross: Option<String>,
+    default_arch: Option<OneOrMany>,
+    #[serde(default)]
+    arch: BTreeMap<String, ArchConfig>,
+}
+
+impl From<RawConfig> for MpyConfig {
+    fn from(r: RawConfig) -> MpyConfig {
+        MpyConfig {
+            common: ArchConfig {
+                module: r.module,
+                sources: r.sources,
+                mpy_dir: r.mpy_dir,
+                include_dirs: r.include_dirs,
+                cflags: r.cflags,
+                link_runtime: r.link_runtime,
+                libs: r.libs,
+                externs: r.externs,
+                arch_flags: r.arch_flags,
+                source_name: r.source_name,
+                float_impl: r.float_impl,
+                mpy_cross: r.mpy_cross,
+            },
+            default_arch: r.default_arch,
+            arch: r.arch,
+        }
+    }
+}
+
+/// Settings that may differ per architecture.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ArchConfig {
+    /// Module name: the output is `<module>.mpy` (default: package name).
+    pub module: Option<String>,
+    /// C, `.S` and `.py` sources relative to the manifest; globs allowed.
+    pub sources: Option<Vec<String>>,
+    /// The MicroPython tree whose headers C sources include.
+    pub mpy_dir: Option<String>,
+    /// Extra `-I` directories, relative to the manifest.
+    pub include_dirs: Option<Vec<String>>,
+    /// Extra C flags, appended last (`CFLAGS_EXTRA`).
+    pub cflags: Option<Vec<String>>,
+    /// Link the toolchain's libgcc and libm (or picolibc's libc), as
+    /// `LINK_RUNTIME=1` does.
+    pub link_runtime: Option<bool>,
+    /// Static archives (or `GROUP(...)` scripts) to take members from.
+    pub libs: Option<Vec<String>>,
+    /// A linker script of fixed symbol addresses.
+    pub externs: Option<String>,
+    /// Architecture flags (`zba,zcmp` or a number; rv32imc).
+    pub arch_flags: Option<ArchFlags>,
+    /// File name recorded in the `.mpy` (default `<module>.mpy`).
+    pub source_name: Option<String>,
+    /// `MICROPY_FLOAT_IMPL` (default per architecture).
+    pub float_impl: Option<FloatImpl>,
+    /// Path of `mpy-cross` (default: `mpy-cross` on `PATH`).
+    pub mpy_cross: Option<String>,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// `"x64"` (commas separate several).
+    One(String),
+    /// `["x64", "armv7m"]`.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The names, with comma-separated strings split.
+    pub fn names(&self) -> Vec<String> {
+        let items: Vec<&String> = match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v.iter().collect(),
+        };
+        items
+            .into_iter()
+            .flat_map(|s| s.split(','))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+/// `arch-flags = "zba,zcmp"` or `arch-flags = 3`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ArchFlags {
+    /// A number.
+    Number(u32),
+    /// Comma-separated names or a number as text.
+    Text(String),
+}
+
+impl fmt::Display for ArchFlags {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArchFlags::Number(n) => write!(f, "{n}"),
+            ArchFlags::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// `MICROPY_FLOAT_IMPL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FloatImpl {
+    /// No floats.
+    None,
+    /// Single precision.
+    Float,
+    /// Double precision.
+    Double,
+}
+
+impl FloatImpl {
+    /// The default of `py/dynruntime.mk` for `arch`.
+    pub fn default_for(arch: Arch) -> FloatImpl {
+        match arch.spec().float_impl {
+            "float" => FloatImpl::Float,
+            "double" => FloatImpl::Double,
+            _ => FloatImpl::None,
+        }
+    }
+
+    /// `NONE`, `FLOAT` or `DOUBLE`, as in `MICROPY_FLOAT_IMPL_DOUBLE`.
+    pub fn upper(self) -> &'static str {
+        match self {
+            FloatImpl::None => "NONE",
+            FloatImpl::Float => "FLOAT",
+            FloatImpl::Double => "DOUBLE",
+        }
+    }
+}
+
+impl MpyConfig {
+    /// Reads the table from a TOML value (the `mpy` table itself).
+    pub fn from_toml(value: toml::Value) -> Result<MpyConfig> {
+        let raw: RawConfig = value
+            .try_into()
+            .map_err(|e: toml::de::Error| anyhow::anyhow!("{}", e.message().trim_end()))?;
+        let config = MpyConfig::from(raw);
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Reads the table from `cargo metadata`'s JSON (the `mpy` value).
+    pub fn from_json(value: serde_json::Value) -> Result<MpyConfig> {
+        let raw: RawConfig = serde_json::from_value(value)?;
+        let config = MpyConfig::from(raw);
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        for name in self.arch.keys() {
+            if name.parse::<Arch>().is_err() {
+                bail!(
+                    "unknown architecture `{name}` in `[package.metadata.mpy.arch.{name}]`; valid architectures: {}",
+                    arch_names()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The settings for `arch`: the common table with the arch table's
+    /// lists appended and its other keys taking precedence.
+    pub fn for_arch(&self, arch: Arch) -> ArchConfig {
+        let mut out = self.common.clone();
+        let Some(over) = self.arch.get(arch.name()) else {
+            return out;
+        };
+        fn extend(base: &mut Option<Vec<String>>, more: &Option<Vec<String>>) {
+            if let Some(more) = more {
+                base.get_or_insert_with(Vec::new)
+                    .extend(more.iter().cloned());
+            }
+        }
+        fn replace<T: Clone>(base: &mut Option<T>, over: &Option<T>) {
+            if over.is_some() {
+                base.clone_from(over);
+            }
+        }
+        extend(&mut out.sources, &over.sources);
+        extend(&mut out.include_dirs, &over.include_dirs);
+        extend(&mut out.cflags, &over.cflags);
+        extend(&mut out.libs, &over.libs);
+        replace(&mut out.module, &over.module);
+        replace(&mut out.mpy_dir, &over.mpy_dir);
+        replace(&mut out.link_runtime, &over.link_runtime);
+        replace(&mut out.externs, &over.externs);
+        replace(&mut out.arch_flags, &over.arch_flags);
+        replace(&mut out.source_name, &over.source_name);
+        replace(&mut out.float_impl, &over.float_impl);
+        replace(&mut out.mpy_cross, &over.mpy_cross);
+        out
+    }
+}
+
+/// "x86, x64, ..." for messages.
+pub fn arch_names() -> String {
+    Arch::ALL
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses an architecture name; the error lists the valid ones.
+pub fn parse_arch(name: &str) -> Result<Arch> {
+    name.trim().parse::<Arch>().map_err(|_| {
+        anyhow::anyhow!(
+            "unknown architecture `{}`; valid architectures: {}",
+            name.trim(),
+            arch_names()
+        )
+    })
+}
+
+/// Parses `x64,armv7m` (or a list of such) into architectures, keeping the
+/// first occurrence of each.
+pub fn parse_arch_list<S: AsRef<str>>(items: &[S]) -> Result<Vec<Arch>> {
+    let mut out = Vec::new();
+    for item in items {
+        for name in item.as_ref().split(',').filter(|s| !s.trim().is_empty()) {
+            let arch = parse_arch(name)?;
+            if !out.contains(&arch) {
+                out.push(arch);
+            }
+        }
+    }
+    if out.is_empty() {
+        bail!(
+            "no architecture given; valid architectures: {}",
+            arch_names()
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<MpyConfig> {
+        let value: toml::Value = toml::from_str(text)?;
+        MpyConfig::from_toml(value)
+    }
+
+    #[test]
+    fn full_table() {
+        let c = parse(
+            r#"
+            module = "m"
+            sources = ["a.c", "b/*.c", "x.py"]
+            mpy-dir = "../micropython"
+            include-dirs = ["inc"]
+            cflags = ["-DX=1"]
+            link-runtime = true
+            libs = ["lib/libfoo.a"]
+            externs = "rom.ld"
+            arch-flags = "zba"
+            source-name = "n.mpy"
+            float-impl = "float"
+            mpy-cross = "/opt/mpy-cross"
+            default-arch = ["x64", "armv7m"]
+            [arch.armv7m]
+            cflags = ["-DARM"]
+            link-runtime = false
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.common.module.as_deref(), Some("m"));
+        assert_eq!(c.common.float_impl, Some(FloatImpl::Float));
+        assert_eq!(c.default_arch.unwrap().names(), ["x64", "armv7m"]);
+        let arm = parse(
+            r#"
+            cflags = ["-DX=1"]
+            link-runtime = true
+            [arch.armv7m]
+            cflags = ["-DARM"]
+            link-runtime = false
+            "#,
+        )
+        .unwrap()
+        .for_arch(Arch::Armv7m);
+        assert_eq!(arm.cflags.unwrap(), ["-DX=1", "-DARM"]);
+        assert_eq!(arm.link_runtime, Some(false));
+    }
+
+    #[test]
+    fn unknown_key_lists_valid_keys() {
+        let err = parse("modul = \"x\"").unwrap_err().to_string();
+        assert!(err.contains("unknown field `modul`"), "{err}");
+        assert!(
+            err.contains("`module`") && err.contains("`sources`"),
+            "{err}"
+        );
+        let err = parse("[arch.x64]\nsorces = []").unwrap_err().to_string();
+        assert!(err.contains("unknown field `sorces`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_arch_table_lists_architectures() {
+        let err = parse("[arch.arm64]\ncflags = []").unwrap_err().to_string();
+        assert!(err.contains("unknown architecture `arm64`"), "{err}");
+        assert!(err.contains("rv32imc"), "{err}");
+    }
+
+    #[test]
+    fn bad_values() {
+        assert!(parse("float-impl = \"quad\"").is_err());
+        assert!(parse("sources = \"a.c\"").is_err());
+        assert!(parse("link-runtime = \"yes\"").is_err());
+    }
+
+    #[test]
+    fn arch_lists() {
+        assert_eq!(
+            parse_arch_list(&["x64,armv6m", "x64"]).unwrap(),
+            [Arch::X64, Arch::Armv6m]
+        );
+        let err = parse_arch_list(&["x65"]).unwrap_err().to_string();
+        assert!(err.contains("valid architectures: x86, x64"), "{err}");
+    }
+}

