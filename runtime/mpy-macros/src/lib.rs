@@ -1,1 +1,51 @@
-//! (in progress)
+//! Procedural macros of the `mpy` runtime. Use them through `mpy` (`#[mpy::function]`,
+//! `#[mpy::module]`, `mpy::qstr!`); this crate only holds the entry points. Parsing and code
+//! generation live in the private modules so they can be unit-tested with `parse_quote!`.
+
+use proc_macro::TokenStream;
+
+mod function;
+mod module;
+mod qstr;
+mod utils;
+
+/// Turn a Rust function into a MicroPython builtin function.
+///
+/// Generates, next to the function, a module of the same name holding `DEF`, the function
+/// object (`m.add_function(&name::DEF)?`). Parameters are converted with `mpy::FromObj`,
+/// the result with `mpy::IntoObj`; returning `Err(e)` (any `E: Into<PyErr>`) raises `e`.
+/// Parameters may be passed by position or keyword; `Option<T>` parameters are optional.
+///
+/// Options: `name = "py_name"` (the Python-visible name), `positional` (no keyword
+/// arguments; 0..=3 required parameters become a fixed-arity builtin, the cheapest call).
+#[proc_macro_attribute]
+pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Mark the module's init function, `fn(&mpy::Module<'_>) -> mpy::PyResult<()>`.
+///
+/// Generates the exported entry point `mpy_init` (swap in the module globals, run the init
+/// function, restore the globals on every path, raise its error), the `#[global_allocator]`
+/// over MicroPython's heap and the `#[panic_handler]`; options `no_allocator` and
+/// `no_panic_handler` leave those out. Both are left out under `cfg(test)`.
+#[proc_macro_attribute]
+pub fn module(attr: TokenStream, item: TokenStream) -> TokenStream {
+    module::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// The run-time number of an interned string: `qstr!(name)` or `qstr!("any string")`.
+///
+/// Expands to a read of the undefined symbol `__mpy_qstr_<spelling>`, which the `cargo-mpy`
+/// linker maps to a slot of the module's qstr table (see `mpy_sys::qstr` for the spelling of
+/// names that are not identifiers).
+#[proc_macro]
+pub fn qstr(input: TokenStream) -> TokenStream {
+    qstr::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

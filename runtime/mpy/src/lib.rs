@@ -1,2 +1,95 @@
-//! (in progress)
+//! Write MicroPython native modules in Rust.
+//!
+//! `mpy` is the safe layer over [`mpy_sys`]: objects ([`Obj`]), interned strings
+//! ([`Qstr`], [`qstr!`]), conversions ([`FromObj`], [`IntoObj`]), errors raised as Python
+//! exceptions ([`PyErr`], [`PyResult`], [`exceptions`]), builtin function objects, module
+//! initialisation ([`Module`]), printing ([`print!`], [`println!`]) and an allocator over
+//! MicroPython's GC heap ([`MpHeap`]). The attribute macros [`function`] and [`module`]
+//! generate the glue:
+//!
+//! ```ignore
+//! #![no_std]
+//! use mpy::{PyResult, Module, exceptions::ValueError, PyErr};
+//!
+//! #[mpy::function]
+//! fn factorial(n: i64) -> PyResult<i64> {
+//!     if n < 0 {
+//!         return Err(PyErr::new::<ValueError>("negative argument"));
+//!     }
+//!     Ok((1..=n).product())
+//! }
+//!
+//! #[mpy::module]
+//! fn init(m: &Module<'_>) -> PyResult<()> {
+//!     m.add_function(&factorial::DEF)?;
+//!     m.add(mpy::qstr!(VERSION), 1)?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Exceptions and `longjmp` (read this once)
+//!
+//! MicroPython raises with a non-local jump (nlr, a `setjmp`/`longjmp` scheme). The crate
+//! keeps that sound with two rules, both enforced inside the crate:
+//!
+//! 1. **Every firmware call that can raise is protected.** It runs under
+//!    [`mpy_sys::nlr::mpy_nlr_protect`], an assembly helper that registers a handler, makes
+//!    the call through a trampoline that owns nothing with a destructor, and reports a raise
+//!    as `Err(PyErr)`. Your code therefore sees MicroPython exceptions as ordinary `Result`s
+//!    and can never be jumped over; your destructors always run.
+//! 2. **Raising happens only in the generated trampoline**, after your function returned and
+//!    everything it owned was dropped. An `Err(e)` returned from a `#[mpy::function]`
+//!    becomes `raise e` at that point.
+//!
+//! Calls that cannot raise (type queries, printing, the allocator) skip the handler.
+//!
+//! # Objects and the garbage collector
+//!
+//! MicroPython's GC finds live objects by scanning the C stack and the heap conservatively.
+//! An [`Obj`] in a local variable, a function argument, or inside memory from the
+//! [`MpHeap`] allocator is therefore kept alive. [`Obj`] is neither `Send` nor `Sync`, so it
+//! cannot be stored in a `static` (which the GC does not scan). Borrowed data (`&str`,
+//! `&[u8]`) stays valid while the object it came from is reachable; arguments of the current
+//! call always are. The GC recognises pointers to the *start* of a heap block (its first
+//! block of 16/32 bytes), so keep the owning `Obj` or `Vec` itself alive, not only a
+//! pointer into its middle, across calls that may allocate.
+//!
+//! # Floats
+//!
+//! `f32`/`f64` conversions exist on every target except RISC-V, where native modules use the
+//! soft-float convention and the firmware may have no float support.
 #![no_std]
+#![warn(
+    missing_docs,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
+
+extern crate alloc;
+// Lets the proc macros refer to `::mpy` from inside this crate too.
+extern crate self as mpy;
+
+mod alloc_heap;
+mod conv;
+mod err;
+mod ffi;
+mod module;
+mod obj;
+mod panic;
+mod print;
+
+pub mod exceptions;
+pub mod function;
+#[doc(hidden)]
+pub mod impl_;
+
+pub use alloc_heap::MpHeap;
+pub use conv::{Buffer, BufferMut, FromObj, IntoObj};
+pub use err::{PyErr, PyResult};
+pub use module::Module;
+pub use mpy_macros::{function, module, qstr};
+pub use obj::{Obj, ObjIter, Qstr};
+pub use print::Console;
+
+/// The raw layer, for what the safe API does not cover yet.
+pub use mpy_sys as sys;

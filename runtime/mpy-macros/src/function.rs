@@ -1,0 +1,260 @@
+//! `#[mpy::function]`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::qstr::read_expr;
+use crate::utils::{option_inner, Errors};
+
+/// Options of `#[mpy::function(...)]`.
+#[derive(Default)]
+struct Options {
+    name: Option<String>,
+    positional: bool,
+}
+
+fn parse_options(attr: TokenStream) -> syn::Result<Options> {
+    let mut opts = Options::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("name") {
+            opts.name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            Ok(())
+        } else if meta.path.is_ident("positional") {
+            opts.positional = true;
+            Ok(())
+        } else {
+            Err(meta.error("unknown option; expected `name = \"...\"` or `positional`"))
+        }
+    });
+    syn::parse::Parser::parse2(parser, attr)?;
+    Ok(opts)
+}
+
+/// One Python-visible parameter.
+struct Param {
+    ident: syn::Ident,
+    optional: bool,
+    span: Span,
+}
+
+fn params(sig: &syn::Signature) -> syn::Result<Vec<Param>> {
+    let mut errors = Errors::default();
+    if let Some(a) = &sig.asyncness {
+        errors.push(syn::Error::new(
+            a.span(),
+            "`async fn` cannot be a MicroPython function",
+        ));
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(syn::Error::new(
+            v.span(),
+            "variadic functions are not supported",
+        ));
+    }
+    for g in &sig.generics.params {
+        if !matches!(g, syn::GenericParam::Lifetime(_)) {
+            errors.push(syn::Error::new(
+                g.span(),
+                "generic functions cannot be exported; only lifetimes are allowed",
+            ));
+        }
+    }
+    let mut out = Vec::new();
+    for arg in &sig.inputs {
+        match arg {
+            syn::FnArg::Receiver(r) => {
+                errors.push(syn::Error::new(
+                    r.span(),
+                    "`self` is not allowed in a `#[mpy::function]`",
+                ));
+            }
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) if pi.subpat.is_none() => out.push(Param {
+                    ident: pi.ident.clone(),
+                    optional: option_inner(&pt.ty).is_some(),
+                    span: pt.span(),
+                }),
+                other => errors.push(syn::Error::new(
+                    other.span(),
+                    "parameters must be plain identifiers",
+                )),
+            },
+        }
+    }
+    errors.finish()?;
+    Ok(out)
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let opts = parse_options(attr)?;
+    let func: syn::ItemFn = syn::parse2(item)?;
+    let params = params(&func.sig)?;
+
+    let fn_ident = &func.sig.ident;
+    let vis = &func.vis;
+    let rust_name = fn_ident.to_string();
+    let py_name = opts.name.clone().unwrap_or_else(|| {
+        rust_name
+            .strip_prefix("r#")
+            .unwrap_or(&rust_name)
+            .to_owned()
+    });
+    let n = params.len();
+    let n_required = params.iter().take_while(|p| !p.optional).count();
+    let all_required = n_required == n;
+
+    let names = params.iter().map(|p| read_expr(&p.ident.to_string()));
+    let extract = params.iter().enumerate().map(|(i, p)| {
+        let id = format_ident!("__arg_{}", i);
+        let pname = p.ident.to_string();
+        if p.optional {
+            quote_spanned!(p.span=> let #id = ::mpy::impl_::optional(__slots[#i])?;)
+        } else {
+            quote_spanned!(p.span=> let #id = ::mpy::impl_::required(__slots[#i], #py_name, #pname)?;)
+        }
+    });
+    let arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
+    let body = quote! {
+        let __names: [::mpy::Qstr; #n] = [#(#names),*];
+        let __slots = __call.bind(#py_name, &__names)?;
+        #(#extract)*
+        ::mpy::impl_::IntoPyResult::into_py_result(super::#fn_ident(#(#arg_ids),*))
+    };
+
+    let obj = quote!(::mpy::sys::MpObj);
+    let name_expr = read_expr(&py_name);
+    let (entry, def) = if opts.positional && all_required && n <= 3 {
+        let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
+        let ctor = format_ident!("new_{}", n);
+        (
+            quote! {
+                unsafe extern "C" fn __mpy_entry(#(#raw: #obj),*) -> #obj {
+                    let __raw: [#obj; #n] = [#(#raw),*];
+                    // SAFETY: the firmware calls this entry point with `n` valid objects.
+                    unsafe {
+                        ::mpy::impl_::trampoline(|| {
+                            let __call = ::mpy::impl_::CallArgs::positional(#n, __raw.as_ptr());
+                            #body
+                        })
+                    }
+                }
+            },
+            quote!(::mpy::impl_::Function::#ctor(__mpy_entry, __name)),
+        )
+    } else if opts.positional {
+        let (min, max) = (n_required as u32, n as u32);
+        (
+            quote! {
+                unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj) -> #obj {
+                    // SAFETY: the firmware passes `__n` (checked against the signature) objects.
+                    unsafe {
+                        ::mpy::impl_::trampoline(|| {
+                            let __call = ::mpy::impl_::CallArgs::positional(__n, __args);
+                            #body
+                        })
+                    }
+                }
+            },
+            quote!(::mpy::impl_::Function::new_var(#min, #max, __mpy_entry, __name)),
+        )
+    } else {
+        let min = n_required as u32;
+        (
+            quote! {
+                unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj, __kw: *mut ::mpy::sys::MpMap) -> #obj {
+                    // SAFETY: the firmware passes `__n` objects and a keyword map (or null).
+                    unsafe {
+                        ::mpy::impl_::trampoline(|| {
+                            let __call = ::mpy::impl_::CallArgs::new(__n, __args, __kw);
+                            #body
+                        })
+                    }
+                }
+            },
+            quote!(::mpy::impl_::Function::new_kw(#min, __mpy_entry, __name)),
+        )
+    };
+
+    Ok(quote! {
+        #func
+
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        #vis mod #fn_ident {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #entry
+
+            fn __name() -> ::mpy::Qstr {
+                #name_expr
+            }
+
+            /// The MicroPython function object.
+            pub static DEF: ::mpy::impl_::Function = #def;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn collects_all_errors() {
+        let f: syn::ItemFn = parse_quote! {
+            async fn f<T>(&self, (a, b): (i32, i32)) {}
+        };
+        let err = params(&f.sig).err().unwrap();
+        assert_eq!(err.into_iter().count(), 4);
+    }
+
+    #[test]
+    fn optional_params_are_detected() {
+        let f: syn::ItemFn = parse_quote! {
+            fn f(a: i64, b: Option<&str>, c: core::option::Option<Obj>) {}
+        };
+        let p = params(&f.sig).unwrap();
+        assert_eq!(
+            p.iter().map(|p| p.optional).collect::<Vec<_>>(),
+            [false, true, true]
+        );
+    }
+
+    #[test]
+    fn expands() {
+        let out = expand(
+            quote!(positional),
+            quote!(
+                fn add(a: i64, b: i64) -> i64 {
+                    a + b
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(out.contains("new_2"), "{out}");
+        assert!(out.contains("__mpy_qstr_add"), "{out}");
+        let out = expand(
+            quote!(name = "plus"),
+            quote!(
+                fn add(a: i64, b: Option<i64>) -> i64 {
+                    a
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(out.contains("new_kw"), "{out}");
+        assert!(out.contains("__mpy_qstr_plus"), "{out}");
+        assert!(expand(
+            quote!(bogus),
+            quote!(
+                fn f() {}
+            )
+        )
+        .is_err());
+    }
+}

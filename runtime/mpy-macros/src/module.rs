@@ -1,0 +1,114 @@
+//! `#[mpy::module]`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+#[derive(Default)]
+struct Options {
+    no_allocator: bool,
+    no_panic_handler: bool,
+}
+
+fn parse_options(attr: TokenStream) -> syn::Result<Options> {
+    let mut opts = Options::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("no_allocator") {
+            opts.no_allocator = true;
+        } else if meta.path.is_ident("no_panic_handler") {
+            opts.no_panic_handler = true;
+        } else {
+            return Err(meta.error("unknown option; expected `no_allocator` or `no_panic_handler`"));
+        }
+        Ok(())
+    });
+    syn::parse::Parser::parse2(parser, attr)?;
+    Ok(opts)
+}
+
+pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let opts = parse_options(attr)?;
+    let func: syn::ItemFn = syn::parse2(item)?;
+    if func.sig.inputs.len() != 1 {
+        return Err(syn::Error::new_spanned(
+            &func.sig,
+            "the module init function takes one parameter: `m: &mpy::Module<'_>`",
+        ));
+    }
+    let init = &func.sig.ident;
+    let allocator = (!opts.no_allocator).then(|| {
+        quote! {
+            #[cfg(not(test))]
+            #[global_allocator]
+            static __MPY_HEAP: ::mpy::MpHeap = ::mpy::MpHeap;
+        }
+    });
+    let panic_handler = (!opts.no_panic_handler).then(|| {
+        quote! {
+            #[cfg(not(test))]
+            #[panic_handler]
+            fn __mpy_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+                ::mpy::impl_::panic(info)
+            }
+        }
+    });
+    Ok(quote! {
+        #func
+
+        /// Entry point called by MicroPython's loader when the module is imported.
+        ///
+        /// # Safety
+        ///
+        /// Only the loader may call this, with the module's function object.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn mpy_init(
+            self_: *mut ::mpy::sys::MpObjFun,
+            _n_args: usize,
+            _n_kw: usize,
+            _args: *mut ::mpy::sys::MpObj,
+        ) -> ::mpy::sys::MpObj {
+            // SAFETY: called by the loader with the module's function object.
+            unsafe { ::mpy::impl_::module_init(self_, #init) }
+        }
+
+        #allocator
+        #panic_handler
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options() {
+        let out = expand(
+            quote!(no_allocator),
+            quote!(
+                fn init(m: &Module<'_>) -> PyResult<()> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("mpy_init")
+                && !out.contains("global_allocator")
+                && out.contains("panic_handler")
+        );
+        assert!(expand(
+            quote!(),
+            quote!(
+                fn init() {}
+            )
+        )
+        .is_err());
+        assert!(expand(
+            quote!(nope),
+            quote!(
+                fn init(m: &Module) {}
+            )
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,515 @@
+//! Conversions between Rust values and objects: [`FromObj`] and [`IntoObj`].
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::Cell;
+
+use mpy_sys::{self as sys, MP_NATIVE_TYPE_INT, MP_NATIVE_TYPE_UINT};
+
+use crate::err::{PyErr, PyResult};
+use crate::exceptions::{OverflowError, TypeError, ValueError};
+use crate::ffi;
+use crate::obj::{buf_bytes, Obj};
+
+/// Conversion from an object; `'a` is the lifetime of the borrowed object, so borrowed
+/// results (`&str`, `&[u8]`) cannot outlive it.
+pub trait FromObj<'a>: Sized {
+    /// Convert, or fail with `TypeError`/`OverflowError`/...
+    fn from_obj(obj: &'a Obj) -> PyResult<Self>;
+}
+
+/// Conversion into an object.
+pub trait IntoObj {
+    /// Convert, or fail (typically `MemoryError`).
+    fn into_obj(self) -> PyResult<Obj>;
+}
+
+fn type_error(expected: &str, got: &Obj) -> PyErr {
+    PyErr::new::<TypeError>(format_args!(
+        "expected {expected}, got '{}'",
+        got.type_name()
+    ))
+}
+
+fn raised(e: sys::MpObj) -> PyErr {
+    PyErr::from_raised(e)
+}
+
+// ---------------------------------------------------------------------------------------
+// Identity, None, bool
+
+impl<'a> FromObj<'a> for Obj {
+    fn from_obj(obj: &'a Obj) -> PyResult<Obj> {
+        Ok(*obj)
+    }
+}
+impl<'a> FromObj<'a> for &'a Obj {
+    fn from_obj(obj: &'a Obj) -> PyResult<&'a Obj> {
+        Ok(obj)
+    }
+}
+impl IntoObj for Obj {
+    fn into_obj(self) -> PyResult<Obj> {
+        Ok(self)
+    }
+}
+impl IntoObj for &Obj {
+    fn into_obj(self) -> PyResult<Obj> {
+        Ok(*self)
+    }
+}
+impl IntoObj for () {
+    fn into_obj(self) -> PyResult<Obj> {
+        Ok(Obj::none())
+    }
+}
+impl<'a> FromObj<'a> for () {
+    fn from_obj(obj: &'a Obj) -> PyResult<()> {
+        if obj.is_none() {
+            Ok(())
+        } else {
+            Err(type_error("None", obj))
+        }
+    }
+}
+
+/// Python truthiness (`bool(x)`), as C modules do with `mp_obj_is_true`.
+impl<'a> FromObj<'a> for bool {
+    fn from_obj(obj: &'a Obj) -> PyResult<bool> {
+        obj.is_true()
+    }
+}
+impl IntoObj for bool {
+    fn into_obj(self) -> PyResult<Obj> {
+        Ok(Obj::bool(self))
+    }
+}
+
+impl<'a, T: FromObj<'a>> FromObj<'a> for Option<T> {
+    fn from_obj(obj: &'a Obj) -> PyResult<Option<T>> {
+        if obj.is_none() {
+            Ok(None)
+        } else {
+            T::from_obj(obj).map(Some)
+        }
+    }
+}
+impl<T: IntoObj> IntoObj for Option<T> {
+    fn into_obj(self) -> PyResult<Obj> {
+        match self {
+            Some(v) => v.into_obj(),
+            None => Ok(Obj::none()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Integers
+
+fn word_from_obj(obj: &Obj) -> PyResult<isize> {
+    if let Some(v) = obj.as_small_int() {
+        return Ok(v);
+    }
+    // `int` subclasses and big ints; raises TypeError for non-ints and OverflowError for
+    // values beyond a machine word.
+    ffi::native_from_obj(obj.0, MP_NATIVE_TYPE_INT)
+        .map(|v| v as isize)
+        .map_err(raised)
+}
+
+fn word_into_obj(v: isize) -> PyResult<Obj> {
+    match Obj::small_int(v) {
+        Some(o) => Ok(o),
+        None => ffi::native_to_obj(v as usize, MP_NATIVE_TYPE_INT)
+            .map(Obj)
+            .map_err(raised),
+    }
+}
+
+fn uword_into_obj(v: usize) -> PyResult<Obj> {
+    match Obj::small_int(v as isize).filter(|_| v <= isize::MAX as usize) {
+        Some(o) => Ok(o),
+        None => ffi::native_to_obj(v, MP_NATIVE_TYPE_UINT)
+            .map(Obj)
+            .map_err(raised),
+    }
+}
+
+fn overflow(ty: &str) -> PyErr {
+    PyErr::new::<OverflowError>(format_args!("value out of range for {ty}"))
+}
+
+macro_rules! small_ints {
+    ($($t:ty),*) => {$(
+        impl<'a> FromObj<'a> for $t {
+            fn from_obj(obj: &'a Obj) -> PyResult<$t> {
+                let v = word_from_obj(obj)?;
+                <$t>::try_from(v).map_err(|_| overflow(stringify!($t)))
+            }
+        }
+        impl IntoObj for $t {
+            fn into_obj(self) -> PyResult<Obj> {
+                // Lossless: every such type fits a machine word on 32- and 64-bit targets.
+                word_into_obj(self as isize)
+            }
+        }
+    )*};
+}
+small_ints!(i8, i16, i32, isize, u8, u16);
+
+impl<'a> FromObj<'a> for u32 {
+    fn from_obj(obj: &'a Obj) -> PyResult<u32> {
+        u32::try_from(i64::from_obj(obj)?).map_err(|_| overflow("u32"))
+    }
+}
+impl IntoObj for u32 {
+    fn into_obj(self) -> PyResult<Obj> {
+        uword_into_obj(self as usize)
+    }
+}
+impl<'a> FromObj<'a> for usize {
+    fn from_obj(obj: &'a Obj) -> PyResult<usize> {
+        usize::try_from(u64::from_obj(obj)?).map_err(|_| overflow("usize"))
+    }
+}
+impl IntoObj for usize {
+    fn into_obj(self) -> PyResult<Obj> {
+        uword_into_obj(self)
+    }
+}
+
+// 64-bit integers: a machine word on 64-bit targets; on 32-bit targets values beyond a
+// small int are split into 32-bit halves with Python integer arithmetic.
+
+fn small(v: isize) -> Obj {
+    Obj::small_int(v).unwrap_or_else(Obj::none)
+}
+
+/// `(obj >> shift) & 0xffff_ffff` as a `u32`, for 32-bit targets.
+#[cfg(target_pointer_width = "32")]
+fn u32_part(obj: &Obj, shift: isize) -> PyResult<u32> {
+    let shifted = if shift == 0 {
+        *obj
+    } else {
+        obj.binary_op(sys::MP_BINARY_OP_RSHIFT, small(shift))?
+    };
+    let mask = uword_into_obj(0xffff_ffff)?;
+    let part = shifted.binary_op(sys::MP_BINARY_OP_AND, mask)?;
+    // Non-negative and below 2**32: the truncating conversion is exact.
+    ffi::native_from_obj(part.0, MP_NATIVE_TYPE_UINT)
+        .map(|v| v as u32)
+        .map_err(raised)
+}
+
+#[cfg(target_pointer_width = "32")]
+fn from_halves(hi: Obj, lo: u32) -> PyResult<Obj> {
+    let hi = hi.binary_op(sys::MP_BINARY_OP_LSHIFT, small(32))?;
+    hi.binary_op(sys::MP_BINARY_OP_OR, uword_into_obj(lo as usize)?)
+}
+
+impl<'a> FromObj<'a> for i64 {
+    fn from_obj(obj: &'a Obj) -> PyResult<i64> {
+        if let Some(v) = obj.as_small_int() {
+            return Ok(v as i64);
+        }
+        #[cfg(target_pointer_width = "64")]
+        {
+            word_from_obj(obj).map(|v| v as i64)
+        }
+        #[cfg(target_pointer_width = "32")]
+        {
+            let top = obj.binary_op(sys::MP_BINARY_OP_RSHIFT, small(63))?;
+            match top.as_small_int() {
+                Some(0) | Some(-1) => {}
+                _ => return Err(overflow("i64")),
+            }
+            Ok(((u32_part(obj, 32)? as u64) << 32 | u32_part(obj, 0)? as u64) as i64)
+        }
+    }
+}
+impl IntoObj for i64 {
+    fn into_obj(self) -> PyResult<Obj> {
+        if let Ok(v) = isize::try_from(self) {
+            return word_into_obj(v);
+        }
+        #[cfg(target_pointer_width = "64")]
+        unreachable!("isize is 64 bits");
+        #[cfg(target_pointer_width = "32")]
+        from_halves(word_into_obj((self >> 32) as isize)?, self as u32)
+    }
+}
+impl<'a> FromObj<'a> for u64 {
+    fn from_obj(obj: &'a Obj) -> PyResult<u64> {
+        if let Some(v) = obj.as_small_int() {
+            return u64::try_from(v).map_err(|_| overflow("u64"));
+        }
+        // Non-negative and below 2**64.
+        let top = obj.binary_op(sys::MP_BINARY_OP_RSHIFT, small(64))?;
+        if top.as_small_int() != Some(0) {
+            return Err(overflow("u64"));
+        }
+        #[cfg(target_pointer_width = "64")]
+        {
+            ffi::native_from_obj(obj.0, MP_NATIVE_TYPE_UINT)
+                .map(|v| v as u64)
+                .map_err(raised)
+        }
+        #[cfg(target_pointer_width = "32")]
+        {
+            Ok((u32_part(obj, 32)? as u64) << 32 | u32_part(obj, 0)? as u64)
+        }
+    }
+}
+impl IntoObj for u64 {
+    fn into_obj(self) -> PyResult<Obj> {
+        if let Ok(v) = usize::try_from(self) {
+            return uword_into_obj(v);
+        }
+        #[cfg(target_pointer_width = "64")]
+        unreachable!("usize is 64 bits");
+        #[cfg(target_pointer_width = "32")]
+        from_halves(uword_into_obj((self >> 32) as usize)?, self as u32)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Floats (not on RISC-V, see the crate documentation)
+
+#[cfg(not(any(target_arch = "riscv32", target_arch = "riscv64")))]
+mod floats {
+    use super::*;
+
+    impl<'a> FromObj<'a> for f64 {
+        fn from_obj(obj: &'a Obj) -> PyResult<f64> {
+            ffi::get_float_d(obj.0).map_err(raised)
+        }
+    }
+    impl IntoObj for f64 {
+        fn into_obj(self) -> PyResult<Obj> {
+            ffi::new_float_d(self).map(Obj).map_err(raised)
+        }
+    }
+    impl<'a> FromObj<'a> for f32 {
+        fn from_obj(obj: &'a Obj) -> PyResult<f32> {
+            ffi::get_float_f(obj.0).map_err(raised)
+        }
+    }
+    impl IntoObj for f32 {
+        fn into_obj(self) -> PyResult<Obj> {
+            ffi::new_float_f(self).map(Obj).map_err(raised)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Strings and buffers
+
+impl<'a> FromObj<'a> for &'a str {
+    fn from_obj(obj: &'a Obj) -> PyResult<&'a str> {
+        if !obj.is_str() && obj.as_qstr().is_none() {
+            return Err(type_error("str", obj));
+        }
+        let info =
+            ffi::get_buffer(obj.0, sys::MP_BUFFER_READ).ok_or_else(|| type_error("str", obj))?;
+        // SAFETY: str data is immutable and owned by `obj`, which outlives 'a.
+        let bytes = unsafe { buf_bytes(&info) };
+        core::str::from_utf8(bytes).map_err(|_| PyErr::new::<ValueError>("invalid UTF-8 in str"))
+    }
+}
+impl<'a> FromObj<'a> for String {
+    fn from_obj(obj: &'a Obj) -> PyResult<String> {
+        <&str>::from_obj(obj).map(String::from)
+    }
+}
+impl IntoObj for &str {
+    fn into_obj(self) -> PyResult<Obj> {
+        ffi::new_str(self).map(Obj).map_err(raised)
+    }
+}
+impl IntoObj for String {
+    fn into_obj(self) -> PyResult<Obj> {
+        self.as_str().into_obj()
+    }
+}
+impl IntoObj for &String {
+    fn into_obj(self) -> PyResult<Obj> {
+        self.as_str().into_obj()
+    }
+}
+
+/// Any object with the buffer protocol (`bytes`, `bytearray`, `memoryview`, `array`).
+///
+/// The contents may change if Python code mutates a `bytearray` while Rust holds the slice;
+/// that cannot happen during a call unless Rust calls back into Python, so do not keep a
+/// `&[u8]` across callbacks into Python that may resize it.
+impl<'a> FromObj<'a> for &'a [u8] {
+    fn from_obj(obj: &'a Obj) -> PyResult<&'a [u8]> {
+        let info = ffi::get_buffer(obj.0, sys::MP_BUFFER_READ)
+            .ok_or_else(|| type_error("a buffer", obj))?;
+        // SAFETY: the buffer is owned by `obj`, which outlives 'a.
+        Ok(unsafe { buf_bytes(&info) })
+    }
+}
+/// `bytes`.
+impl IntoObj for &[u8] {
+    fn into_obj(self) -> PyResult<Obj> {
+        ffi::new_bytes(self).map(Obj).map_err(raised)
+    }
+}
+
+/// A read-only buffer with its `struct` typecode (e.g. `b'B'`, `b'h'`, `b'f'`).
+#[derive(Debug, Clone, Copy)]
+pub struct Buffer<'a> {
+    /// The bytes.
+    pub data: &'a [u8],
+    /// The element typecode.
+    pub typecode: u8,
+}
+
+impl<'a> FromObj<'a> for Buffer<'a> {
+    fn from_obj(obj: &'a Obj) -> PyResult<Buffer<'a>> {
+        let info = ffi::get_buffer(obj.0, sys::MP_BUFFER_READ)
+            .ok_or_else(|| type_error("a buffer", obj))?;
+        // SAFETY: the buffer is owned by `obj`, which outlives 'a.
+        let data = unsafe { buf_bytes(&info) };
+        Ok(Buffer {
+            data,
+            typecode: info.typecode as u8,
+        })
+    }
+}
+
+/// A writable buffer (`bytearray`, `memoryview`, `array`).
+///
+/// Its bytes are `Cell<u8>`: two arguments may name the same object, so handing out
+/// `&mut [u8]` would not be sound. Use [`BufferMut::copy_from`], [`Cell::set`], or the
+/// `unsafe` [`BufferMut::as_mut_slice`] when you know the buffer is not aliased.
+#[derive(Debug, Clone, Copy)]
+pub struct BufferMut<'a> {
+    /// The bytes.
+    pub data: &'a [Cell<u8>],
+    /// The element typecode.
+    pub typecode: u8,
+}
+
+impl<'a> BufferMut<'a> {
+    /// Number of bytes.
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+    /// Is it empty?
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    /// Copy `src` into the start of the buffer (panics if it does not fit).
+    pub fn copy_from(&self, src: &[u8]) {
+        for (d, s) in self.data[..src.len()].iter().zip(src) {
+            d.set(*s);
+        }
+    }
+    /// The buffer as a mutable slice.
+    ///
+    /// # Safety
+    ///
+    /// No other reference to these bytes (another argument naming the same object, or a
+    /// `&[u8]` of it) may be used while the slice lives.
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn as_mut_slice(&self) -> &'a mut [u8] {
+        // SAFETY: `Cell<u8>` has the layout of `u8`; exclusivity is the caller's promise.
+        unsafe { core::slice::from_raw_parts_mut(self.data.as_ptr() as *mut u8, self.data.len()) }
+    }
+}
+
+impl<'a> FromObj<'a> for BufferMut<'a> {
+    fn from_obj(obj: &'a Obj) -> PyResult<BufferMut<'a>> {
+        let info = ffi::get_buffer(obj.0, sys::MP_BUFFER_RW)
+            .ok_or_else(|| type_error("a writable buffer", obj))?;
+        let data: &'a [Cell<u8>] = if info.len == 0 {
+            &[]
+        } else {
+            // SAFETY: the buffer is owned by `obj` (which outlives 'a) and writable; shared
+            // mutation goes through `Cell`, which permits aliasing.
+            unsafe { core::slice::from_raw_parts(info.buf.cast::<Cell<u8>>(), info.len) }
+        };
+        Ok(BufferMut {
+            data,
+            typecode: info.typecode as u8,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sequences and mappings
+
+fn items(obj: &Obj) -> PyResult<&[Obj]> {
+    let (p, n) = ffi::array_items(obj.0).ok_or_else(|| type_error("tuple or list", obj))?;
+    if n == 0 {
+        return Ok(&[]);
+    }
+    // SAFETY: the items belong to `obj` (which outlives 'a); `Obj` is a transparent word.
+    // A list could be resized by Python code only if Rust called back into Python, and the
+    // old item array stays allocated while this slice is reachable from the stack.
+    Ok(unsafe { core::slice::from_raw_parts(p.cast::<Obj>(), n) })
+}
+
+/// From a `list` or `tuple`.
+impl<'a, T: FromObj<'a>> FromObj<'a> for Vec<T> {
+    fn from_obj(obj: &'a Obj) -> PyResult<Vec<T>> {
+        items(obj)?.iter().map(T::from_obj).collect()
+    }
+}
+/// Into a `list`.
+impl<T: IntoObj> IntoObj for Vec<T> {
+    fn into_obj(self) -> PyResult<Obj> {
+        let objs = self
+            .into_iter()
+            .map(IntoObj::into_obj)
+            .collect::<PyResult<Vec<Obj>>>()?;
+        let raw: Vec<sys::MpObj> = objs.iter().map(|o| o.0).collect();
+        ffi::new_list(&raw).map(Obj).map_err(raised)
+    }
+}
+/// Into a `dict`.
+impl<K: IntoObj, V: IntoObj> IntoObj for BTreeMap<K, V> {
+    fn into_obj(self) -> PyResult<Obj> {
+        let d = ffi::new_dict(self.len()).map_err(raised)?;
+        for (k, v) in self {
+            let (k, v) = (k.into_obj()?, v.into_obj()?);
+            ffi::dict_store(d, k.0, v.0).map_err(raised)?;
+        }
+        Ok(Obj(d))
+    }
+}
+
+macro_rules! tuples {
+    ($(($n:literal: $($t:ident $i:tt),+))*) => {$(
+        /// From a `tuple` or `list` of exactly this length.
+        impl<'a, $($t: FromObj<'a>),+> FromObj<'a> for ($($t,)+) {
+            fn from_obj(obj: &'a Obj) -> PyResult<Self> {
+                let it = items(obj)?;
+                if it.len() != $n {
+                    return Err(PyErr::new::<ValueError>(format_args!(
+                        "expected a sequence of length {}, got {}", $n, it.len()
+                    )));
+                }
+                Ok(($($t::from_obj(&it[$i])?,)+))
+            }
+        }
+        /// Into a `tuple`.
+        impl<$($t: IntoObj),+> IntoObj for ($($t,)+) {
+            fn into_obj(self) -> PyResult<Obj> {
+                let raw = [$(self.$i.into_obj()?.0),+];
+                ffi::new_tuple(&raw).map(Obj).map_err(raised)
+            }
+        }
+    )*};
+}
+tuples! {
+    (1: A 0)
+    (2: A 0, B 1)
+    (3: A 0, B 1, C 2)
+    (4: A 0, B 1, C 2, D 3)
+    (5: A 0, B 1, C 2, D 3, E 4)
+    (6: A 0, B 1, C 2, D 3, E 4, F 5)
+}

@@ -1,0 +1,149 @@
+//! [`PyErr`] and [`PyResult`].
+
+use core::fmt::{self, Write};
+
+use mpy_sys::MpObj;
+
+use crate::exceptions::ExceptionType;
+use crate::ffi;
+use crate::obj::Obj;
+
+/// Result of an operation that may fail with a Python exception.
+pub type PyResult<T> = Result<T, PyErr>;
+
+/// A Python exception, ready to be raised: an exception instance, or an exception type
+/// (which the firmware instantiates when raising).
+///
+/// Creating a `PyErr` with a message calls into MicroPython; if that itself fails (for
+/// example with `MemoryError`), the `PyErr` holds that failure instead.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PyErr {
+    exc: Obj,
+}
+
+/// Longest message kept by [`PyErr::new`]; longer ones are cut at a character boundary.
+pub const MAX_MESSAGE_LEN: usize = 120;
+
+impl PyErr {
+    /// `E(msg)`: an exception of type `E` with a formatted message.
+    pub fn new<E: ExceptionType>(msg: impl fmt::Display) -> PyErr {
+        match E::type_object() {
+            Ok(ty) => Self::with_message(ty, msg),
+            Err(e) => e,
+        }
+    }
+
+    /// An exception of type `E` with no arguments.
+    pub fn new_empty<E: ExceptionType>() -> PyErr {
+        match E::type_object() {
+            Ok(ty) => PyErr { exc: ty },
+            Err(e) => e,
+        }
+    }
+
+    /// `ty(msg)` for an exception type object.
+    pub fn with_message(ty: Obj, msg: impl fmt::Display) -> PyErr {
+        let mut buf = StackStr::<MAX_MESSAGE_LEN>::new();
+        let _ = write!(buf, "{msg}");
+        let s = match ffi::new_str(buf.as_str()) {
+            Ok(s) => s,
+            Err(e) => return Self::from_raised(e),
+        };
+        match ty.call(&[Obj(s)]) {
+            Ok(exc) => PyErr { exc },
+            Err(e) => e,
+        }
+    }
+
+    /// An exception instance (or type) that is already an object.
+    pub fn from_value(exc: Obj) -> PyErr {
+        if exc.as_raw().is_null() || exc.is_none() {
+            return PyErr::new_empty::<crate::exceptions::Exception>();
+        }
+        PyErr { exc }
+    }
+
+    /// The exception caught by a protected call.
+    pub(crate) fn from_raised(exc: MpObj) -> PyErr {
+        // A null `ret_val` is a VM abort; it cannot be re-raised as such, so it becomes an
+        // ordinary exception (documented limitation).
+        PyErr::from_value(Obj(exc))
+    }
+
+    /// The exception object (instance or type).
+    pub fn value(&self) -> Obj {
+        self.exc
+    }
+
+    /// Does this exception match `E` (`except E:`)?
+    pub fn is_instance_of<E: ExceptionType>(&self) -> bool {
+        match E::type_object() {
+            Ok(ty) => self
+                .exc
+                .binary_op(mpy_sys::MP_BINARY_OP_EXCEPTION_MATCH, ty)
+                .and_then(|r| r.is_true())
+                .unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+}
+
+impl fmt::Debug for PyErr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PyErr({:?})", self.exc)
+    }
+}
+
+impl From<fmt::Error> for PyErr {
+    fn from(_: fmt::Error) -> PyErr {
+        PyErr::new::<crate::exceptions::RuntimeError>("formatting error")
+    }
+}
+
+/// A fixed-capacity string for messages built without the heap.
+pub(crate) struct StackStr<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> StackStr<N> {
+    pub(crate) const fn new() -> Self {
+        StackStr {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+    pub(crate) fn as_str(&self) -> &str {
+        // Only whole `str` pieces (or their char-boundary prefixes) are ever copied in.
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = N - self.len;
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take -= 1;
+        }
+        self.buf[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_str_truncates_on_char_boundary() {
+        let mut s = StackStr::<5>::new();
+        let tail = "é€";
+        write!(s, "ab{tail}").unwrap();
+        assert_eq!(s.as_str(), "abé");
+        let mut s = StackStr::<16>::new();
+        write!(s, "x={} y={}", 3, -4).unwrap();
+        assert_eq!(s.as_str(), "x=3 y=-4");
+    }
+}

@@ -1,0 +1,62 @@
+//! Python exception types.
+//!
+//! Each marker type names a builtin exception; [`PyErr::new`](crate::PyErr::new) takes one
+//! as its type parameter. `Exception` comes straight from the function table; the others are
+//! looked up by name in the builtins (through the caller's globals, as the C dynruntime
+//! does), so a module-level rebinding of e.g. `ValueError` is honoured.
+
+use crate::err::{PyErr, PyResult};
+use crate::ffi;
+use crate::obj::Obj;
+
+/// A Python exception type.
+pub trait ExceptionType {
+    /// The type object.
+    fn type_object() -> PyResult<Obj>;
+}
+
+/// `Exception`.
+#[derive(Debug)]
+pub struct Exception;
+
+impl ExceptionType for Exception {
+    fn type_object() -> PyResult<Obj> {
+        Ok(Obj(ffi::table().type_exception.cast_mut().cast()))
+    }
+}
+
+macro_rules! builtin_exceptions {
+    ($($name:ident),* $(,)?) => {$(
+        #[doc = concat!("`", stringify!($name), "`.")]
+        #[derive(Debug)]
+        pub struct $name;
+
+        impl ExceptionType for $name {
+            fn type_object() -> PyResult<Obj> {
+                ffi::load_global(crate::qstr!($name).as_raw()).map(Obj).map_err(PyErr::from_raised)
+            }
+        }
+    )*};
+}
+
+builtin_exceptions!(
+    ArithmeticError,
+    AssertionError,
+    AttributeError,
+    BaseException,
+    EOFError,
+    ImportError,
+    IndexError,
+    KeyError,
+    LookupError,
+    MemoryError,
+    NameError,
+    NotImplementedError,
+    OSError,
+    OverflowError,
+    RuntimeError,
+    StopIteration,
+    TypeError,
+    ValueError,
+    ZeroDivisionError,
+);

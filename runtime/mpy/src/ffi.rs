@@ -1,0 +1,334 @@
+//! The one door to `mp_fun_table`, and the protected call.
+//!
+//! Every table call that may raise goes through [`protect`], which catches the raise and
+//! turns it into `Err(exception)`; see `mpy_sys::nlr` for why this is the only sound way.
+//! Calls that never raise (`obj_get_type`, `swap_globals`, `realloc_`, printing) may call the
+//! table directly.
+
+use core::ffi::c_void;
+use core::mem::MaybeUninit;
+
+use mpy_sys::{mp_fun_table, MpFunTable, MpObj, NlrBuf, ProtectFrame};
+
+/// The firmware's function table.
+#[inline(always)]
+pub(crate) fn table() -> &'static MpFunTable {
+    // SAFETY: `mp_fun_table` is provided by the firmware (through the GOT entry the loader
+    // patches) and is immutable for the life of the module.
+    unsafe { &mp_fun_table }
+}
+
+struct Ctx<F, R> {
+    f: MaybeUninit<F>,
+    out: MaybeUninit<R>,
+}
+
+/// Body run under the nlr handler. It owns only `Copy` data, so when a raise discards this
+/// frame no destructor is skipped.
+unsafe extern "C" fn body<F: FnOnce() -> R + Copy, R: Copy>(ctx: *mut c_void) {
+    let ctx = ctx.cast::<Ctx<F, R>>();
+    // SAFETY: `protect` passes a live, initialised `Ctx<F, R>`; F is Copy so reading it out
+    // leaves nothing to drop.
+    unsafe {
+        let f = (*ctx).f.assume_init_read();
+        (*ctx).out.write(f());
+    }
+}
+
+/// Run `f` (which should be exactly one table call) and return its result, or the
+/// exception it raised.
+///
+/// The `Copy` bounds are the static half of the frame rule: a `Copy` closure cannot own a
+/// value with a destructor, nor can its result. The other half is ours to keep: `f` must not
+/// create such values in its body either (it only calls the table).
+///
+/// # Safety
+///
+/// `f` must only call into `mp_fun_table` with valid arguments and must not create values
+/// that have destructors.
+#[inline]
+pub(crate) unsafe fn protect<F: FnOnce() -> R + Copy, R: Copy>(f: F) -> Result<R, MpObj> {
+    let t = table();
+    let mut buf = NlrBuf::new();
+    let mut ctx = Ctx {
+        f: MaybeUninit::new(f),
+        out: MaybeUninit::<R>::uninit(),
+    };
+    let mut frame = ProtectFrame {
+        buf: &raw mut buf,
+        nlr_push: t.nlr_push,
+        setjmp: t.setjmp_,
+        nlr_pop: t.nlr_pop,
+        body: body::<F, R>,
+        ctx: (&raw mut ctx).cast(),
+    };
+    // SAFETY: the frame, buffer and context live across the call; `body` satisfies the frame
+    // rule as argued above.
+    let raised = unsafe { mpy_sys::nlr::mpy_nlr_protect(&mut frame) };
+    if raised == 0 {
+        // SAFETY: a normal return means `body` ran to completion and wrote `out`.
+        Ok(unsafe { ctx.out.assume_init() })
+    } else {
+        Err(buf.ret_val)
+    }
+}
+
+/// Raise `exc` (an exception instance or type) by a non-local jump.
+///
+/// # Safety
+///
+/// Every Rust frame between here and the firmware's handler must own nothing with a
+/// destructor. Only the generated trampolines call this, after the user's function returned.
+pub(crate) unsafe fn raise(exc: MpObj) -> ! {
+    let t = table();
+    // SAFETY: `raise_` never returns for a non-null, non-None object; the caller upholds the
+    // frame rule.
+    unsafe { (t.raise_)(exc) };
+    // Only reached for null/None, which `PyErr` never holds. Raise something rather than
+    // return into C with a garbage result.
+    // SAFETY: `type_exception` is the firmware's Exception type.
+    unsafe { (t.raise_)(t.type_exception as MpObj) };
+    crate::panic::abort()
+}
+
+// ---------------------------------------------------------------------------------------
+// Safe-signature wrappers. Each returns `Err(exception)` when the firmware raised.
+
+use core::ffi::c_char;
+use mpy_sys::{MpBufferInfo, MpObjType, MpPrint, Qstr};
+
+/// Result of a protected firmware call.
+pub(crate) type Raised<T> = Result<T, MpObj>;
+
+macro_rules! protected {
+    ($($body:tt)*) => {
+        // SAFETY: the closure makes one table call with plain-word arguments (objects,
+        // qstrs, lengths, pointers into live Rust borrows) and creates nothing with a
+        // destructor.
+        unsafe { protect(move || $($body)*) }
+    };
+}
+
+pub(crate) fn const_none() -> MpObj {
+    table().const_none
+}
+pub(crate) fn const_bool(b: bool) -> MpObj {
+    if b {
+        table().const_true
+    } else {
+        table().const_false
+    }
+}
+
+/// The type of `o`. Never raises.
+pub(crate) fn type_of(o: MpObj) -> *const MpObjType {
+    // SAFETY: `obj_get_type` accepts any object word and does not raise.
+    unsafe { (table().obj_get_type)(o) }
+}
+
+/// The tuple type (the type of the empty tuple, a firmware constant).
+pub(crate) fn tuple_type() -> *const MpObjType {
+    // SAFETY: `new_tuple(0, NULL)` returns the constant empty tuple without allocating.
+    type_of(unsafe { (table().new_tuple)(0, core::ptr::null()) })
+}
+
+pub(crate) fn native_from_obj(o: MpObj, ty: usize) -> Raised<usize> {
+    let f = table().native_from_obj;
+    protected!(f(o, ty))
+}
+pub(crate) fn native_to_obj(v: usize, ty: usize) -> Raised<MpObj> {
+    let f = table().native_to_obj;
+    protected!(f(v, ty))
+}
+pub(crate) fn is_true(o: MpObj) -> Raised<bool> {
+    let f = table().obj_is_true;
+    protected!(f(o))
+}
+pub(crate) fn new_str(s: &str) -> Raised<MpObj> {
+    let f = table().obj_new_str;
+    let (p, n) = (s.as_ptr().cast::<c_char>(), s.len());
+    protected!(f(p, n))
+}
+pub(crate) fn new_bytes(b: &[u8]) -> Raised<MpObj> {
+    let f = table().obj_new_bytes;
+    let (p, n) = (b.as_ptr(), b.len());
+    protected!(f(p, n))
+}
+#[cfg(not(any(target_arch = "riscv32", target_arch = "riscv64")))]
+pub(crate) fn new_float_d(v: f64) -> Raised<MpObj> {
+    let f = table().obj_new_float_from_d;
+    protected!(f(v))
+}
+#[cfg(not(any(target_arch = "riscv32", target_arch = "riscv64")))]
+pub(crate) fn get_float_d(o: MpObj) -> Raised<f64> {
+    let f = table().obj_get_float_to_d;
+    protected!(f(o))
+}
+#[cfg(not(any(target_arch = "riscv32", target_arch = "riscv64")))]
+pub(crate) fn new_float_f(v: f32) -> Raised<MpObj> {
+    let f = table().obj_new_float_from_f;
+    protected!(f(v))
+}
+#[cfg(not(any(target_arch = "riscv32", target_arch = "riscv64")))]
+pub(crate) fn get_float_f(o: MpObj) -> Raised<f32> {
+    let f = table().obj_get_float_to_f;
+    protected!(f(o))
+}
+pub(crate) fn new_tuple(items: &[MpObj]) -> Raised<MpObj> {
+    let f = table().new_tuple;
+    let (p, n) = (items.as_ptr(), items.len());
+    protected!(f(n, p))
+}
+pub(crate) fn new_list(items: &[MpObj]) -> Raised<MpObj> {
+    let f = table().new_list;
+    // `new_list` copies the items; the pointer is only read.
+    let (p, n) = (items.as_ptr().cast_mut(), items.len());
+    protected!(f(n, p))
+}
+pub(crate) fn new_dict(n: usize) -> Raised<MpObj> {
+    let f = table().new_dict;
+    protected!(f(n))
+}
+pub(crate) fn dict_store(d: MpObj, k: MpObj, v: MpObj) -> Raised<()> {
+    let f = table().dict_store;
+    protected!({
+        f(d, k, v);
+    })
+}
+pub(crate) fn load_global(q: Qstr) -> Raised<MpObj> {
+    let f = table().load_global;
+    protected!(f(q))
+}
+pub(crate) fn store_global(q: Qstr, v: MpObj) -> Raised<()> {
+    let f = table().store_global;
+    protected!(f(q, v))
+}
+pub(crate) fn load_attr(o: MpObj, q: Qstr) -> Raised<MpObj> {
+    let f = table().load_attr;
+    protected!(f(o, q))
+}
+pub(crate) fn store_attr(o: MpObj, q: Qstr, v: MpObj) -> Raised<()> {
+    let f = table().store_attr;
+    protected!(f(o, q, v))
+}
+/// `load_method_maybe`: `[method, self]`, or `[null, _]` when absent.
+pub(crate) fn load_method_maybe(o: MpObj, q: Qstr) -> Raised<[MpObj; 2]> {
+    let f = table().load_method_maybe;
+    protected!({
+        let mut dest = [core::ptr::null_mut(); 2];
+        f(o, q, dest.as_mut_ptr());
+        dest
+    })
+}
+pub(crate) fn call_function(
+    fun: MpObj,
+    n_args: usize,
+    n_kw: usize,
+    args: &[MpObj],
+) -> Raised<MpObj> {
+    debug_assert_eq!(args.len(), n_args + 2 * n_kw);
+    let f = table().call_function_n_kw;
+    let p = args.as_ptr();
+    protected!(f(fun, n_args | (n_kw << mpy_sys::MP_CALL_N_KW_SHIFT), p))
+}
+/// `call_method_n_kw`: `args` starts with the `[method, self]` pair from `load_method`.
+pub(crate) fn call_method(n_args: usize, n_kw: usize, args: &[MpObj]) -> Raised<MpObj> {
+    debug_assert_eq!(args.len(), 2 + n_args + 2 * n_kw);
+    let f = table().call_method_n_kw;
+    let p = args.as_ptr();
+    protected!(f(n_args, n_kw, p))
+}
+pub(crate) fn subscr(o: MpObj, index: MpObj, val: MpObj) -> Raised<MpObj> {
+    let f = table().obj_subscr;
+    protected!(f(o, index, val))
+}
+pub(crate) fn unary_op(op: i32, o: MpObj) -> Raised<MpObj> {
+    let f = table().unary_op;
+    protected!(f(op, o))
+}
+pub(crate) fn binary_op(op: i32, a: MpObj, b: MpObj) -> Raised<MpObj> {
+    let f = table().binary_op;
+    protected!(f(op, a, b))
+}
+/// `getiter` without a caller buffer (the iterator lives on the heap).
+pub(crate) fn getiter(o: MpObj) -> Raised<MpObj> {
+    let f = table().getiter;
+    protected!(f(o, core::ptr::null_mut()))
+}
+/// `iternext` on a heap iterator: next item, or null when exhausted.
+pub(crate) fn iternext(it: MpObj) -> Raised<MpObj> {
+    let f = table().iternext;
+    // For heap iterators the firmware's wrapper takes the iterator object itself.
+    protected!(f(it.cast()))
+}
+pub(crate) fn import_name(q: Qstr) -> Raised<MpObj> {
+    let f = table().import_name;
+    let none = const_none();
+    protected!(f(q, none, mpy_sys::mp_obj_new_small_int(0)))
+}
+/// `get_buffer` without the raise flag: `None` when `o` has no buffer. Never raises.
+pub(crate) fn get_buffer(o: MpObj, flags: usize) -> Option<MpBufferInfo> {
+    let mut info = MpBufferInfo {
+        buf: core::ptr::null_mut(),
+        len: 0,
+        typecode: 0,
+    };
+    // SAFETY: without MP_BUFFER_RAISE_IF_UNSUPPORTED `get_buffer` reports failure by its
+    // return value and does not raise; `info` is a valid out-parameter.
+    let ok = unsafe {
+        (table().get_buffer)(
+            o,
+            &mut info,
+            flags & !mpy_sys::MP_BUFFER_RAISE_IF_UNSUPPORTED,
+        )
+    };
+    ok.then_some(info)
+}
+
+/// Items of a tuple or list, as a raw pointer and length (valid until the list is
+/// mutated; the memory is kept alive by the object).
+pub(crate) fn array_items(o: MpObj) -> Option<(*const MpObj, usize)> {
+    let ty = type_of(o);
+    if ty == tuple_type() {
+        let t = o.cast::<mpy_sys::MpObjTuple>();
+        // SAFETY: `o` is a tuple, whose layout is `MpObjTuple` followed by its items.
+        unsafe { Some(((&raw const (*t).items).cast::<MpObj>(), (*t).len)) }
+    } else if ty == table().type_list {
+        let l = o.cast::<mpy_sys::MpObjList>();
+        // SAFETY: `o` is a list, whose layout is `MpObjList`.
+        unsafe { Some(((*l).items.cast_const(), (*l).len)) }
+    } else {
+        None
+    }
+}
+
+/// The `__name__` qstr of a type.
+pub(crate) fn type_name(ty: *const MpObjType) -> Qstr {
+    // SAFETY: every object's type is a valid `mp_obj_type_t`.
+    unsafe { Qstr::from((*ty).name) }
+}
+
+/// Install `globals` as the current module namespace; returns what to pass back to
+/// restore. Never raises.
+pub(crate) fn swap_globals(globals: *mut mpy_sys::MpObjDict) -> *mut mpy_sys::MpObjDict {
+    // SAFETY: `swap_globals` accepts a dict or null and does not raise.
+    unsafe { (table().swap_globals)(globals) }
+}
+
+/// Write `s` to MicroPython's console. Never raises.
+pub(crate) fn print_str(s: &str) {
+    let p: *const MpPrint = table().plat_print;
+    // SAFETY: `plat_print` is the firmware's console printer; its `print_strn` writes `len`
+    // bytes from the pointer and does not raise.
+    unsafe { ((*p).print_strn)((*p).data, s.as_ptr().cast(), s.len()) }
+}
+
+/// The GC heap's realloc. Never raises; null on failure.
+///
+/// # Safety
+///
+/// `ptr` must be null or a live block from this heap.
+pub(crate) unsafe fn heap_realloc(ptr: *mut u8, size: usize, allow_move: bool) -> *mut u8 {
+    // SAFETY: forwarded from the caller; `realloc_` is `gc_realloc`, which does not raise.
+    unsafe { (table().realloc_)(ptr.cast(), size, allow_move).cast() }
+}

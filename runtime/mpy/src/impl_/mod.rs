@@ -1,0 +1,204 @@
+//! Support for macro-generated code. Not a stable API: it may change in any release.
+//!
+//! Everything that runs on the boundary between the firmware and Rust lives here, so the
+//! rules of the crate documentation ("protect every call that may raise; raise only from the
+//! trampoline after Rust values are dropped") are checked in one file.
+#![allow(missing_docs)]
+
+use core::marker::PhantomData;
+
+use mpy_sys::{MpMap, MpObj, MpObjFun};
+
+use crate::conv::{FromObj, IntoObj};
+use crate::err::{PyErr, PyResult};
+use crate::exceptions::TypeError;
+use crate::ffi;
+use crate::module::Module;
+use crate::obj::{Obj, Qstr};
+
+pub use crate::function::Function;
+pub use mpy_sys as sys;
+
+/// Read a qstr symbol (`qstr!` expansion).
+///
+/// # Safety
+///
+/// `sym` must be the address of a `__mpy_qstr_*` symbol, which the linker points at the
+/// module's qstr table.
+#[inline(always)]
+pub unsafe fn read_qstr(sym: *const u16) -> Qstr {
+    // SAFETY: forwarded from the caller.
+    Qstr::from_raw(usize::from(unsafe { *sym }))
+}
+
+/// Run the body of a builtin function and hand its result to the firmware: return the
+/// object, or raise the error.
+///
+/// The body runs to completion first, so every value it owned is dropped before the raise;
+/// what is left in this frame at that point is a `PyErr` (a plain object word).
+///
+/// # Safety
+///
+/// Must be called only from an `extern "C"` entry point that the firmware called.
+#[inline(always)]
+pub unsafe fn trampoline(body: impl FnOnce() -> PyResult<Obj>) -> MpObj {
+    let result = body();
+    match result {
+        Ok(o) => o.0,
+        // SAFETY: the body has returned; this frame owns nothing with a destructor.
+        Err(e) => unsafe { ffi::raise(e.value().0) },
+    }
+}
+
+/// The `mpy_init` protocol: make the module's globals current, run `init`, restore the
+/// previous globals on every path, then return `None` or raise.
+///
+/// # Safety
+///
+/// `self_` must be the function object the loader passes to the module's entry point.
+pub unsafe fn module_init(self_: *mut MpObjFun, init: fn(&Module<'_>) -> PyResult<()>) -> MpObj {
+    // SAFETY: the loader passes a function object whose context is the module being
+    // imported (`self->context->module.globals`).
+    let globals = unsafe { (*(*self_).context).module.globals };
+    let old = ffi::swap_globals(globals);
+    let module = Module {
+        globals: Obj(globals.cast()),
+        _init: PhantomData,
+    };
+    // Every firmware call inside `init` is protected, so `init` always returns here.
+    let result = init(&module);
+    ffi::swap_globals(old);
+    // SAFETY: `init` has returned and `module` owns nothing with a destructor.
+    unsafe { trampoline(|| result.map(|()| Obj::none())) }
+}
+
+/// Converts what a user function returns into the trampoline's result.
+pub trait IntoPyResult {
+    fn into_py_result(self) -> PyResult<Obj>;
+}
+impl<T: IntoObj> IntoPyResult for T {
+    fn into_py_result(self) -> PyResult<Obj> {
+        self.into_obj()
+    }
+}
+impl<T: IntoObj, E: Into<PyErr>> IntoPyResult for Result<T, E> {
+    fn into_py_result(self) -> PyResult<Obj> {
+        self.map_err(Into::into)?.into_obj()
+    }
+}
+
+/// The view of a call's arguments: positional words plus the keyword map.
+pub struct CallArgs<'a> {
+    pos: &'a [Obj],
+    kw: &'a [sys::MpMapElem],
+}
+
+impl<'a> CallArgs<'a> {
+    /// # Safety
+    ///
+    /// `args` must point at `n` objects and `kw` be null or a keyword map, both valid for
+    /// the duration of the call (`'a`), as the firmware passes them to an `mp_fun_kw_t`.
+    pub unsafe fn new(n: usize, args: *const MpObj, kw: *mut MpMap) -> Self {
+        let pos = if n == 0 {
+            &[][..]
+        } else {
+            // SAFETY: per the contract; `Obj` is a transparent object word.
+            unsafe { core::slice::from_raw_parts(args.cast::<Obj>(), n) }
+        };
+        // SAFETY: keyword maps built by the VM are ordered and dense in `table[..used]`.
+        let kw = unsafe {
+            match kw.as_ref() {
+                Some(m) if m.used() > 0 => core::slice::from_raw_parts(m.table, m.used()),
+                _ => &[][..],
+            }
+        };
+        CallArgs { pos, kw }
+    }
+
+    /// Positional arguments only (an `mp_fun_var_t` or a fixed-arity entry point).
+    ///
+    /// # Safety
+    ///
+    /// As [`CallArgs::new`] with a null map.
+    pub unsafe fn positional(n: usize, args: *const MpObj) -> Self {
+        // SAFETY: forwarded.
+        unsafe { Self::new(n, args, core::ptr::null_mut()) }
+    }
+
+    /// Match the arguments against parameter `names` (all may be passed by position or by
+    /// keyword). Returns one slot per parameter; `None` means "not given".
+    pub fn bind<const N: usize>(
+        &self,
+        func: &str,
+        names: &[Qstr; N],
+    ) -> PyResult<[Option<&'a Obj>; N]> {
+        if self.pos.len() > N {
+            return Err(PyErr::new::<TypeError>(format_args!(
+                "{func}() takes {N} positional arguments but {} were given",
+                self.pos.len()
+            )));
+        }
+        let mut out: [Option<&'a Obj>; N] = [None; N];
+        for (slot, arg) in out.iter_mut().zip(self.pos) {
+            *slot = Some(arg);
+        }
+        for elem in self.kw {
+            let key = Obj(elem.key);
+            let Some(i) = key
+                .as_qstr()
+                .and_then(|q| names.iter().position(|n| *n == q))
+            else {
+                return Err(PyErr::new::<TypeError>(format_args!(
+                    "{func}() got an unexpected keyword argument '{}'",
+                    key.as_qstr().unwrap_or(Qstr::from_raw(0))
+                )));
+            };
+            if out[i].is_some() {
+                return Err(PyErr::new::<TypeError>(format_args!(
+                    "{func}() got multiple values for argument '{}'",
+                    names[i]
+                )));
+            }
+            // SAFETY: `MpMapElem::value` is an object word; `Obj` is transparent over it.
+            out[i] = Some(unsafe { &*(&raw const elem.value).cast::<Obj>() });
+        }
+        Ok(out)
+    }
+}
+
+/// Convert a required parameter.
+pub fn required<'a, T: FromObj<'a>>(slot: Option<&'a Obj>, func: &str, name: &str) -> PyResult<T> {
+    match slot {
+        Some(o) => T::from_obj(o),
+        None => Err(PyErr::new::<TypeError>(format_args!(
+            "{func}() missing required argument '{name}'"
+        ))),
+    }
+}
+
+/// Convert an optional (`Option<T>`) parameter: absent or `None` gives `None`.
+pub fn optional<'a, T: FromObj<'a>>(slot: Option<&'a Obj>) -> PyResult<Option<T>> {
+    match slot {
+        Some(o) => Option::<T>::from_obj(o),
+        None => Ok(None),
+    }
+}
+
+/// The panic handler body installed by `#[mpy::module]`.
+pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    #[cfg(feature = "panic-abort")]
+    {
+        crate::println!("panic: {}", info.message());
+        crate::panic::abort()
+    }
+    #[cfg(not(feature = "panic-abort"))]
+    {
+        let err = PyErr::new::<crate::exceptions::RuntimeError>(format_args!(
+            "panic: {}",
+            info.message()
+        ));
+        // SAFETY: see `crate::panic`: with `panic = "abort"` the panicking frames' destructors
+        // are never run in any case; raising instead of trapping only resumes the interpreter.
+        unsafe { ffi::raise(err.value().0) }
+    }
+}
