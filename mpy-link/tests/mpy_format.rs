@@ -525,7 +525,22 @@ fn tools_available(test: &str, tools: &[&str]) -> bool {
                     ));
                 }
             }
-            Some(_) => {}
+            Some(path) => {
+                // The x64 unix port of MicroPython 1.29: `_mpy` is
+                // 0x0b06 (version 6, arch x64, sub-version 3).
+                let probe = Command::new(&path)
+                    .args(["-c", "import sys; print(sys.implementation._mpy)"])
+                    .output();
+                let text = probe
+                    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                    .unwrap_or_default();
+                if text != "2822" {
+                    missing.push(format!(
+                        "`{}` is not the x64 unix port of MicroPython 1.29 (sys.implementation._mpy: {text:?}, expected 2822)",
+                        path.display()
+                    ));
+                }
+            }
         }
     }
     if missing.is_empty() {
