@@ -49,13 +49,15 @@ unsafe extern "C" fn body<F: FnOnce() -> R + Copy, R: Copy>(ctx: *mut c_void) {
 #[inline]
 pub(crate) unsafe fn protect<F: FnOnce() -> R + Copy, R: Copy>(f: F) -> Result<R, MpObj> {
     let t = table();
-    let mut buf = NlrBuf::new();
+    // The firmware initialises what it uses of the buffer; zeroing 60-odd words per call
+    // would be wasted work.
+    let mut buf = MaybeUninit::<NlrBuf>::uninit();
     let mut ctx = Ctx {
         f: MaybeUninit::new(f),
         out: MaybeUninit::<R>::uninit(),
     };
     let mut frame = ProtectFrame {
-        buf: &raw mut buf,
+        buf: buf.as_mut_ptr(),
         nlr_push: t.nlr_push,
         setjmp: t.setjmp_,
         nlr_pop: t.nlr_pop,
@@ -69,7 +71,8 @@ pub(crate) unsafe fn protect<F: FnOnce() -> R + Copy, R: Copy>(f: F) -> Result<R
         // SAFETY: a normal return means `body` ran to completion and wrote `out`.
         Ok(unsafe { ctx.out.assume_init() })
     } else {
-        Err(buf.ret_val)
+        // SAFETY: a landed raise has stored the exception in `ret_val` before jumping.
+        Err(unsafe { (*buf.as_ptr()).ret_val })
     }
 }
 
