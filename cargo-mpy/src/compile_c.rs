@@ -154,10 +154,8 @@ impl CompileJob {
                 let status = logger
                     .status()
                     .unwrap_or_else(|| format!("{}", e).replace('\n', " "));
-                let mut msg = format!(
-                    "process didn't exit successfully: `{}` ({status})",
-                    self.command_line()
-                );
+                let cmd = logger.command().unwrap_or_else(|| self.command_line());
+                let mut msg = format!("process didn't exit successfully: `{cmd}` ({status})");
                 if !stderr.trim().is_empty() {
                     msg.push_str("\n--- stderr\n");
                     msg.push_str(stderr.trim_end());
@@ -175,6 +173,7 @@ impl CompileJob {
 struct Capture {
     stderr: Mutex<Vec<String>>,
     status: Mutex<Option<String>>,
+    command: Mutex<Option<String>>,
 }
 
 impl Capture {
@@ -187,6 +186,13 @@ impl Capture {
         s
     }
 
+    fn command(&self) -> Option<String> {
+        self.command
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     fn status(&self) -> Option<String> {
         self.status
             .lock()
@@ -196,7 +202,7 @@ impl Capture {
 }
 
 impl BuildMessageLogger for Capture {
-    fn log(&self, kind: BuildMessageKind, msg: BuildMessage<'_>, _extra: &dyn std::any::Any) {
+    fn log(&self, kind: BuildMessageKind, msg: BuildMessage<'_>, extra: &dyn std::any::Any) {
         match kind {
             BuildMessageKind::StderrForwarding => self
                 .stderr
@@ -206,6 +212,15 @@ impl BuildMessageLogger for Capture {
             BuildMessageKind::CommandFailed { exit_status, .. } => {
                 *self.status.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(crate::process::describe_status(exit_status));
+            }
+            BuildMessageKind::CompileCommand => {
+                if let Some(cmd) = extra.downcast_ref::<cc::CompileCommand>() {
+                    let line: Vec<String> = cmd
+                        .arguments()
+                        .map(|a| escape(&a.to_string_lossy()).into_owned())
+                        .collect();
+                    *self.command.lock().unwrap_or_else(|e| e.into_inner()) = Some(line.join(" "));
+                }
             }
             _ => {}
         }

