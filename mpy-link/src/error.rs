@@ -116,41 +116,23 @@ pub enum LinkError {
     NoEntry,
 
     /// A relocation type this linker does not handle.
-    #[error("{input}: section `{section}` offset {offset:#x}: unsupported relocation {reloc} against `{symbol}`{hint}")]
+    #[error("{at}: unsupported relocation {} against `{}`{hint}", at.reloc, at.symbol)]
     UnsupportedReloc {
-        /// The input.
-        input: InputRef,
-        /// The section holding the relocation.
-        section: String,
-        /// Offset in that section.
-        offset: u64,
-        /// Relocation name.
-        reloc: String,
-        /// Target symbol.
-        symbol: String,
+        /// Where.
+        at: Box<RelocSite>,
         /// Extra advice, starting with "; " when non-empty.
         hint: String,
     },
 
     /// A relocated value does not fit its field (jump too long, ...).
-    #[error("{input}: section `{section}` offset {offset:#x}: {reloc} against `{symbol}` out of range: value {value:#x} does not fit in {bits} bits{hint}")]
+    #[error("{at}: {} against `{}` out of range: value {value:#x} does not fit in {bits} bits; the module is too large for this instruction's reach", at.reloc, at.symbol)]
     Overflow {
-        /// The input.
-        input: InputRef,
-        /// The section holding the relocation.
-        section: String,
-        /// Offset in that section.
-        offset: u64,
-        /// Relocation name.
-        reloc: String,
-        /// Target symbol.
-        symbol: String,
+        /// Where.
+        at: Box<RelocSite>,
         /// The value computed.
         value: i64,
         /// Width of the field.
         bits: u32,
-        /// Extra advice, starting with "; " when non-empty.
-        hint: String,
     },
 
     /// A relocation the MicroPython loader cannot honour (static bss, ...).
@@ -182,6 +164,31 @@ pub enum LinkError {
     /// Anything else, with a full sentence.
     #[error("{0}")]
     Other(String),
+}
+
+/// Where a relocation is: input, section, offset, type and symbol.
+#[derive(Debug, Clone)]
+pub struct RelocSite {
+    /// The input.
+    pub input: InputRef,
+    /// The section holding the relocation.
+    pub section: String,
+    /// Offset in that section.
+    pub offset: u64,
+    /// Relocation name (`R_ARM_THM_CALL`).
+    pub reloc: String,
+    /// Target symbol (or section name for section symbols).
+    pub symbol: String,
+}
+
+impl std::fmt::Display for RelocSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: section `{}` offset {:#x}",
+            self.input, self.section, self.offset
+        )
+    }
 }
 
 fn format_undefined(list: &[(InputRef, String)]) -> String {

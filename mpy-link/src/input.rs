@@ -35,8 +35,6 @@ impl fmt::Display for InputRef {
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use object::read::archive::ArchiveFile;
-
 use crate::error::{LinkError, Result};
 
 /// One relocatable object given to the linker, with its bytes.
@@ -83,40 +81,108 @@ pub struct Library {
     pub archives: Vec<Archive>,
 }
 
+/// A member of an [`Archive`], by the file offset of its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct MemberId(pub(crate) u64);
+
 /// One `ar` archive, with the index of the symbols its members define.
+///
+/// Only the archive's symbol table is read when it is opened; members are
+/// read when a link pulls them in.
 #[derive(Debug)]
 pub struct Archive {
     /// The archive file, as given.
     pub path: Arc<str>,
-    data: Vec<u8>,
-    /// Defined symbol -> member. When several members define a name the
-    /// last one wins, as in `ar_util.py`.
-    index: HashMap<Vec<u8>, MemberId>,
-    members: Vec<Member>,
+    source: Source,
+    /// Defined symbol -> offset of the defining member's header. When
+    /// several members define a name the last one wins, as in `ar_util.py`.
+    index: HashMap<Vec<u8>, u64>,
+    /// The GNU long-name table (`//` member), if any.
+    long_names: Vec<u8>,
 }
 
-/// Index of a member inside an [`Archive`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct MemberId(pub(crate) u32);
-
+/// Where archive bytes come from.
 #[derive(Debug)]
-struct Member {
-    name: Arc<str>,
-    start: usize,
-    end: usize,
+enum Source {
+    Bytes(Vec<u8>),
+    File(std::sync::Mutex<std::fs::File>, u64),
+}
+
+impl Source {
+    fn len(&self) -> u64 {
+        match self {
+            Source::Bytes(b) => b.len() as u64,
+            Source::File(_, len) => *len,
+        }
+    }
+
+    fn read_at(&self, offset: u64, len: u64) -> Option<Vec<u8>> {
+        if offset.checked_add(len)? > self.len() {
+            return None;
+        }
+        match self {
+            Source::Bytes(b) => Some(b[offset as usize..(offset + len) as usize].to_vec()),
+            Source::File(f, _) => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut f = f.lock().ok()?;
+                f.seek(SeekFrom::Start(offset)).ok()?;
+                let mut buf = vec![0; len as usize];
+                f.read_exact(&mut buf).ok()?;
+                Some(buf)
+            }
+        }
+    }
+}
+
+/// The fields of a member header that matter here.
+struct MemberHeader {
+    name: Vec<u8>,
+    size: u64,
 }
 
 const AR_MAGIC: &[u8] = b"!<arch>\n";
+const HEADER_LEN: u64 = 60;
+
+fn parse_header(h: &[u8]) -> Option<MemberHeader> {
+    if h.len() != HEADER_LEN as usize || &h[58..60] != b"`\n" {
+        return None;
+    }
+    let size = std::str::from_utf8(&h[48..58]).ok()?.trim().parse().ok()?;
+    let name = h[..16]
+        .iter()
+        .rev()
+        .skip_while(|b| **b == b' ')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .copied()
+        .collect();
+    Some(MemberHeader { name, size })
+}
 
 impl Library {
     /// Opens a `.a` archive, or a GNU ld script of the `GROUP(...)` form
     /// whose archives are opened in turn.
     pub fn open(path: &Path) -> Result<Library> {
-        let data = read_file(path)?;
-        if data.starts_with(AR_MAGIC) {
-            let archive = Archive::parse(path.display().to_string().into(), data)?;
+        let io = |source| LinkError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut magic = [0u8; 8];
+        let n = std::io::Read::read(&mut file, &mut magic).map_err(io)?;
+        if n == 8 && magic == AR_MAGIC {
+            let archive = Archive::from_file(path.display().to_string().into(), file)?;
             return Ok(Library {
                 archives: vec![archive],
+            });
+        }
+        let data = read_file(path)?;
+        if data.len() > 1 << 20 {
+            return Err(LinkError::BadArchive {
+                path: path.display().to_string(),
+                reason: "not an `ar` archive (no `!<arch>` magic)".into(),
             });
         }
         let text = String::from_utf8(data).map_err(|_| LinkError::BadArchive {
@@ -134,126 +200,205 @@ impl Library {
             if !p.exists() && p.is_relative() {
                 p = dir.join(&name);
             }
-            let data = read_file(&p)?;
-            if !data.starts_with(AR_MAGIC) {
-                return Err(LinkError::BadLdScript {
+            let lib = Library::open(&p).map_err(|e| match e {
+                LinkError::BadLdScript { .. } => LinkError::BadLdScript {
                     path: path.display().to_string(),
                     reason: format!("`{name}` named in GROUP is not an `ar` archive"),
-                });
-            }
-            archives.push(Archive::parse(p.display().to_string().into(), data)?);
+                },
+                other => other,
+            })?;
+            archives.extend(lib.archives);
         }
         Ok(Library { archives })
     }
 }
 
 impl Archive {
-    /// Parses an archive held in memory and indexes its defined symbols.
-    ///
-    /// The archive's own symbol table is used when present, so members are
-    /// parsed only when they are pulled into a link.
+    /// Parses an archive held in memory.
     pub fn parse(path: Arc<str>, data: Vec<u8>) -> Result<Archive> {
+        Archive::new(path, Source::Bytes(data))
+    }
+
+    fn from_file(path: Arc<str>, file: std::fs::File) -> Result<Archive> {
+        let len = file
+            .metadata()
+            .map_err(|source| LinkError::Io {
+                action: "read",
+                path: PathBuf::from(&*path),
+                source,
+            })?
+            .len();
+        Archive::new(path, Source::File(std::sync::Mutex::new(file), len))
+    }
+
+    fn new(path: Arc<str>, source: Source) -> Result<Archive> {
         let bad = |reason: String| LinkError::BadArchive {
             path: path.to_string(),
             reason,
         };
-        let file = ArchiveFile::parse(&*data).map_err(|e| bad(e.to_string()))?;
-        if file.is_thin() {
-            return Err(bad(
-                "thin archives are not supported; create it with `ar rcs` (not `ar rcsT`)".into(),
-            ));
+        if source.read_at(0, 8).as_deref() != Some(AR_MAGIC) {
+            return Err(bad("no `!<arch>` magic".into()));
         }
-        let mut members = Vec::new();
-        let mut by_start = HashMap::new();
-        let mut by_offset: HashMap<u64, MemberId> = HashMap::new();
-        for member in file.members() {
-            let member = member.map_err(|e| bad(format!("truncated or corrupt member: {e}")))?;
-            let body = member
-                .data(&*data)
-                .map_err(|e| bad(format!("truncated member: {e}")))?;
-            let start = body.as_ptr() as usize - data.as_ptr() as usize;
-            let name = String::from_utf8_lossy(member.name()).into_owned();
-            by_start.insert(start, MemberId(members.len() as u32));
-            members.push(Member {
-                name: name.into(),
-                start,
-                end: start + body.len(),
-            });
-        }
-        let mut index = HashMap::new();
-        let symbols = file
-            .symbols()
-            .map_err(|e| bad(format!("corrupt symbol table: {e}")))?;
-        match symbols {
-            Some(symbols) => {
-                for sym in symbols {
-                    let sym = sym.map_err(|e| bad(format!("corrupt symbol table: {e}")))?;
-                    let offset = sym.offset();
-                    let id = match by_offset.get(&offset.0) {
-                        Some(id) => *id,
-                        None => {
-                            let no_member = || {
-                                bad(format!(
-                                    "symbol table names a member at offset {:#x} for `{}`, but no member starts there",
-                                    offset.0,
-                                    String::from_utf8_lossy(sym.name())
-                                ))
-                            };
-                            let member = file.member(offset).map_err(|_| no_member())?;
-                            let body = member.data(&*data).map_err(|_| no_member())?;
-                            let start = body.as_ptr() as usize - data.as_ptr() as usize;
-                            let id = *by_start.get(&start).ok_or_else(no_member)?;
-                            by_offset.insert(offset.0, id);
-                            id
-                        }
-                    };
-                    index.insert(sym.name().to_vec(), id);
+        let mut archive = Archive {
+            path: path.clone(),
+            source,
+            index: HashMap::new(),
+            long_names: Vec::new(),
+        };
+        // GNU layout: `/` (symbol table), then `//` (long names), then members.
+        let mut offset = 8;
+        let mut have_index = false;
+        while offset < archive.source.len() {
+            let h = archive.header_at(offset)?;
+            let body = offset + HEADER_LEN;
+            match h.name.as_slice() {
+                b"/" | b"/SYM64/" => {
+                    let table = archive.read_body(body, h.size)?;
+                    archive.index = parse_gnu_index(&table, h.name == b"/SYM64/")
+                        .ok_or_else(|| bad("corrupt symbol table".into()))?;
+                    have_index = true;
                 }
+                b"//" => archive.long_names = archive.read_body(body, h.size)?,
+                _ => break,
             }
-            None => {
-                // No index (created without `s`): read every member's symbols.
-                for (i, m) in members.iter().enumerate() {
-                    let body = &data[m.start..m.end];
-                    for name in crate::link::defined_globals(body)
-                        .map_err(|reason| bad(format!("member `{}`: {reason}", m.name)))?
-                    {
-                        index.insert(name, MemberId(i as u32));
-                    }
-                }
+            offset = body + h.size + (h.size & 1);
+        }
+        if !have_index {
+            archive.index_members_by_reading_them()?;
+        }
+        for &member in archive.index.values() {
+            if member >= archive.source.len() {
+                return Err(bad(format!(
+                    "symbol table names a member at offset {member:#x}, past the end of the file"
+                )));
             }
         }
-        Ok(Archive {
-            path,
-            data,
-            index,
-            members,
+        Ok(archive)
+    }
+
+    fn header_at(&self, offset: u64) -> Result<MemberHeader> {
+        let raw = self
+            .source
+            .read_at(offset, HEADER_LEN)
+            .ok_or_else(|| LinkError::BadArchive {
+                path: self.path.to_string(),
+                reason: format!(
+                    "truncated: member header at offset {offset:#x} runs past the end of the file"
+                ),
+            })?;
+        parse_header(&raw).ok_or_else(|| LinkError::BadArchive {
+            path: self.path.to_string(),
+            reason: format!("corrupt member header at offset {offset:#x}"),
         })
     }
 
-    /// The member that defines `symbol`, if any.
+    fn read_body(&self, offset: u64, size: u64) -> Result<Vec<u8>> {
+        self.source.read_at(offset, size).ok_or_else(|| LinkError::BadArchive {
+            path: self.path.to_string(),
+            reason: format!("truncated: member at offset {:#x} says it has {size} bytes, past the end of the file", offset - HEADER_LEN),
+        })
+    }
+
+    /// No symbol table: read every member's symbols (as `ar_util.py` does).
+    fn index_members_by_reading_them(&mut self) -> Result<()> {
+        let mut offset = 8;
+        while offset < self.source.len() {
+            let h = self.header_at(offset)?;
+            if h.name != b"/" && h.name != b"//" && h.name != b"/SYM64/" {
+                let (name, data) = self.member(offset)?;
+                let names = crate::link::defined_globals(&data).map_err(|reason| {
+                    LinkError::BadArchive {
+                        path: self.path.to_string(),
+                        reason: format!(
+                            "member `{}` is not an ELF object: {reason}",
+                            name.member.as_deref().unwrap_or("")
+                        ),
+                    }
+                })?;
+                for n in names {
+                    self.index.insert(n, offset);
+                }
+            }
+            offset += HEADER_LEN + h.size + (h.size & 1);
+        }
+        Ok(())
+    }
+
+    /// The header offset of the member that defines `symbol`, if any.
     pub(crate) fn lookup(&self, symbol: &[u8]) -> Option<MemberId> {
-        self.index.get(symbol).copied()
+        self.index.get(symbol).map(|&o| MemberId(o))
     }
 
-    /// Bytes and name of a member.
-    pub(crate) fn member(&self, id: MemberId) -> (InputRef, &[u8]) {
-        let m = &self.members[id.0 as usize];
-        let name = InputRef {
-            file: self.path.clone(),
-            member: Some(m.name.clone()),
+    /// Reads a member: its name for messages and its bytes.
+    pub(crate) fn member(&self, id: impl Into<MemberId>) -> Result<(InputRef, Vec<u8>)> {
+        let offset = id.into().0;
+        let h = self.header_at(offset)?;
+        let mut data = self.read_body(offset + HEADER_LEN, h.size)?;
+        let name = match h.name.as_slice() {
+            [b'/', digits @ ..] if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) => {
+                let at: usize = String::from_utf8_lossy(digits)
+                    .parse()
+                    .unwrap_or(usize::MAX);
+                let rest = self.long_names.get(at..).unwrap_or(&[]);
+                let end = rest
+                    .iter()
+                    .position(|&b| b == b'\n' || b == 0)
+                    .unwrap_or(rest.len());
+                String::from_utf8_lossy(rest[..end].strip_suffix(b"/").unwrap_or(&rest[..end]))
+                    .into_owned()
+            }
+            [b'#', b'1', b'/', digits @ ..] => {
+                // BSD: the name is stored before the data.
+                let n: usize = String::from_utf8_lossy(digits)
+                    .trim()
+                    .parse()
+                    .unwrap_or(0)
+                    .min(data.len());
+                let name: Vec<u8> = data.drain(..n).collect();
+                String::from_utf8_lossy(name.split(|&b| b == 0).next().unwrap_or(&[])).into_owned()
+            }
+            other => {
+                String::from_utf8_lossy(other.strip_suffix(b"/").unwrap_or(other)).into_owned()
+            }
         };
-        (name, &self.data[m.start..m.end])
+        Ok((
+            InputRef {
+                file: self.path.clone(),
+                member: Some(name.into()),
+            },
+            data,
+        ))
     }
 
-    /// Number of members.
-    pub fn len(&self) -> usize {
-        self.members.len()
+    /// Number of symbols in the index.
+    pub fn symbol_count(&self) -> usize {
+        self.index.len()
     }
+}
 
-    /// True when the archive has no members.
-    pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+impl From<u64> for MemberId {
+    fn from(o: u64) -> Self {
+        MemberId(o)
     }
+}
+
+/// Parses a GNU symbol table: a big-endian count, that many member header
+/// offsets, then as many NUL-terminated names.
+fn parse_gnu_index(table: &[u8], wide: bool) -> Option<HashMap<Vec<u8>, u64>> {
+    let w = if wide { 8 } else { 4 };
+    let word = |at: usize| -> Option<u64> {
+        let b = table.get(at..at + w)?;
+        Some(b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
+    };
+    let count = usize::try_from(word(0)?).ok()?;
+    let names_at = w.checked_add(count.checked_mul(w)?)?;
+    let mut names = table.get(names_at..)?.split(|&b| b == 0);
+    let mut index = HashMap::with_capacity(count);
+    for i in 0..count {
+        let offset = word(w + i * w)?;
+        index.insert(names.next()?.to_vec(), offset);
+    }
+    Some(index)
 }
 
 /// Parses the subset of GNU ld scripts that libraries use: comments,

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use crate::arch::{self, Family, StubKind};
-use crate::error::{LinkError, Result};
+use crate::arch::{self, Family};
+use crate::error::{LinkError, RelocSite, Result};
 use crate::link::{
     align_to, Bind, Blob, GotEntry, GotKey, Linker, MpyReloc, ObjId, OutSec, RelocBase, RelocDest,
     SecClass, SecId, SymDef, Target, XtLiteral, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION,
@@ -26,11 +26,13 @@ impl<'d> Linker<'d> {
                         || sym.name.is_empty()
                     {
                         return Err(LinkError::UnsupportedReloc {
-                            input: obj.input.clone(),
-                            section: sec.name.to_string(),
-                            offset: r.offset,
-                            reloc: arch::reloc_name(self.spec.family, r.r_type),
-                            symbol: sym.name.to_string(),
+                            at: Box::new(RelocSite {
+                                input: obj.input.clone(),
+                                section: sec.name.to_string(),
+                                offset: r.offset,
+                                reloc: arch::reloc_name(self.spec.family, r.r_type),
+                                symbol: sym.name.to_string(),
+                            }),
                             hint: format!(
                                 "; the symbol has ELF type {}, which cannot have a GOT entry",
                                 sym.st_type
@@ -69,11 +71,13 @@ impl<'d> Linker<'d> {
                 }
                 let err = |offset: u64, reloc: u32, symbol: &str, why: &str| {
                     LinkError::UnsupportedReloc {
-                        input: obj.input.clone(),
-                        section: sec.name.to_string(),
-                        offset,
-                        reloc: arch::reloc_name(Family::Xtensa, reloc),
-                        symbol: symbol.to_string(),
+                        at: Box::new(RelocSite {
+                            input: obj.input.clone(),
+                            section: sec.name.to_string(),
+                            offset,
+                            reloc: arch::reloc_name(Family::Xtensa, reloc),
+                            symbol: symbol.to_string(),
+                        }),
                         hint: format!("; {why}"),
                     }
                 };
@@ -408,11 +412,6 @@ impl<'d> Linker<'d> {
     /// Code and relocation offset of the memset/memmove stub.
     pub(crate) fn stub_reloc_offset(&self) -> u64 {
         arch::stub_code(self.spec.stub).1
-    }
-
-    /// True when the architecture has no jump stubs.
-    pub(crate) fn has_stubs(&self) -> bool {
-        self.spec.stub != StubKind::None
     }
 }
 

@@ -586,6 +586,22 @@ pub(crate) enum XtLiteral {
 /// Links objects (and members of libraries they need) into a native module.
 pub fn link(options: &LinkOptions, objects: &[Input], libs: &[Library]) -> Result<LinkedModule> {
     let spec = options.arch.spec();
+    if options.arch_flags != 0 && options.arch != Arch::Rv32imc {
+        return Err(LinkError::ArchFlags {
+            value: options.arch_flags.to_string(),
+            reason: format!("architecture `{}` takes no flags", options.arch),
+        });
+    }
+    let mains = objects
+        .iter()
+        .map(|input| load_object(spec, &input.name, &input.data, &options.improvements))
+        .collect::<Result<Vec<_>>>()?;
+    // Archive members are read into owned buffers that outlive the linker.
+    let members = if libs.is_empty() {
+        Vec::new()
+    } else {
+        select_members(spec, options, &mains, libs)?
+    };
     let mut linker = Linker {
         spec,
         options,
@@ -610,26 +626,112 @@ pub fn link(options: &LinkOptions, objects: &[Input], libs: &[Library]) -> Resul
         mpy_relocs: Vec::new(),
         trampoline_len: 0,
     };
-    if options.arch_flags != 0 && options.arch != Arch::Rv32imc {
-        return Err(LinkError::ArchFlags {
-            value: options.arch_flags.to_string(),
-            reason: format!("architecture `{}` takes no flags", options.arch),
-        });
-    }
-    for input in objects {
-        let obj = load_object(spec, &input.name, &input.data, &options.improvements)?;
+    for obj in mains {
         linker.add_object(obj)?;
     }
-    if !libs.is_empty() {
-        let members = linker.select_members(libs)?;
-        for (lib, ar, member) in members {
-            let archive = &libs[lib].archives[ar];
-            let (name, data) = archive.member(member);
-            let obj = load_object(spec, &name, data, &options.improvements)?;
-            linker.add_object(obj)?;
-        }
+    for (name, data) in &members {
+        let obj = load_object(spec, name, data, &options.improvements)?;
+        linker.add_object(obj)?;
     }
     linker.run()
+}
+
+/// Picks the archive members that define still-undefined symbols,
+/// transitively, breadth first, and reads them. The order is deterministic:
+/// symbols in the order they are first referenced, archives in the order
+/// given. (`mpy_ld.py` walks Python sets here, so its order depends on the
+/// hash seed; ours is one of the orders it can produce.)
+fn select_members(
+    spec: &'static ArchSpec,
+    options: &LinkOptions,
+    mains: &[Obj<'_>],
+    libs: &[Library],
+) -> Result<Vec<(InputRef, Vec<u8>)>> {
+    use std::collections::{HashSet, VecDeque};
+    let mut defined: HashSet<&str> = HashSet::new();
+    for obj in mains {
+        for sym in &obj.symbols {
+            if sym.bind != Bind::Local && matches!(sym.def, SymDef::Section(_)) {
+                defined.insert(sym.name);
+            }
+        }
+    }
+    let mut queue: VecDeque<String> = VecDeque::new();
+    let mut queued: HashSet<String> = HashSet::new();
+    for obj in mains {
+        for sym in &obj.symbols {
+            if sym.def == SymDef::Undefined
+                && sym.bind == Bind::Global
+                && !defined.contains(sym.name)
+                && queued.insert(sym.name.to_string())
+            {
+                queue.push_back(sym.name.to_string());
+            }
+        }
+    }
+    let archives: Vec<&crate::input::Archive> =
+        libs.iter().flat_map(|lib| lib.archives.iter()).collect();
+    let mut chosen: Vec<(usize, MemberId)> = Vec::new();
+    let mut out: Vec<(InputRef, Vec<u8>)> = Vec::new();
+    let mut provided: HashMap<String, String> = HashMap::new();
+    let relaxed = Improvements {
+        static_data: true,
+        ..options.improvements
+    };
+    while let Some(name) = queue.pop_front() {
+        if provided.contains_key(&name) {
+            continue;
+        }
+        let Some((a, member)) = archives
+            .iter()
+            .enumerate()
+            .find_map(|(a, ar)| ar.lookup(name.as_bytes()).map(|m| (a, m)))
+        else {
+            continue;
+        };
+        if chosen.contains(&(a, member)) {
+            continue;
+        }
+        chosen.push((a, member));
+        let (member_name, data) = archives[a].member(member)?;
+        {
+            let obj = load_object(spec, &member_name, &data, &relaxed)?;
+            for sym in &obj.symbols {
+                let is_def = matches!(
+                    sym.def,
+                    SymDef::Section(_) | SymDef::Unloaded(_) | SymDef::Absolute | SymDef::Common
+                );
+                if sym.bind == Bind::Local || sym.name.is_empty() || !is_def {
+                    continue;
+                }
+                if let Some(prev) = provided.get(sym.name) {
+                    if !sym.name.starts_with("__x86.get_pc_thunk.") && sym.bind != Bind::Weak {
+                        return Err(LinkError::ArchiveDuplicate {
+                            symbol: sym.name.to_string(),
+                            first: prev.clone(),
+                            second: member_name.to_string(),
+                        });
+                    }
+                    continue;
+                }
+                provided.insert(sym.name.to_string(), member_name.to_string());
+            }
+            for sym in &obj.symbols {
+                if sym.def == SymDef::Undefined && sym.bind == Bind::Global && !sym.name.is_empty()
+                {
+                    let n = sym.name;
+                    if !provided.contains_key(n)
+                        && !defined.contains(n)
+                        && queued.insert(n.to_string())
+                    {
+                        queue.push_back(n.to_string());
+                    }
+                }
+            }
+        }
+        out.push((member_name, data));
+    }
+    Ok(out)
 }
 
 impl<'d> Linker<'d> {
@@ -661,95 +763,6 @@ impl<'d> Linker<'d> {
         }
         self.objects.push(obj);
         Ok(())
-    }
-
-    /// Picks the archive members that define still-undefined symbols,
-    /// transitively, breadth first. The order is deterministic: symbols in
-    /// the order they are first referenced.
-    fn select_members(&self, libs: &[Library]) -> Result<Vec<(usize, usize, MemberId)>> {
-        let mut queue: std::collections::VecDeque<String> = std::collections::VecDeque::new();
-        let mut queued: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for (obj, sym) in &self.unresolved {
-            let name = self.objects[obj.0 as usize].symbols[*sym as usize].name;
-            if !self.globals.contains_key(name) && queued.insert(name.to_string()) {
-                queue.push_back(name.to_string());
-            }
-        }
-        let archives: Vec<(usize, usize, &crate::input::Archive)> = libs
-            .iter()
-            .enumerate()
-            .flat_map(|(l, lib)| {
-                lib.archives
-                    .iter()
-                    .enumerate()
-                    .map(move |(a, ar)| (l, a, ar))
-            })
-            .collect();
-        let mut chosen: Vec<(usize, usize, MemberId)> = Vec::new();
-        let mut provided: HashMap<String, String> = HashMap::new();
-        while let Some(name) = queue.pop_front() {
-            if provided.contains_key(&name) {
-                continue;
-            }
-            let Some(&(l, a, ar)) = archives
-                .iter()
-                .find(|(_, _, ar)| ar.lookup(name.as_bytes()).is_some())
-            else {
-                continue;
-            };
-            let Some(member) = ar.lookup(name.as_bytes()) else {
-                continue;
-            };
-            if chosen.contains(&(l, a, member)) {
-                continue;
-            }
-            chosen.push((l, a, member));
-            let (member_name, data) = ar.member(member);
-            let obj = load_object(
-                self.spec,
-                &member_name,
-                data,
-                &Improvements {
-                    static_data: true,
-                    ..self.options.improvements
-                },
-            )?;
-            for sym in &obj.symbols {
-                let defined = matches!(
-                    sym.def,
-                    SymDef::Section(_) | SymDef::Unloaded(_) | SymDef::Absolute | SymDef::Common
-                );
-                if sym.bind == Bind::Local || sym.name.is_empty() {
-                    continue;
-                }
-                if defined {
-                    if let Some(prev) = provided.get(sym.name) {
-                        if !sym.name.starts_with("__x86.get_pc_thunk.") && sym.bind != Bind::Weak {
-                            return Err(LinkError::ArchiveDuplicate {
-                                symbol: sym.name.to_string(),
-                                first: prev.clone(),
-                                second: member_name.to_string(),
-                            });
-                        }
-                        continue;
-                    }
-                    provided.insert(sym.name.to_string(), member_name.to_string());
-                }
-            }
-            for sym in &obj.symbols {
-                if sym.def == SymDef::Undefined && sym.bind == Bind::Global && !sym.name.is_empty()
-                {
-                    let n = sym.name;
-                    if !provided.contains_key(n)
-                        && !self.globals.contains_key(n)
-                        && queued.insert(n.to_string())
-                    {
-                        queue.push_back(n.to_string());
-                    }
-                }
-            }
-        }
-        Ok(chosen)
     }
 
     pub(crate) fn obj(&self, id: ObjId) -> &Obj<'d> {

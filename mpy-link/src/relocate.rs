@@ -2,7 +2,7 @@
 //! uses, and the absolute-word relocation shared by all of them.
 
 use crate::arch;
-use crate::error::{LinkError, Result};
+use crate::error::{LinkError, RelocSite, Result};
 use crate::link::{
     Blob, Linker, MpyReloc, ObjId, OutSec, Reloc, RelocBase, RelocDest, SecClass, SecId, Target,
 };
@@ -80,31 +80,34 @@ impl<'d> Linker<'d> {
 
     /// Error: this relocation type is not supported here.
     pub(crate) fn unsupported(&self, site: &Site, hint: &str) -> LinkError {
+        let hint = if hint.is_empty() {
+            String::new()
+        } else {
+            format!("; {hint}")
+        };
         LinkError::UnsupportedReloc {
+            at: self.reloc_site(site),
+            hint,
+        }
+    }
+
+    /// The location of a relocation, for messages.
+    fn reloc_site(&self, site: &Site) -> Box<RelocSite> {
+        Box::new(RelocSite {
             input: self.obj(site.obj).input.clone(),
             section: self.site_section(site),
             offset: site.reloc.offset,
             reloc: arch::reloc_name(self.spec.family, site.reloc.r_type),
             symbol: self.site_symbol(site),
-            hint: if hint.is_empty() {
-                String::new()
-            } else {
-                format!("; {hint}")
-            },
-        }
+        })
     }
 
     /// Error: the value does not fit the instruction field.
     pub(crate) fn overflow(&self, site: &Site, value: i64, bits: u32) -> LinkError {
         LinkError::Overflow {
-            input: self.obj(site.obj).input.clone(),
-            section: self.site_section(site),
-            offset: site.reloc.offset,
-            reloc: arch::reloc_name(self.spec.family, site.reloc.r_type),
-            symbol: self.site_symbol(site),
+            at: self.reloc_site(site),
             value,
             bits,
-            hint: "; the module is too large for this instruction's range".into(),
         }
     }
 

@@ -320,9 +320,23 @@ fn archive_members_are_pulled_transitively() {
     let m2 = mpy_link::link(&LinkOptions::new(Arch::X64, "m.mpy"), &inputs, &[lib]).unwrap();
     assert_eq!(m2.text, m.text);
 
-    // Truncated archive: a clear error naming the file.
+    // Truncated archive: members are read when needed, so the error comes
+    // when the damaged (last) member is pulled in, naming the file.
     let cut = dir.path().join("cut.a");
     std::fs::write(&cut, &ar[..ar.len() - 40]).unwrap();
+    let lib = Library::open(&cut).unwrap();
+    let mut needs = Obj::new(Arch::X64);
+    let t = needs.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
+    needs.func("mpy_init", t, 0);
+    let u = needs.undef("unused");
+    needs.reloc(t, 1, u, 4, -4);
+    let inputs = vec![Input::from_bytes("needs.o", needs.finish())];
+    let err = mpy_link::link(&LinkOptions::new(Arch::X64, "m.mpy"), &inputs, &[lib])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cut.a") && err.contains("truncated"), "{err}");
+    // Cut inside the symbol table: an error when opening.
+    std::fs::write(&cut, &ar[..70]).unwrap();
     let err = Library::open(&cut).unwrap_err().to_string();
     assert!(
         err.contains("cut.a") && err.contains("invalid static archive"),

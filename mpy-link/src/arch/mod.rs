@@ -315,10 +315,6 @@ impl Arch {
     pub fn word_size(self) -> u64 {
         u64::from(self.spec().word_size)
     }
-
-    pub(crate) fn family(self) -> Family {
-        self.spec().family
-    }
 }
 
 impl fmt::Display for Arch {
