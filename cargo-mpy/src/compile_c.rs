@@ -135,6 +135,10 @@ impl CompileJob {
             .warnings(true)
             .extra_warnings(false)
             .message_logger(Some(logger.clone() as Arc<dyn BuildMessageLogger>))
+            // cc appends `CFLAGS`-style variables after our flags, where
+            // make puts them first (`context::env_cflags` does that), so
+            // hide them from cc.
+            .set_envs_snapshot(std::env::vars_os().filter(|(k, _)| !is_cflags_var(k)))
             .file(&self.src);
         for flag in self.flags_with_deps() {
             build.flag(flag);
@@ -166,6 +170,13 @@ impl CompileJob {
             }
         }
     }
+}
+
+/// `CFLAGS`, `TARGET_CFLAGS`, `HOST_CFLAGS`, `CFLAGS_<target>`: the
+/// variables cc would append to the command line.
+fn is_cflags_var(key: &std::ffi::OsStr) -> bool {
+    let k = key.to_string_lossy();
+    k.ends_with("CFLAGS") || k.starts_with("CFLAGS_")
 }
 
 /// Collects what cc reports about the commands it runs.

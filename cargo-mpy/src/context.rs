@@ -343,6 +343,13 @@ fn flatten(rel: &Path) -> PathBuf {
     out
 }
 
+/// `CFLAGS` from the environment, split at whitespace (make's view).
+pub fn env_cflags() -> Vec<String> {
+    std::env::var("CFLAGS")
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// Options from the command line that shape the plan.
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
@@ -423,8 +430,10 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         ));
     }
 
-    // dynruntime.mk's CFLAGS, in its order.
-    let mut cflags: Vec<String> = vec![
+    // dynruntime.mk's CFLAGS, in its order; make starts from `CFLAGS` in
+    // the environment.
+    let mut cflags = env_cflags();
+    cflags.extend([
         "-I.".into(),
         format!("-I{mpy_dir}"),
         "-std=c99".into(),
@@ -438,7 +447,7 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         "-fpic".into(),
         "-fno-common".into(),
         "-U_FORTIFY_SOURCE".into(),
-    ];
+    ]);
     cflags.extend(arch.spec().cflags.iter().map(|s| s.to_string()));
     let mut use_picolibc = false;
     if matches!(arch, Arch::Rv32imc | Arch::Rv64imc) {

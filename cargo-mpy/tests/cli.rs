@@ -589,3 +589,100 @@ fn help_and_direct_invocation() {
         "{out}"
     );
 }
+
+#[test]
+fn package_with_rust_code_is_read_through_cargo_metadata() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let dir = fx.project(
+        "withrust",
+        &[
+            (
+                "Cargo.toml",
+                &format!(
+                    "[workspace]\n\n{}",
+                    manifest(
+                        "withrust",
+                        "sources = [\"c/m.c\"]\nmodule = \"renamed\"\ninclude-dirs = [\"c\"]"
+                    )
+                ),
+            ),
+            ("src/lib.rs", "#![no_std]\n"),
+            ("c/m.c", ADD_C),
+            ("c/helper.h", "#define HELPER_OFFSET 1\n"),
+        ],
+    );
+    let o = fx.cmd(&dir, &["build"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("warning: this package has Rust code"), "{err}");
+    assert!(
+        dir.join("target/mpy/x64/debug/renamed.mpy").is_file(),
+        "{err}"
+    );
+
+    // Unknown keys are reported the same way through `cargo metadata`.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\n\n{}",
+            manifest("withrust", "sources = [\"c/m.c\"]\nfloat = \"x\"")
+        ),
+    )
+    .unwrap();
+    let o = fx.cmd(&dir, &["build"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("unknown field `float`") && err.contains("`float-impl`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn environment_cflags_come_first_as_under_make() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let dir = fx.project(
+        "envflags",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "envflags",
+                    "sources = [\"m.c\"]\ninclude-dirs = [\"inc\"]\ncflags = [\"-DEXTRA=1\"]",
+                ),
+            ),
+            ("m.c", ADD_C),
+            ("inc/helper.h", "#define HELPER_OFFSET EXTRA\n"),
+        ],
+    );
+    let o = Command::new(bin())
+        .args(["build", "-v"])
+        .current_dir(&dir)
+        .env("MPY_DIR", &fx.mpy_dir)
+        .env("CFLAGS", "-O0 -DFROM_ENV")
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let line = err.lines().find(|l| l.contains("Running `")).unwrap();
+    let pos = |s: &str| {
+        line.find(s)
+            .unwrap_or_else(|| panic!("{s} missing: {line}"))
+    };
+    assert!(
+        pos("-O0") < pos("-I. ") && pos("-DFROM_ENV") < pos("-Os"),
+        "{line}"
+    );
+    assert!(
+        pos("MICROPY_FLOAT_IMPL_DOUBLE") < pos("-Iinc") && pos("-Iinc") < pos("-DEXTRA=1"),
+        "{line}"
+    );
+    assert_eq!(line.matches("-O0").count(), 1, "{line}");
+}
