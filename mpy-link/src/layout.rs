@@ -16,7 +16,12 @@ impl<'d> Linker<'d> {
         let got_types = arch::got_reloc_types(self.spec);
         let mut entries = Vec::new();
         for (o, obj) in self.objects.iter().enumerate() {
-            for sec in obj.sections.iter().filter(|s| s.class != SecClass::Literal) {
+            for (si, sec) in obj.sections.iter().enumerate() {
+                if sec.class == SecClass::Literal
+                    || !self.is_live(ObjId(o as u32), SecId(si as u32))
+                {
+                    continue;
+                }
                 for r in &sec.relocs {
                     let sym = &obj.symbols[r.sym as usize];
                     if sym.bind == Bind::Local || !got_types.contains(&r.r_type) {
@@ -66,7 +71,7 @@ impl<'d> Linker<'d> {
                 let sec_id = SecId(s as u32);
                 let obj = &self.objects[o];
                 let sec = &obj.sections[s];
-                if sec.class != SecClass::Literal {
+                if sec.class != SecClass::Literal || !self.is_live(obj_id, sec_id) {
                     continue;
                 }
                 let err = |offset: u64, reloc: u32, symbol: &str, why: &str| {
@@ -179,8 +184,9 @@ impl<'d> Linker<'d> {
         }
         for (o, obj) in self.objects.iter().enumerate() {
             for (s, sec) in obj.sections.iter().enumerate() {
-                if sec.class != SecClass::Literal {
-                    order.push(OutSec::Input(ObjId(o as u32), SecId(s as u32)));
+                let (o, s) = (ObjId(o as u32), SecId(s as u32));
+                if sec.class != SecClass::Literal && self.is_live(o, s) {
+                    order.push(OutSec::Input(o, s));
                 }
             }
         }
@@ -198,11 +204,18 @@ impl<'d> Linker<'d> {
         match out {
             OutSec::Input(o, s) => {
                 let sec = self.section(o, s);
+                let static_data = self.options.improvements.static_data;
                 let blob = match sec.class {
                     SecClass::Rodata | SecClass::DataRelRo if self.spec.separate_rodata => {
                         Blob::Rodata
                     }
+                    // Static data: where code runs from writable RAM, bss goes
+                    // into the text image so PC-relative code reaches it.
+                    SecClass::Bss if static_data && !self.spec.text_is_iram => Blob::Text,
                     SecClass::Bss => Blob::Bss,
+                    // Initialised data next to rodata where that is a separate
+                    // (writable) heap block; load_object refused it elsewhere.
+                    SecClass::Data if self.spec.text_is_iram => Blob::Rodata,
                     _ => Blob::Text,
                 };
                 (sec.size, sec.align, blob)

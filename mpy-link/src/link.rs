@@ -366,15 +366,16 @@ fn load_object<'d>(
     if data[4] == 2 {
         let file = ElfFile::<object::elf::FileHeader64<object::LittleEndian>>::parse(data)
             .map_err(|e| bad(e.to_string()))?;
-        read_object(file, input, improvements)
+        read_object(spec, file, input, improvements)
     } else {
         let file = ElfFile::<object::elf::FileHeader32<object::LittleEndian>>::parse(data)
             .map_err(|e| bad(e.to_string()))?;
-        read_object(file, input, improvements)
+        read_object(spec, file, input, improvements)
     }
 }
 
 fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
+    spec: &ArchSpec,
     file: ElfFile<'d, H>,
     input: &InputRef,
     improvements: &Improvements,
@@ -421,8 +422,13 @@ fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
         } else if name.starts_with(".bss") {
             SecClass::Bss
         } else if name.starts_with(".data") {
-            if improvements.static_data {
+            if improvements.static_data && !(spec.text_is_iram && !spec.separate_rodata) {
                 SecClass::Data
+            } else if improvements.static_data {
+                return Err(LinkError::Other(format!(
+                    "{input}: section `{name}` holds initialised writable data, which {} cannot support: its native code lives in instruction RAM and it has no separate data block; initialise the data at run time instead",
+                    spec.name
+                )));
             } else {
                 return Err(LinkError::DataSection {
                     input: input.clone(),
@@ -575,6 +581,8 @@ pub(crate) struct Linker<'d> {
     pub(crate) images: Images,
     pub(crate) mpy_relocs: Vec<MpyReloc>,
     pub(crate) trampoline_len: usize,
+    /// Sections reachable from `mpy_init` (`None`: keep every section).
+    pub(crate) live: Option<std::collections::HashSet<(ObjId, SecId)>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -625,6 +633,7 @@ pub fn link(options: &LinkOptions, objects: &[Input], libs: &[Library]) -> Resul
         images: Images::default(),
         mpy_relocs: Vec::new(),
         trampoline_len: 0,
+        live: None,
     };
     for obj in mains {
         linker.add_object(obj)?;
@@ -865,10 +874,22 @@ pub(crate) fn align_to(value: u64, align: u64) -> u64 {
 
 impl<'d> Linker<'d> {
     fn run(mut self) -> Result<LinkedModule> {
+        let entry = self.globals.get("mpy_init").copied();
+        if self.options.improvements.gc_sections {
+            if let Some(entry) = entry {
+                self.collect_garbage(entry);
+            }
+        }
         // Every undefined global must resolve (collect all failures).
         let mut undefined = Vec::new();
         let mut stubs: Vec<u16> = Vec::new();
+        let referenced = self.live_references();
         for (obj, sym) in self.unresolved.clone() {
+            if let Some(refs) = &referenced {
+                if !refs.contains(&(obj, sym)) {
+                    continue;
+                }
+            }
             match self.resolve(obj, sym) {
                 Ok(Target::MemStub(entry)) => {
                     if !stubs.contains(&entry) {
@@ -896,10 +917,7 @@ impl<'d> Linker<'d> {
                 ));
             }
         }
-        let (entry_obj, entry_sym) = match self.globals.get("mpy_init") {
-            Some(&e) => e,
-            None => return Err(LinkError::NoEntry),
-        };
+        let (entry_obj, entry_sym) = entry.ok_or(LinkError::NoEntry)?;
         if self.spec.family == Family::Xtensa {
             self.build_got_xtensa()?;
         } else {
@@ -924,5 +942,65 @@ impl<'d> Linker<'d> {
             warnings: self.warnings,
             inputs: self.objects.iter().map(|o| o.input.clone()).collect(),
         })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Section garbage collection (an improvement; off by default)
+
+impl<'d> Linker<'d> {
+    /// True when the section is kept in the output.
+    pub(crate) fn is_live(&self, obj: ObjId, sec: SecId) -> bool {
+        self.live.as_ref().is_none_or(|l| l.contains(&(obj, sec)))
+    }
+
+    /// The section a relocation's symbol lands in, following undefined
+    /// symbols to their definitions.
+    fn target_section(&self, obj: ObjId, sym: u32) -> Option<(ObjId, SecId)> {
+        let s = self.symbol(obj, sym);
+        match s.def {
+            SymDef::Section(sec) => Some((obj, sec)),
+            SymDef::Undefined => {
+                let &(o, i) = self.globals.get(s.name)?;
+                match self.symbol(o, i).def {
+                    SymDef::Section(sec) => Some((o, sec)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Keeps only the sections reachable from `mpy_init` through relocations.
+    fn collect_garbage(&mut self, entry: (ObjId, u32)) {
+        let mut live = std::collections::HashSet::new();
+        let mut work = Vec::new();
+        if let Some(root) = self.target_section(entry.0, entry.1) {
+            live.insert(root);
+            work.push(root);
+        }
+        while let Some((o, s)) = work.pop() {
+            for r in &self.section(o, s).relocs {
+                if let Some(t) = self.target_section(o, r.sym) {
+                    if live.insert(t) {
+                        work.push(t);
+                    }
+                }
+            }
+        }
+        self.live = Some(live);
+    }
+
+    /// With garbage collection, the (object, symbol) pairs that relocations
+    /// in kept sections refer to; `None` when every section is kept.
+    fn live_references(&self) -> Option<std::collections::HashSet<(ObjId, u32)>> {
+        let live = self.live.as_ref()?;
+        let mut refs = std::collections::HashSet::new();
+        for &(o, s) in live {
+            for r in &self.section(o, s).relocs {
+                refs.insert((o, r.sym));
+            }
+        }
+        Some(refs)
     }
 }
