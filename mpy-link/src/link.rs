@@ -422,7 +422,9 @@ fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
         } else if name.starts_with(".bss") {
             SecClass::Bss
         } else if name.starts_with(".data") {
-            if improvements.static_data && !(spec.text_is_iram && !spec.separate_rodata) {
+            // Xtensa (lx106) has neither writable text nor a separate data block.
+            let data_home = spec.separate_rodata || !spec.text_is_iram;
+            if improvements.static_data && data_home {
                 SecClass::Data
             } else if improvements.static_data {
                 return Err(LinkError::Other(format!(
