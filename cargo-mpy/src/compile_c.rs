@@ -72,6 +72,12 @@ impl CompileJob {
         s
     }
 
+    /// What the object depends on besides its prerequisites' times: the
+    /// directory the compiler ran in and the command.
+    fn fingerprint(&self) -> String {
+        format!("{}\n{}", self.cwd.display(), self.command_line())
+    }
+
     fn flags_with_deps(&self) -> Vec<String> {
         let mut flags = self.cflags.clone();
         flags.push("-MD".into());
@@ -86,7 +92,7 @@ impl CompileJob {
             return false;
         };
         match fs_err::read_to_string(self.cmd_path()) {
-            Ok(cmd) if cmd == self.command_line() => {}
+            Ok(cmd) if cmd == self.fingerprint() => {}
             _ => return false,
         }
         let Ok(dep) = fs_err::read_to_string(self.dep_path()) else {
@@ -96,7 +102,9 @@ impl CompileJob {
         !deps.is_empty()
             && deps
                 .iter()
-                .all(|d| fsutil::mtime(d).is_some_and(|t| t <= obj_time))
+                // Strictly older: file times are coarse (a kernel tick), and
+                // a source saved in the same tick as the object may be newer.
+                .all(|d| fsutil::mtime(d).is_some_and(|t| t < obj_time))
     }
 
     /// Compiles the source unless the object is fresh.
@@ -151,7 +159,7 @@ impl CompileJob {
                     .first()
                     .context("the cc crate produced no object file")?;
                 fs_err::rename(produced, &self.obj)?;
-                fs_err::write(self.cmd_path(), self.command_line())?;
+                fs_err::write(self.cmd_path(), self.fingerprint())?;
                 Ok(Outcome::Compiled { stderr })
             }
             Err(e) => {

@@ -329,6 +329,13 @@ impl ArchPlan {
     }
 }
 
+/// 32-bit FNV-1a: a stable, short hash for directory names.
+fn fnv1a(data: &[u8]) -> u32 {
+    data.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// A relative path inside the build directory for `rel` (`..` and a leading
 /// `/` are made harmless).
 fn flatten(rel: &Path) -> PathBuf {
@@ -403,11 +410,17 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         bail!("`sources` has no C or assembly file; a native module needs at least one");
     }
 
-    let build_dir = project
+    let out_dir = project
         .target_dir
         .join("mpy")
         .join(arch.name())
         .join(profile(opts.release));
+    // Intermediates are per package, so projects sharing a target
+    // directory (`CARGO_TARGET_DIR`) never see each other's objects.
+    let build_dir = out_dir.join("build").join(format!(
+        "{module}-{:08x}",
+        fnv1a(project.manifest_path.to_string_lossy().as_bytes())
+    ));
     let config_h = build_dir.join(format!("{module}.config.h"));
     // dynruntime.mk names the config header relative to the directory the
     // compiler runs in; do the same when the target dir is below it.
@@ -512,7 +525,7 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         None
     };
 
-    let output = build_dir.join(format!("{module}.mpy"));
+    let output = out_dir.join(format!("{module}.mpy"));
     let out_copy = opts.out_dir.as_ref().map(|d| {
         if opts.several_archs {
             d.join(format!("{module}_{}.mpy", arch.name()))

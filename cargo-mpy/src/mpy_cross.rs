@@ -42,6 +42,10 @@ impl MpyCrossJob {
         s.trim_matches('`').to_string()
     }
 
+    fn fingerprint(&self) -> String {
+        format!("{}\n{}", self.cwd.display(), self.command_line())
+    }
+
     fn cmd_path(&self) -> PathBuf {
         self.out.with_extension("cmd")
     }
@@ -55,8 +59,7 @@ impl MpyCrossJob {
         ) else {
             return false;
         };
-        src <= out
-            && fs_err::read_to_string(self.cmd_path()).is_ok_and(|c| c == self.command_line())
+        src < out && fs_err::read_to_string(self.cmd_path()).is_ok_and(|c| c == self.fingerprint())
     }
 
     /// Runs `mpy-cross` unless the output is fresh; returns whether it ran.
@@ -72,7 +75,7 @@ impl MpyCrossJob {
         match result {
             Ok(_) => {
                 fs_err::rename(&tmp, &self.out)?;
-                fs_err::write(self.cmd_path(), self.command_line())?;
+                fs_err::write(self.cmd_path(), self.fingerprint())?;
                 Ok(true)
             }
             Err(e) => {

@@ -686,3 +686,42 @@ fn environment_cflags_come_first_as_under_make() {
     );
     assert_eq!(line.matches("-O0").count(), 1, "{line}");
 }
+
+#[test]
+fn packages_sharing_a_target_dir_do_not_mix() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let target = fx.root.join("shared-target");
+    let mk = |name: &str, offset: &str| {
+        fx.project(
+            name,
+            &[
+                (
+                    "Cargo.toml",
+                    &manifest("same", "sources = [\"m.c\"]\ninclude-dirs = [\".\"]"),
+                ),
+                ("m.c", ADD_C),
+                ("helper.h", &format!("#define HELPER_OFFSET {offset}\n")),
+            ],
+        )
+    };
+    let a = mk("a", "1");
+    let b = mk("b", "123456");
+    let build = |dir: &Path| {
+        let o = Command::new(bin())
+            .arg("build")
+            .current_dir(dir)
+            .env("MPY_DIR", &fx.mpy_dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(target.join("mpy/x64/debug/same.mpy")).unwrap()
+    };
+    let from_a = build(&a);
+    let from_b = build(&b);
+    assert_ne!(from_a, from_b);
+    assert_eq!(build(&a), from_a);
+}

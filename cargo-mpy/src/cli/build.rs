@@ -15,7 +15,7 @@ use crate::context::{self, ArchPlan, PlanOptions, Project};
 use crate::fsutil;
 use crate::link;
 use crate::mpy_cross::MpyCrossJob;
-use crate::shell::Shell;
+use crate::shell::{error_with_help, Shell};
 
 /// Build the module for one or more architectures.
 #[derive(Debug, Clone, Default, Args)]
@@ -332,8 +332,11 @@ fn link_plan(shell: &Shell, plan: &ArchPlan, qstrs: &[String]) -> Result<Built> 
     let py: Vec<PathBuf> = plan.py_sources().map(|s| plan.bytecode_path(s)).collect();
     let fingerprint = link_fingerprint(plan, qstrs, &objects, &py);
     let fp_path = plan.build_dir.join(format!("{}.link", plan.module));
-    let fresh =
-        plan.output.is_file() && fs_err::read_to_string(&fp_path).is_ok_and(|f| f == fingerprint);
+    // The output's own stamp is part of the record, so an output that was
+    // replaced or touched since (another package with the same module
+    // name in a shared target directory) is relinked.
+    let fresh = fs_err::read_to_string(&fp_path)
+        .is_ok_and(|f| f == format!("{fingerprint}{}\n", stamp(&plan.output)));
     if !fresh {
         shell.status("Linking", format!("{} [{}]", plan.module, plan.arch.name()));
         fsutil::remove_if_exists(&fp_path)?;
@@ -345,6 +348,16 @@ fn link_plan(shell: &Shell, plan: &ArchPlan, qstrs: &[String]) -> Result<Built> 
             externs: plan.externs.as_deref(),
             objects: &objects,
             libs: &plan.libs,
+        })
+        .map_err(|e| {
+            if e.to_string().contains("undefined symbol") {
+                error_with_help(format!("{e:#}"), format!(
+                    "if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.{}]`); otherwise add the archive that defines them to `libs`",
+                    plan.arch.name()
+                ))
+            } else {
+                e
+            }
         })?;
         for w in &linked.warnings {
             shell.warn(format!("{} [{}]: {w}", plan.module, plan.arch.name()));
@@ -365,7 +378,7 @@ fn link_plan(shell: &Shell, plan: &ArchPlan, qstrs: &[String]) -> Result<Built> 
             link::merge(&parts)?
         };
         fsutil::atomic_write(&plan.output, &merged)?;
-        fs_err::write(&fp_path, &fingerprint)?;
+        fs_err::write(&fp_path, format!("{fingerprint}{}\n", stamp(&plan.output)))?;
     }
     let data = fs_err::read(&plan.output)?;
     if let Some(copy) = &plan.out_copy {
@@ -392,18 +405,6 @@ fn link_fingerprint(
     let _ = writeln!(s, "source-name {}", plan.source_name);
     let _ = writeln!(s, "arch-flags {:?}", plan.arch_flags);
     let _ = writeln!(s, "qstrs {}", qstrs.join(","));
-    let stamp = |p: &Path| {
-        std::fs::metadata(p)
-            .map(|m| {
-                let t = m
-                    .modified()
-                    .ok()
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                format!("{} {} {}", p.display(), m.len(), t)
-            })
-            .unwrap_or_else(|_| format!("{} missing", p.display()))
-    };
     for p in objects
         .iter()
         .chain(py)
@@ -459,4 +460,18 @@ fn run_pool<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R +
         .into_iter()
         .map(|r| r.expect("every job ran"))
         .collect()
+}
+
+/// Path, size and modification time of a file, for fingerprints.
+fn stamp(p: &Path) -> String {
+    fs_err::metadata(p)
+        .map(|m| {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {} {}", p.display(), m.len(), t)
+        })
+        .unwrap_or_else(|_| format!("{} missing", p.display()))
 }
