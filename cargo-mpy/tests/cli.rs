@@ -725,3 +725,41 @@ fn packages_sharing_a_target_dir_do_not_mix() {
     assert_ne!(from_a, from_b);
     assert_eq!(build(&a), from_a);
 }
+
+#[test]
+fn assembly_sources_are_compiled_and_linked_after_c() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let c = r#"#include "py/dynruntime.h"
+long asm_value(void);
+static mp_obj_t value(void) {
+    return mp_obj_new_int(asm_value());
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(value_obj, value);
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_value, MP_OBJ_FROM_PTR(&value_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"#;
+    let asm = "#define VALUE 42\n    .text\n    .globl asm_value\nasm_value:\n    mov $VALUE, %eax\n    ret\n";
+    // The `.S` file is listed first but, as under make, linked after the C.
+    let dir = fx.project(
+        "withasm",
+        &[
+            ("Cargo.toml", &manifest("withasm", "sources = [\"v.S\", \"m.c\"]")),
+            ("m.c", c),
+            ("v.S", asm),
+        ],
+    );
+    let o = fx.cmd(&dir, &["build", "-v"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("-c v.S"), "{err}");
+    if have(&["micropython"]) {
+        let got = run_micropython(&dir.join("target/mpy/x64/debug"), "import withasm\nprint(withasm.value())");
+        assert_eq!(got, "42");
+    }
+}
