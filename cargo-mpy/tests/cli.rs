@@ -749,7 +749,10 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     let dir = fx.project(
         "withasm",
         &[
-            ("Cargo.toml", &manifest("withasm", "sources = [\"v.S\", \"m.c\"]")),
+            (
+                "Cargo.toml",
+                &manifest("withasm", "sources = [\"v.S\", \"m.c\"]"),
+            ),
             ("m.c", c),
             ("v.S", asm),
         ],
@@ -759,7 +762,10 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     assert!(o.status.success(), "{err}");
     assert!(err.contains("-c v.S"), "{err}");
     if have(&["micropython"]) {
-        let got = run_micropython(&dir.join("target/mpy/x64/debug"), "import withasm\nprint(withasm.value())");
+        let got = run_micropython(
+            &dir.join("target/mpy/x64/debug"),
+            "import withasm\nprint(withasm.value())",
+        );
         assert_eq!(got, "42");
     }
 }
