@@ -1,0 +1,164 @@
+//! The `mpy-link` binary: mpy_ld.py's arguments, exit codes, messages, and
+//! never an output file after a failure.
+
+mod common;
+
+use std::process::Command;
+
+use common::Obj;
+use mpy_link::Arch;
+
+fn mpy_link() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mpy-link"))
+}
+
+fn good_object() -> Vec<u8> {
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0x48, 0x8b, 0x05, 0, 0, 0, 0, 0xc3]);
+    o.func("mpy_init", text, 0);
+    let ft = o.undef("mp_fun_table");
+    o.reloc(text, 3, ft, 42, -4);
+    o.finish()
+}
+
+#[test]
+fn links_with_mpy_ld_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("mod.o");
+    std::fs::write(&obj, good_object()).unwrap();
+    let src = dir.path().join("mod.c");
+    std::fs::write(&src, "x = MP_QSTR_hello; y = MP_QSTR_print;").unwrap();
+    // --preprocess: default output name is mod.config.h.
+    let st = mpy_link()
+        .args(["--arch", "x64", "--preprocess"])
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let cfg = dir.path().join("mod.config.h");
+    let header = std::fs::read_to_string(&cfg).unwrap();
+    assert!(
+        header.contains("#define MP_QSTR_hello (mp_native_qstr_table[1])"),
+        "{header}"
+    );
+    // Link: default output is mod.mpy; the source name is the output's file name.
+    let st = mpy_link()
+        .args(["--arch", "x64", "--qstrs"])
+        .arg(&cfg)
+        .arg(&obj)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let mpy = std::fs::read(dir.path().join("mod.mpy")).unwrap();
+    let parsed = mpy_link::mpy::read::read("mod.mpy", &mpy).unwrap();
+    assert_eq!(parsed.qstrs.len(), 2, "file name plus `hello`");
+    // --source-name overrides the recorded name.
+    let out = dir.path().join("other.mpy");
+    let st = mpy_link()
+        .args(["--arch", "x64", "--source-name", "named.mpy", "-o"])
+        .arg(&out)
+        .arg(&obj)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(std::fs::read(&out)
+        .unwrap()
+        .windows(9)
+        .any(|w| w == b"named.mpy"));
+}
+
+#[test]
+fn failure_leaves_no_output_and_explains() {
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("bad.o");
+    let mut data = good_object();
+    data.truncate(100);
+    std::fs::write(&obj, data).unwrap();
+    let out = dir.path().join("bad.mpy");
+    let res = mpy_link()
+        .args(["--arch", "x64", "-o"])
+        .arg(&out)
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.starts_with("error: ") && err.contains("bad.o"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists());
+    // Wrong architecture, unknown architecture, bad arch flags.
+    std::fs::write(&obj, good_object()).unwrap();
+    let res = mpy_link()
+        .args(["--arch", "armv7m", "-o"])
+        .arg(&out)
+        .arg(&obj)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(1));
+    assert!(err.contains("EM_X86_64") && err.contains("armv7m"), "{err}");
+    let res = mpy_link()
+        .args(["--arch", "arm9", "-o"])
+        .arg(&out)
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&res.stderr).contains("valid: x86, x64"));
+    let res = mpy_link()
+        .args(["--arch", "x64", "--arch-flags", "zba", "-o"])
+        .arg(&out)
+        .arg(&obj)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&res.stderr).contains("only rv32imc"));
+    assert!(!out.exists());
+    // A missing input file.
+    let res = mpy_link()
+        .args(["--arch", "x64", "-o"])
+        .arg(&out)
+        .arg(dir.path().join("nope.o"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&res.stderr).contains("nope.o"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("m.o");
+    std::fs::write(&obj, good_object()).unwrap();
+    let native = dir.path().join("m_native.mpy");
+    assert!(mpy_link()
+        .args(["--arch", "x64", "-o"])
+        .arg(&native)
+        .arg(&obj)
+        .status()
+        .unwrap()
+        .success());
+    // One input is copied unchanged.
+    let merged = dir.path().join("m.mpy");
+    assert!(mpy_link()
+        .args(["--merge", "-o"])
+        .arg(&merged)
+        .arg(&native)
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&native).unwrap()
+    );
+    // Two native parts cannot be merged: an error, and no output.
+    std::fs::remove_file(&merged).unwrap();
+    let res = mpy_link()
+        .args(["--merge", "-o"])
+        .arg(&merged)
+        .arg(&native)
+        .arg(&native)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(!merged.exists());
+    assert!(String::from_utf8_lossy(&res.stderr).contains("native"));
+}
