@@ -475,3 +475,50 @@ fn corrupt_objects_never_panic() {
         }
     }
 }
+
+#[test]
+fn xtensawin_separate_rodata() {
+    let mut o = Obj::new(Arch::Xtensawin);
+    let ro = o.section(".rodata", SectionKind::ReadOnlyData, b"hello\0\0\0", 4);
+    let rel = o.section(".data.rel.ro", SectionKind::Data, &[0; 4], 4);
+    let lit = o.section(".literal", SectionKind::Text, &[0; 4], 4);
+    let text = o.text(&[0x21, 0, 0, 0xf0]); // l32r a2, lit0 ; pad
+    o.func("mpy_init", text, 0);
+    let ro_sym = o.section_sym(ro);
+    let lit_sym = o.section_sym(lit);
+    let init = o.obj.symbol_id(b"mpy_init").unwrap();
+    o.reloc(lit, 0, ro_sym, 1, 0); // literal = &.rodata
+    o.reloc(rel, 0, init, 1, 0); // .data.rel.ro word = &mpy_init
+    o.reloc(text, 0, lit_sym, 20, 0);
+    let m = link(Arch::Xtensawin, vec![o.finish()]).unwrap();
+    // rodata blob: .rodata (8 bytes) then .data.rel.ro (4 bytes) holding the
+    // text address of mpy_init (GOT at 4, no LIT words, .text at 8 after a
+    // 4-byte trampoline).
+    assert_eq!(m.rodata.len(), 12);
+    assert_eq!(&m.rodata[..6], b"hello\0");
+    assert_eq!(le32(&m.text, 4), 0); // GOT word: offset 0 in the rodata blob
+    assert_eq!(le32(&m.rodata, 8), 8);
+    assert_eq!(
+        m.relocs,
+        vec![
+            reloc(4, RelocDest::Rodata),
+            MpyReloc {
+                base: RelocBase::Rodata,
+                offset: 8,
+                dest: RelocDest::Text
+            },
+        ]
+    );
+    // Stream: scope flags 0x30 (relocations + rodata), rodata size 12 and
+    // bytes; then kind 1 (rodata) op (1 << 1) << 1 | 1 = 5 at text word 1
+    // (1 << 1 | 0 = 2); kind 0 op 1 at rodata word 2 (2 << 1 | 1 = 5).
+    let bytes = m.to_mpy();
+    let mut tail = vec![0x30, 12];
+    tail.extend(&m.rodata);
+    tail.extend([0x05, 0x02, 0x01, 0x05, 0xff]);
+    assert!(
+        bytes.ends_with(&tail),
+        "{:02x?}",
+        &bytes[bytes.len() - 20..]
+    );
+}
