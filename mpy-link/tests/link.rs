@@ -522,3 +522,20 @@ fn xtensawin_separate_rodata() {
         &bytes[bytes.len() - 20..]
     );
 }
+
+#[test]
+fn xtensa_absolute_word_in_rodata_is_relocated() {
+    // A jump table in .rodata (as LLVM emits): .word .text+4.
+    let mut o = Obj::new(Arch::Xtensa);
+    let text = o.text(&[0xf0, 0x0d, 0, 0, 0xf0, 0x0d, 0, 0]);
+    let ro = o.section(".rodata", SectionKind::ReadOnlyData, &[0; 4], 4);
+    o.func("mpy_init", text, 0);
+    let text_sym = o.section_sym(text);
+    o.reloc(ro, 0, text_sym, 1, 4); // R_XTENSA_32, local section symbol
+    let m = link(Arch::Xtensa, vec![o.finish()]).unwrap();
+    // No GOT or LIT words, so no trampoline: .text at 0, .rodata at 8. The
+    // word holds the text address 4 and the loader adds the text base.
+    assert_eq!(m.trampoline_len, 0);
+    assert_eq!(le32(&m.text, 8), 4);
+    assert_eq!(m.relocs, vec![reloc(8, RelocDest::Text)]);
+}

@@ -5,7 +5,7 @@
 
 use super::fits_signed;
 use crate::error::Result;
-use crate::link::{Bind, Linker, SecClass, SymDef, Target, XtLiteral};
+use crate::link::{Linker, SecClass, SymDef, Target, XtLiteral};
 use crate::relocate::Site;
 
 pub(crate) const R_XTENSA_32: u32 = 1;
@@ -68,12 +68,11 @@ pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
     let r = site.reloc;
     let sym = l.symbol(site.obj, r.sym).clone();
     match r.r_type {
-        R_XTENSA_32 if sym.bind == Bind::Local => {
-            // mpy_ld.py treats a local absolute word in code as a
-            // PC-relative one; kept for identical output.
-            let t = l.pcrel_target(site)? as i64;
-            l.add_u32(site, t - site.place as i64 + r.addend)
-        }
+        // An absolute word in code or rodata (LLVM emits these for jump
+        // tables and in-text literals; gcc keeps them in literal pools).
+        // mpy_ld.py adds a PC-relative value here, which is wrong; we write
+        // the address and let the loader relocate the word.
+        R_XTENSA_32 => l.apply_abs_word(site),
         R_XTENSA_SLOT0_OP => {
             let SymDef::Section(target_sec) = sym.def else {
                 return Err(l.unsupported(site, "target is not in a linked section"));
