@@ -539,3 +539,63 @@ fn xtensa_absolute_word_in_rodata_is_relocated() {
     assert_eq!(le32(&m.text, 8), 4);
     assert_eq!(m.relocs, vec![reloc(8, RelocDest::Text)]);
 }
+
+/// Upstream issue 19276: mpy_ld.py names a literal's GOT entry by section
+/// *name* plus offset and keys literal words by file name plus offset, so
+/// `.rodata` of two objects, or two literal pools of one object, get mixed.
+#[test]
+fn xtensa_literals_of_several_objects_and_pools_stay_apart() {
+    let object = |first: bool| {
+        let mut o = Obj::new(Arch::Xtensa);
+        let ro = o.section(
+            ".rodata",
+            SectionKind::ReadOnlyData,
+            if first { b"AAAA" } else { b"BBBB" },
+            4,
+        );
+        // Two literal pools (function sections), both with a word at offset 0.
+        let lit_f = o.section(".literal.f", SectionKind::Text, &[0; 4], 4);
+        let lit_g = o.section(
+            ".literal.g",
+            SectionKind::Text,
+            &[0x44, 0x33, 0x22, 0x11],
+            4,
+        );
+        let text = o.text(&[0x21, 0, 0, 0x31, 0, 0, 0xf0, 0x0d]); // l32r a2 ; l32r a3 ; ret.n
+        o.func(if first { "mpy_init" } else { "other" }, text, 0);
+        let (ro_sym, f_sym, g_sym) = (
+            o.section_sym(ro),
+            o.section_sym(lit_f),
+            o.section_sym(lit_g),
+        );
+        o.reloc(lit_f, 0, ro_sym, 1, 0); // &.rodata of this object
+        o.reloc(text, 0, f_sym, 20, 0);
+        o.reloc(text, 3, g_sym, 20, 0);
+        o.finish()
+    };
+    let m = link(Arch::Xtensa, vec![object(true), object(false)]).unwrap();
+    // Two GOT entries (one per object's .rodata) and one literal: GOT at 4..12,
+    // LIT at 12, then obj0 .rodata at 16, obj0 .text at 20, obj1 .rodata at 28,
+    // obj1 .text at 32.
+    assert_eq!(m.got_entries, 2);
+    assert_eq!(le32(&m.text, 4), 16);
+    assert_eq!(le32(&m.text, 8), 28);
+    assert_eq!(le32(&m.text, 12), 0x1122_3344);
+    assert_eq!(&m.text[16..20], b"AAAA");
+    assert_eq!(&m.text[28..32], b"BBBB");
+    // l32r targets: imm16 = (target - ((PC + 3) & !3)) / 4, as 16 bits.
+    let l32r = |at: usize| {
+        let imm = u32::from(m.text[at + 1]) | u32::from(m.text[at + 2]) << 8;
+        (((at as i64 + 3) & !3) + ((imm as i64 | !0xffff) << 2)) as usize
+    };
+    assert_eq!(
+        (l32r(20), l32r(23)),
+        (4, 12),
+        "object 0: its own .rodata entry, then the literal"
+    );
+    assert_eq!(
+        (l32r(32), l32r(35)),
+        (8, 12),
+        "object 1: its own .rodata entry, then the literal"
+    );
+}
