@@ -391,6 +391,11 @@ fn parse_gnu_index(table: &[u8], wide: bool) -> Option<HashMap<Vec<u8>, u64>> {
         Some(b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
     };
     let count = usize::try_from(word(0)?).ok()?;
+    // Each entry needs an offset word and at least a NUL: a count larger
+    // than that is corrupt (and must not size an allocation).
+    if count > table.len() / (w + 1) {
+        return None;
+    }
     let names_at = w.checked_add(count.checked_mul(w)?)?;
     let mut names = table.get(names_at..)?.split(|&b| b == 0);
     let mut index = HashMap::with_capacity(count);

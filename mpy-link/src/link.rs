@@ -448,7 +448,21 @@ fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
                 .map_err(|e| bad(format!("section `{name}`: {e}")))?
         };
         if sh_type == SHT_NOBITS && class != SecClass::Bss {
-            // A NOBITS section of another name (rare): treat as zeroes.
+            return Err(bad(format!(
+                "section `{name}` has no contents in the file (SHT_NOBITS)"
+            )));
+        }
+        // Sizes and alignments feed the layout; refuse absurd values rather
+        // than allocate or overflow on a corrupt header.
+        const MAX_SECTION: u64 = 1 << 30;
+        if s.size() > MAX_SECTION {
+            return Err(bad(format!("section `{name}` claims {} bytes", s.size())));
+        }
+        if s.align() > 1 << 16 || !s.align().max(1).is_power_of_two() {
+            return Err(bad(format!(
+                "section `{name}` has an invalid alignment {}",
+                s.align()
+            )));
         }
         elf_to_sec[s.index().0] = Some(SecId(sections.len() as u32));
         sections.push(Section {
@@ -527,6 +541,15 @@ fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
             },
             _ => SymDef::Unloaded(0),
         };
+        if let SymDef::Section(id) = def {
+            let size = sections[id.0 as usize].size;
+            if s.address() > size {
+                return Err(bad(format!(
+                    "symbol `{name}` lies at {:#x}, past the end of its section ({size} bytes)",
+                    s.address()
+                )));
+            }
+        }
         symbols[s.index().0] = Symbol {
             name,
             bind,
