@@ -1,6 +1,7 @@
 //! The `.mpy` file format: writing native modules, reading any `.mpy`,
 //! dumping one as text and merging several into one.
 
+pub mod bytecode;
 pub mod dump;
 pub mod merge;
 pub mod read;
