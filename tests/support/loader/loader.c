@@ -3,7 +3,7 @@
  * cargo-mpy tests to run linked `.mpy` files on architectures the host cannot
  * run MicroPython for (under qemu-user).
  *
- *   loader MODULE.mpy [COMMAND ...]
+ *   loader [-n] MODULE.mpy [COMMAND ...]
  *
  * It loads the file the way the firmware does (header checks, qstr table,
  * executable text, one zeroed block holding bss then rodata, the relocation
@@ -16,6 +16,14 @@
  *   globals               print the module's global names in definition order
  *   qstrs                 print the module's qstr table, space separated
  *   info                  print `text=N rodata=N bss=N qstrs=N relocs=N`
+ *   words text|rodata|bss print every word of that image after relocation,
+ *                         space separated: `text+N`, `rodata+N`, `bss+N`,
+ *                         `qstr_table+N`, `obj_table+N`, `fun_table+N`
+ *                         (byte offsets), `fun[K]` (the value of table entry
+ *                         K >= 3) or a hex number
+ *
+ * With `-n` before MODULE.mpy the init function is not called (for files
+ * whose text is data, built by tests of the relocation stream).
  *
  * ARG syntax: decimal or 0x integers, floats (with `.` or `e`), None, True,
  * False, 'str' or "str", b'bytes', [a, b] lists, (a, b) tuples, @NAME (a
@@ -2009,6 +2017,37 @@ static mp_obj_t parse_value(void) {
     bad_command("unknown value");
 }
 
+/* A word from a loaded image, named by what it points into when it points
+ * into something the relocation stream can name. */
+static void print_word(uintptr_t v) {
+    struct {
+        const char *name;
+        uintptr_t base;
+        size_t size;
+    } areas[] = {
+        {"text", (uintptr_t)text, text_len},
+        {"rodata", (uintptr_t)rodata, rodata_len},
+        {"bss", (uintptr_t)bss, bss_len},
+        {"qstr_table", (uintptr_t)qstr_table, n_qstr * sizeof(qstr_short_t)},
+        {"obj_table", (uintptr_t)obj_table_dummy, 0},
+        {"fun_table", (uintptr_t)&fun_table, sizeof(fun_table)},
+    };
+    for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
+        if (areas[i].base != 0 && v >= areas[i].base && v <= areas[i].base + areas[i].size) {
+            format(&stdout_print, "%s+%u", areas[i].name, (unsigned)(v - areas[i].base));
+            return;
+        }
+    }
+    /* Entries from 3 on are functions and objects with unique addresses. */
+    for (size_t k = 3; k < FUN_TABLE_LEN; k++) {
+        if (v == ((uintptr_t *)&fun_table)[k]) {
+            format(&stdout_print, "fun[%u]", (unsigned)k);
+            return;
+        }
+    }
+    format(&stdout_print, "0x%lx", (unsigned long)v);
+}
+
 static void print_exception_line(void) {
     exc_line[exc_line_len] = 0;
     format(&stdout_print, "exception: %s\n", exc_line);
@@ -2079,6 +2118,30 @@ static void run_command(const char *cmd) {
             format(&stdout_print, i ? " %s" : "%s", qstr_str(qstr_table[i]));
         }
         put_str(&stdout_print, "\n");
+    } else if (len == 5 && mem_eq(word, "words", 5)) {
+        size_t nlen;
+        const char *which = parse_name(&nlen);
+        byte *base = NULL;
+        size_t size = 0;
+        if (nlen == 4 && mem_eq(which, "text", 4)) {
+            base = text;
+            size = text_len;
+        } else if (nlen == 6 && mem_eq(which, "rodata", 6)) {
+            base = rodata;
+            size = rodata_len;
+        } else if (nlen == 3 && mem_eq(which, "bss", 3)) {
+            base = bss;
+            size = bss_len;
+        } else {
+            bad_command("expected text, rodata or bss");
+        }
+        for (size_t off = 0; off + sizeof(uintptr_t) <= size; off += sizeof(uintptr_t)) {
+            if (off) {
+                put_str(&stdout_print, " ");
+            }
+            print_word(*(uintptr_t *)(base + off));
+        }
+        put_str(&stdout_print, "\n");
     } else if (len == 4 && mem_eq(word, "info", 4)) {
         format(&stdout_print, "text=%u rodata=%u bss=%u qstrs=%u relocs=%u\n", (unsigned)text_len,
             (unsigned)rodata_len, (unsigned)bss_len, (unsigned)n_qstr, (unsigned)n_relocs);
@@ -2093,8 +2156,14 @@ static void run_command(const char *cmd) {
 void loader_main(long *stack) {
     int argc = (int)stack[0];
     char **argv = (char **)(stack + 1);
+    bool run_init = true;
+    if (argc > 1 && str_eq(argv[1], "-n")) {
+        run_init = false;
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
-        fatal(2, "usage: loader MODULE.mpy [COMMAND ...]");
+        fatal(2, "usage: loader [-n] MODULE.mpy [COMMAND ...]");
     }
     qstr_init();
     fun_table_init();
@@ -2127,8 +2196,8 @@ void loader_main(long *stack) {
     entry |= 1;
     #endif
     init_fn = (init_fn_t)entry;
-    mp_obj_t result;
-    if (!run_protected(true, &result)) {
+    mp_obj_t result = NONE_OBJ;
+    if (run_init && !run_protected(true, &result)) {
         put_str(&stdout_print, "init ");
         print_exception_line();
         out_flush();
