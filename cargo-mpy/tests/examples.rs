@@ -1,0 +1,149 @@
+//! The C examples in `examples/`, built with `cargo mpy build` for every
+//! architecture: on x64 imported into the real MicroPython, on the other
+//! loader architectures run under qemu-user through the test loader, and
+//! every output decoded with its relocations checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use mpy_link::Arch;
+use mpy_tests::{c_compiler, run_loader, run_micropython, skip_unless, temp_dir, workspace_root};
+
+/// Builds `example` for `arches` into `out`, with the project's header tree
+/// standing in for MicroPython's. Returns the path of each module.
+fn build(example: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
+    let root = workspace_root();
+    let list = arches
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(",");
+    let target = out.join("target");
+    let res = Command::new(env!("CARGO_BIN_EXE_cargo-mpy"))
+        .args(["mpy", "build", "-q", "--arch", &list, "--manifest-path"])
+        .arg(root.join("examples").join(example).join("Cargo.toml"))
+        .arg("--out-dir")
+        .arg(out)
+        .env("MPY_DIR", root.join("tests/support/mpy-tree"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("run cargo-mpy");
+    assert!(
+        res.status.success(),
+        "building {example} for {list}:\n{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let module = example.trim_start_matches("c-");
+    arches
+        .iter()
+        .map(|a| {
+            if arches.len() == 1 {
+                out.join(format!("{module}.mpy"))
+            } else {
+                out.join(format!("{module}_{}.mpy", a.name()))
+            }
+        })
+        .collect()
+}
+
+/// Decodes a module and checks every relocation entry against the loader's
+/// rules: inside the image it patches, a kind the loader knows.
+fn check(arch: Arch, path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes).unwrap();
+    assert_eq!(mpy.header.arch, arch.spec().mpy_code);
+    let native = mpy.raw_code.native.as_ref().expect("native code");
+    let word = arch.word_size();
+    for e in mpy_link::mpy::dump::relocations(&mpy) {
+        let end = (e.word_offset + e.count) * word;
+        let limit = match e.base {
+            mpy_link::mpy::dump::RelocBase::Text => mpy.raw_code.fun_data.len() as u64,
+            mpy_link::mpy::dump::RelocBase::Rodata => native.rodata.len() as u64,
+        };
+        assert!(
+            end <= limit,
+            "{arch}: {e:?} outside its image ({limit} bytes)"
+        );
+        if let mpy_link::mpy::dump::RelocKind::FunTableEntry(k) = e.kind {
+            assert!(k < 87, "{arch}: mp_fun_table entry {k}");
+        }
+    }
+}
+
+const OTHER_ARCHES: [Arch; 8] = [
+    Arch::X86,
+    Arch::Armv6m,
+    Arch::Armv7m,
+    Arch::Armv7emsp,
+    Arch::Armv7emdp,
+    Arch::Rv32imc,
+    Arch::Rv64imc,
+    Arch::Xtensa,
+];
+
+#[test]
+fn stats_runs_in_micropython() {
+    skip_unless!(c_compiler(Arch::X64));
+    let dir = temp_dir("ex-stats-x64");
+    let module = build("c-stats", &[Arch::X64], dir.path()).remove(0);
+    check(Arch::X64, &module);
+    let code = "import stats\n\
+        print(stats.mean(1, 2, 3, 4), stats.median(5, 1, 3), stats.record(3), stats.record(70))\n\
+        print(stats.counts(), stats.scaled_mean(1, 0, 2))\n\
+        for f, a in ((stats.mean, ()), (stats.record, (5000,)), (stats.scaled_mean, (0, 1, 0))):\n    \
+            try:\n        f(*a)\n    except ValueError as e:\n        print('ValueError:', e)\n";
+    let out = skip_unless!(run_micropython(dir.path(), code));
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.lines(),
+        [
+            "2.5 3 2 6",
+            "[0, 0, 1, 0, 0, 0, 1, 0] 2147483648",
+            "ValueError: no data",
+            "ValueError: value too large",
+            "ValueError: division by zero"
+        ]
+    );
+}
+
+#[test]
+fn stats_on_every_other_arch() {
+    let arches: Vec<Arch> = OTHER_ARCHES
+        .iter()
+        .copied()
+        .filter(|a| c_compiler(*a).is_ok())
+        .collect();
+    if arches.len() < OTHER_ARCHES.len() {
+        skip_unless!(OTHER_ARCHES
+            .iter()
+            .try_for_each(|a| c_compiler(*a).map(|_| ())));
+    }
+    let dir = temp_dir("ex-stats-all");
+    let modules = build("c-stats", &arches, dir.path());
+    let script = [
+        "call median 5 1 3",
+        "call record 3",
+        "call record 70",
+        "call counts",
+        "call scaled_mean 1 0 2",
+        "call record 5000",
+    ];
+    let expect = [
+        "3",
+        "2",
+        "6",
+        "[0, 0, 1, 0, 0, 0, 1, 0]",
+        "2147483648",
+        "exception: ValueError: value too large",
+    ];
+    for (arch, module) in arches.iter().zip(&modules) {
+        check(*arch, module);
+        if *arch == Arch::Xtensa {
+            eprintln!("xtensa: decoded and checked only (no qemu-user for xtensa)");
+            continue;
+        }
+        let out = skip_unless!(run_loader(*arch, module, &script));
+        assert_eq!(out.code, Some(0), "{arch}: {}\n{}", out.stdout, out.stderr);
+        assert_eq!(out.lines(), expect, "{arch}");
+    }
+}
