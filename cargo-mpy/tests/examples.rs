@@ -47,17 +47,27 @@ fn build(example: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
 }
 
 /// Decodes a module and checks every relocation entry against the loader's
-/// rules: inside the image it patches, a kind the loader knows.
+/// rules: inside the image it patches, a kind the loader knows. A merged
+/// module (native plus bytecode parts) is checked through its native part.
 fn check(arch: Arch, path: &Path) {
     let bytes = std::fs::read(path).unwrap();
     let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes).unwrap();
     assert_eq!(mpy.header.arch, arch.spec().mpy_code);
-    let native = mpy.raw_code.native.as_ref().expect("native code");
+    let code = if mpy.raw_code.native.is_some() {
+        &mpy.raw_code
+    } else {
+        mpy.raw_code
+            .children
+            .iter()
+            .find(|c| c.native.is_some())
+            .expect("a native part")
+    };
+    let native = code.native.as_ref().unwrap();
     let word = arch.word_size();
-    for e in mpy_link::mpy::dump::relocations(&mpy) {
+    for e in code.relocations() {
         let end = (e.word_offset + e.count) * word;
         let limit = match e.base {
-            mpy_link::mpy::dump::RelocBase::Text => mpy.raw_code.fun_data.len() as u64,
+            mpy_link::mpy::dump::RelocBase::Text => code.fun_data.len() as u64,
             mpy_link::mpy::dump::RelocBase::Rodata => native.rodata.len() as u64,
         };
         assert!(
@@ -145,5 +155,61 @@ fn stats_on_every_other_arch() {
         let out = skip_unless!(run_loader(*arch, module, &script));
         assert_eq!(out.code, Some(0), "{arch}: {}\n{}", out.stdout, out.stderr);
         assert_eq!(out.lines(), expect, "{arch}");
+    }
+}
+
+#[test]
+fn hybrid_runs_in_micropython() {
+    skip_unless!(c_compiler(Arch::X64));
+    let dir = temp_dir("ex-hybrid-x64");
+    let module = build("c-hybrid", &[Arch::X64], dir.path()).remove(0);
+    check(Arch::X64, &module);
+    // 0xcbf43926 is CRC-32's standard check value for b"123456789".
+    let code = "import hybrid\n\
+        print(hybrid.crc32_hex(b'123456789'), hybrid.crc32(bytearray(b'123456789')) == 0xcbf43926)\n\
+        print(hybrid.crc32_chunks([b'1234', b'56789']) == 0xcbf43926, hybrid.verify(b'123456789', 0xcbf43926))\n\
+        try:\n    hybrid.verify(b'x', 1)\nexcept ValueError as e:\n    print('ValueError:', e)\n\
+        try:\n    hybrid.crc32(12)\nexcept TypeError:\n    print('TypeError')\n";
+    let out = skip_unless!(run_micropython(dir.path(), code));
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.lines(),
+        [
+            "cbf43926 True",
+            "True True",
+            "ValueError: checksum mismatch",
+            "TypeError"
+        ]
+    );
+}
+
+#[test]
+fn hybrid_builds_and_decodes_on_every_other_arch() {
+    let arches: Vec<Arch> = OTHER_ARCHES
+        .iter()
+        .copied()
+        .filter(|a| c_compiler(*a).is_ok())
+        .collect();
+    if arches.len() < OTHER_ARCHES.len() {
+        skip_unless!(OTHER_ARCHES
+            .iter()
+            .try_for_each(|a| c_compiler(*a).map(|_| ())));
+    }
+    let dir = temp_dir("ex-hybrid-all");
+    for (arch, module) in arches.iter().zip(build("c-hybrid", &arches, dir.path())) {
+        check(*arch, &module);
+        let bytes = std::fs::read(&module).unwrap();
+        let mpy = mpy_link::mpy::read::read("hybrid.mpy", &bytes).unwrap();
+        // Merged: a bytecode top level calling the native part, then the
+        // Python part (which defines crc32_hex).
+        assert_eq!(mpy.raw_code.children.len(), 2, "{arch}");
+        assert!(
+            mpy.raw_code.children[0].native.is_some(),
+            "{arch}: native part first"
+        );
+        assert!(
+            mpy.qstrs.iter().any(|q| q.qstr.text() == "crc32_hex"),
+            "{arch}"
+        );
     }
 }
