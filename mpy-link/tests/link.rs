@@ -599,3 +599,83 @@ fn xtensa_literals_of_several_objects_and_pools_stay_apart() {
         "object 1: its own .rodata entry, then the literal"
     );
 }
+
+#[test]
+fn archive_member_that_is_not_elf() {
+    let mut main = Obj::new(Arch::X64);
+    let t = main.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
+    main.func("mpy_init", t, 0);
+    let f = main.undef("helper");
+    main.reloc(t, 1, f, 4, -4);
+    let ar = archive(
+        &[("helper.o", b"this is not an object\n".to_vec())],
+        &[("helper", 0)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("libbad.a");
+    std::fs::write(&path, ar).unwrap();
+    let lib = Library::open(&path).unwrap();
+    let inputs = vec![Input::from_bytes("main.o", main.finish())];
+    let err = mpy_link::link(&LinkOptions::new(Arch::X64, "m.mpy"), &inputs, &[lib])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("libbad.a(helper.o)") && err.contains("not a valid relocatable ELF object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn thumb_branch_got_prel_rel32_and_abs32() {
+    let mut o = Obj::new(Arch::Armv7emsp);
+    let mut code = Vec::new();
+    code.extend([0xff, 0xf7, 0xfe, 0xbf]); // b.w g (T4; REL addend -4 in place)
+    code.extend([0, 0, 0, 0]); // .word mp_fun_table(GOT) - .  at 4
+    code.extend([0, 0, 0, 0]); // .word g - .                  at 8
+    code.extend([0x70, 0x47, 0x00, 0xbf]); // g at 12: bx lr; nop
+    let text = o.text(&code);
+    let rel = o.section(".data.rel.ro", SectionKind::Data, &[0; 4], 4);
+    o.func("mpy_init", text, 0);
+    let g = o.func("g", text, 12);
+    let ft = o.undef("mp_fun_table");
+    o.reloc(text, 0, g, 30, 0); // R_ARM_THM_JUMP24
+    o.reloc(text, 4, ft, 96, 0); // R_ARM_GOT_PREL
+    o.reloc(text, 8, g, 3, 0); // R_ARM_REL32
+    o.reloc(rel, 0, g, 2, 0); // R_ARM_ABS32
+    let m = link(Arch::Armv7emsp, vec![o.finish()]).unwrap();
+    // .text 0..16, .data.rel.ro 16..20, GOT at 20.
+    // B.W T4: target = PC + 4 + imm; 12 = 0 + 4 + 8: imm11 = 4, J1 = J2 = 1
+    // with S = 0 (I1 = I2 = 0): halves 0xf000 0xb804.
+    assert_eq!(&m.text[..4], &[0x00, 0xf0, 0x04, 0xb8]);
+    assert_eq!(le32(&m.text, 4), 20 - 4); // GOT entry - place
+    assert_eq!(le32(&m.text, 8), 12 - 8); // g - place
+    assert_eq!(le32(&m.text, 16), 12); // &g, relocated by the loader
+    assert_eq!(
+        m.relocs,
+        vec![reloc(20, RelocDest::FunTable), reloc(16, RelocDest::Text)]
+    );
+}
+
+#[test]
+fn riscv_call_and_jump_table_pairs() {
+    let mut o = Obj::new(Arch::Rv64imc);
+    let mut code = Vec::new();
+    code.extend(0x0000_0097u32.to_le_bytes()); // auipc ra, 0
+    code.extend(0x0000_80e7u32.to_le_bytes()); // jalr ra, 0(ra)
+    for h in [0x0001u16, 0x0001, 0x0001, 0x0001, 0x8082, 0x0001] {
+        code.extend(h.to_le_bytes()); // c.nop x4; f at 16: c.jr ra; c.nop
+    }
+    let text = o.text(&code);
+    let ro = o.section(".rodata", SectionKind::ReadOnlyData, &[0; 4], 4);
+    let init = o.func("mpy_init", text, 0);
+    let f = o.func("f", text, 16);
+    o.reloc(text, 0, f, 19, 0); // R_RISCV_CALL_PLT
+    o.reloc(ro, 0, f, 35, 0); // R_RISCV_ADD32: .word f - mpy_init
+    o.reloc(ro, 0, init, 39, 0); // R_RISCV_SUB32
+    let m = link(Arch::Rv64imc, vec![o.finish()]).unwrap();
+    // auipc keeps hi20 = 0; jalr ra, 16(ra) = 16 << 20 | rs1 1 << 15 | rd 1 << 7 | 0x67.
+    assert_eq!(le32(&m.text, 0), 0x0000_0097);
+    assert_eq!(le32(&m.text, 4), 0x0100_80e7);
+    assert_eq!(le32(&m.text, 20), 16); // .rodata at 20: f (16) - mpy_init (0)
+    assert!(m.relocs.is_empty(), "differences need no loader relocation");
+}
