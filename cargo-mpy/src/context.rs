@@ -291,6 +291,8 @@ pub struct ArchPlan {
     pub output: PathBuf,
     /// A copy requested with `--out-dir`.
     pub out_copy: Option<PathBuf>,
+    /// The Rust target, when the package has Rust code.
+    pub rust: Option<crate::rust_build::RustTarget>,
 }
 
 impl ArchPlan {
@@ -300,6 +302,14 @@ impl ArchPlan {
         let c = self.sources.iter().filter(|s| s.kind == SourceKind::C);
         let asm = self.sources.iter().filter(|s| s.kind == SourceKind::Asm);
         c.chain(asm)
+    }
+
+    /// Where cargo builds the Rust code for this architecture (its own
+    /// directory, so flags of one architecture never rebuild another's).
+    pub fn rust_target_dir(&self) -> PathBuf {
+        self.output
+            .parent()
+            .map_or_else(|| self.build_dir.clone(), |p| p.join("rust"))
     }
 
     /// `.py` sources in manifest order.
@@ -394,7 +404,7 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         .clone()
         .unwrap_or_else(|| format!("{module}.mpy"));
     let patterns = cfg.sources.clone().unwrap_or_default();
-    if patterns.is_empty() {
+    if patterns.is_empty() && !project.has_rust {
         return Err(error_with_help(
             format!(
                 "no `sources` are set for {} in `[package.metadata.mpy]`",
@@ -406,9 +416,15 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
     let sources = expand_sources(&patterns, dir)?;
     let has_native = sources.iter().any(|s| s.kind != SourceKind::Py);
     let has_py = sources.iter().any(|s| s.kind == SourceKind::Py);
-    if !has_native {
+    if !has_native && !project.has_rust {
         bail!("`sources` has no C or assembly file; a native module needs at least one");
     }
+    // Rust code is built by cargo for the architecture's Rust target.
+    let rust = if project.has_rust {
+        Some(crate::rust_build::RustTarget::for_arch(arch)?)
+    } else {
+        None
+    };
 
     let out_dir = project
         .target_dir
@@ -429,6 +445,34 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         Err(_) => config_h.to_string_lossy().into_owned(),
     };
 
+    // A C compiler and the MicroPython headers are needed only for C and
+    // assembly sources (and to locate the runtime libraries).
+    let needs_cc = has_native || cfg.link_runtime.unwrap_or(false);
+    if !needs_cc {
+        let (out_copy, output) = output_paths(opts, &out_dir, &module, arch);
+        let mpy_cross = if has_py {
+            Some(toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), dir)?)
+        } else {
+            None
+        };
+        return Ok(ArchPlan {
+            arch,
+            module,
+            source_name,
+            sources,
+            compiler: None,
+            cflags: Vec::new(),
+            libs: user_libs(&cfg, dir)?,
+            externs: externs_path(&cfg, dir)?,
+            arch_flags: checked_arch_flags(&cfg, arch)?,
+            mpy_cross,
+            build_dir,
+            config_h,
+            output,
+            out_copy,
+            rust,
+        });
+    }
     let compiler = toolchain::find_c_compiler(arch)?;
     let (mpy_dir, _) = toolchain::mpy_dir(cfg.mpy_dir.as_deref()).ok_or_else(|| {
         error_with_help(
@@ -481,17 +525,7 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
     }
     cflags.extend(cfg.cflags.iter().flatten().cloned());
 
-    let mut libs = Vec::new();
-    for lib in cfg.libs.iter().flatten() {
-        let p = dir.join(lib);
-        if !p.is_file() {
-            bail!(
-                "library `{lib}` (in `libs`) does not exist (looked for `{}`)",
-                p.display()
-            );
-        }
-        libs.push(p);
-    }
+    let mut libs = user_libs(&cfg, dir)?;
     if cfg.link_runtime.unwrap_or(false) {
         libs.extend(toolchain::runtime_libs(
             arch,
@@ -501,38 +535,15 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
             dir,
         )?);
     }
-    let externs = match &cfg.externs {
-        Some(e) => {
-            let p = dir.join(e);
-            if !p.is_file() {
-                bail!(
-                    "externs file `{e}` does not exist (looked for `{}`)",
-                    p.display()
-                );
-            }
-            Some(p)
-        }
-        None => None,
-    };
-    let arch_flags = cfg.arch_flags.as_ref().map(|f| f.to_string());
-    if let Some(flags) = &arch_flags {
-        crate::link::parse_arch_flags(arch, flags)
-            .with_context(|| format!("invalid `arch-flags` for {}", arch.name()))?;
-    }
+    let externs = externs_path(&cfg, dir)?;
+    let arch_flags = checked_arch_flags(&cfg, arch)?;
     let mpy_cross = if has_py {
         Some(toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), dir)?)
     } else {
         None
     };
 
-    let output = out_dir.join(format!("{module}.mpy"));
-    let out_copy = opts.out_dir.as_ref().map(|d| {
-        if opts.several_archs {
-            d.join(format!("{module}_{}.mpy", arch.name()))
-        } else {
-            d.join(format!("{module}.mpy"))
-        }
-    });
+    let (out_copy, output) = output_paths(opts, &out_dir, &module, arch);
     Ok(ArchPlan {
         arch,
         module,
@@ -548,7 +559,69 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         config_h,
         output,
         out_copy,
+        rust,
     })
+}
+
+/// The `.mpy` in the target directory and the `--out-dir` copy.
+fn output_paths(
+    opts: &PlanOptions,
+    out_dir: &Path,
+    module: &str,
+    arch: Arch,
+) -> (Option<PathBuf>, PathBuf) {
+    let output = out_dir.join(format!("{module}.mpy"));
+    let out_copy = opts.out_dir.as_ref().map(|d| {
+        if opts.several_archs {
+            d.join(format!("{module}_{}.mpy", arch.name()))
+        } else {
+            d.join(format!("{module}.mpy"))
+        }
+    });
+    (out_copy, output)
+}
+
+/// The `libs` of the manifest, checked to exist.
+fn user_libs(cfg: &crate::config::ArchConfig, dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut libs = Vec::new();
+    for lib in cfg.libs.iter().flatten() {
+        let p = dir.join(lib);
+        if !p.is_file() {
+            bail!(
+                "library `{lib}` (in `libs`) does not exist (looked for `{}`)",
+                p.display()
+            );
+        }
+        libs.push(p);
+    }
+    Ok(libs)
+}
+
+/// The `externs` script, checked to exist.
+fn externs_path(cfg: &crate::config::ArchConfig, dir: &Path) -> Result<Option<PathBuf>> {
+    match &cfg.externs {
+        Some(e) => {
+            let p = dir.join(e);
+            if !p.is_file() {
+                bail!(
+                    "externs file `{e}` does not exist (looked for `{}`)",
+                    p.display()
+                );
+            }
+            Ok(Some(p))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `arch-flags` as written, checked.
+fn checked_arch_flags(cfg: &crate::config::ArchConfig, arch: Arch) -> Result<Option<String>> {
+    let arch_flags = cfg.arch_flags.as_ref().map(|f| f.to_string());
+    if let Some(flags) = &arch_flags {
+        crate::link::parse_arch_flags(arch, flags)
+            .with_context(|| format!("invalid `arch-flags` for {}", arch.name()))?;
+    }
+    Ok(arch_flags)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod fsutil;
 pub mod link;
 pub mod mpy_cross;
 pub mod process;
+pub mod rust_build;
 pub mod shell;
 pub mod templates;
 pub mod toolchain;

@@ -47,6 +47,8 @@ pub struct NativeLink<'a> {
     pub objects: &'a [PathBuf],
     /// Archives.
     pub libs: &'a [PathBuf],
+    /// The package's Rust code as a static library, when it has some.
+    pub rust_lib: Option<&'a Path>,
 }
 
 /// A linked native module.
@@ -75,18 +77,36 @@ pub fn link_native(job: &NativeLink<'_>) -> Result<Linked> {
         source_name: job.source_name.to_string(),
         arch_flags,
         externs,
-        improvements: Improvements::default(),
+        // C keeps mpy_ld.py's byte-identical output; Rust code needs the
+        // improvements (function sections, static data).
+        improvements: if job.rust_lib.is_some() {
+            Improvements {
+                static_data: true,
+                gc_sections: true,
+            }
+        } else {
+            Improvements::default()
+        },
     };
-    let inputs = job
+    let mut inputs = job
         .objects
         .iter()
         .map(|p| Input::from_path(p).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
-    let libs = job
+    let mut libs = job
         .libs
         .iter()
         .map(|p| Library::open(p).map_err(anyhow::Error::from))
         .collect::<Result<Vec<_>>>()?;
+    if let Some(rust) = job.rust_lib {
+        let lib = Library::open(rust)?;
+        // The member defining `mpy_init` is the root; everything else in the
+        // archive is pulled in only when something needs it.
+        if let Some(root) = lib.member_defining("mpy_init")? {
+            inputs.push(root);
+        }
+        libs.insert(0, lib);
+    }
     let linked = mpy_link::link(&opts, &inputs, &libs)?;
     Ok(Linked {
         mpy: linked.to_mpy(),

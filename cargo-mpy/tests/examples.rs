@@ -12,6 +12,11 @@ use mpy_tests::{c_compiler, run_loader, run_micropython, skip_unless, temp_dir, 
 /// Builds `example` for `arches` into `out`, with the project's header tree
 /// standing in for MicroPython's. Returns the path of each module.
 fn build(example: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
+    build_named(example, example.trim_start_matches("c-"), arches, out)
+}
+
+/// [`build`] for an example whose module name is `module`.
+fn build_named(example: &str, module: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
     let root = workspace_root();
     let list = arches
         .iter()
@@ -33,7 +38,6 @@ fn build(example: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
         "building {example} for {list}:\n{}",
         String::from_utf8_lossy(&res.stderr)
     );
-    let module = example.trim_start_matches("c-");
     arches
         .iter()
         .map(|a| {
@@ -211,5 +215,83 @@ fn hybrid_builds_and_decodes_on_every_other_arch() {
             mpy.qstrs.iter().any(|q| q.qstr.text() == "crc32_hex"),
             "{arch}"
         );
+    }
+}
+
+/// Architectures with a Rust target.
+const RUST_ARCHES: [Arch; 7] = [
+    Arch::X86,
+    Arch::Armv6m,
+    Arch::Armv7m,
+    Arch::Armv7emsp,
+    Arch::Armv7emdp,
+    Arch::Rv32imc,
+    Arch::Rv64imc,
+];
+
+fn rust_target_installed(arch: Arch) -> Result<(), mpy_tests::Skip> {
+    let triple = cargo_mpy::rust_build::RustTarget::for_arch(arch)
+        .unwrap()
+        .triple;
+    let out = Command::new("rustc")
+        .args(["--print", "target-libdir", "--target", triple])
+        .output();
+    match out {
+        Ok(o)
+            if o.status.success()
+                && Path::new(String::from_utf8_lossy(&o.stdout).trim()).is_dir() =>
+        {
+            Ok(())
+        }
+        _ => {
+            let skip = mpy_tests::Skip(format!(
+                "Rust target {triple} is not installed (rustup target add {triple})"
+            ));
+            if mpy_tests::tools_required() {
+                panic!("{skip}");
+            }
+            Err(skip)
+        }
+    }
+}
+
+#[test]
+fn rust_factorial_runs_in_micropython() {
+    skip_unless!(rust_target_installed(Arch::X64));
+    let dir = temp_dir("ex-rust-x64");
+    let module = build_named("rust-factorial", "factorial", &[Arch::X64], dir.path()).remove(0);
+    check(Arch::X64, &module);
+    let code = "import factorial as f\n\
+        print(f.factorial(10), f.factorial(20), f.divmod_u(17, 5), f.MAX_N)\n\
+        for a in (-1, 21):\n    try:\n        f.factorial(a)\n    except ValueError as e:\n        print('ValueError:', e)\n";
+    let out = skip_unless!(run_micropython(dir.path(), code));
+    assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.lines(),
+        [
+            "3628800 2432902008176640000 (3, 2) 20",
+            "ValueError: negative argument",
+            "ValueError: result too large"
+        ]
+    );
+}
+
+#[test]
+fn rust_factorial_builds_and_decodes_on_every_rust_arch() {
+    skip_unless!(RUST_ARCHES
+        .iter()
+        .try_for_each(|a| rust_target_installed(*a)));
+    let dir = temp_dir("ex-rust-all");
+    for (arch, module) in RUST_ARCHES.iter().zip(build_named(
+        "rust-factorial",
+        "factorial",
+        &RUST_ARCHES,
+        dir.path(),
+    )) {
+        check(*arch, &module);
+        // The qstr symbols became table slots: `MAX_N` is in the qstr table.
+        let bytes = std::fs::read(&module).unwrap();
+        let mpy = mpy_link::mpy::read::read("factorial.mpy", &bytes).unwrap();
+        assert!(mpy.qstrs.iter().any(|q| q.qstr.text() == "MAX_N"), "{arch}");
     }
 }

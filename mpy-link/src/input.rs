@@ -213,6 +213,21 @@ impl Library {
     }
 }
 
+impl Library {
+    /// The member that defines `symbol` (in the first archive that has
+    /// one), as an input object: how a Rust `staticlib` is linked, with the
+    /// member defining `mpy_init` as the root and the rest pulled on demand.
+    pub fn member_defining(&self, symbol: &str) -> Result<Option<Input>> {
+        for archive in &self.archives {
+            if let Some(id) = archive.lookup(symbol.as_bytes()) {
+                let (name, data) = archive.member(id)?;
+                return Ok(Some(Input { name, data }));
+            }
+        }
+        Ok(None)
+    }
+}
+
 impl Archive {
     /// Parses an archive held in memory.
     pub fn parse(path: Arc<str>, data: Vec<u8>) -> Result<Archive> {

@@ -98,11 +98,6 @@ impl BuildArgs {
             out_dir: self.out_dir.as_ref().map(|d| cwd.join(d)),
             several_archs: archs.len() > 1,
         };
-        if project.has_rust {
-            shell.warn(
-                "this package has Rust code; building Rust modules is not supported yet, only `sources` are built",
-            );
-        }
 
         let mut plans = Vec::new();
         for &arch in &archs {
@@ -159,8 +154,8 @@ impl BuildArgs {
         // 2. Every compile and mpy-cross job, across architectures.
         let mut jobs = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
-            let compiler = plan.compiler.as_ref().context("no C compiler")?;
             for src in plan.native_sources() {
+                let compiler = plan.compiler.as_ref().context("no C compiler")?;
                 jobs.push(Job::C {
                     plan: i,
                     job: CompileJob {
@@ -267,12 +262,38 @@ impl BuildArgs {
             );
         }
 
-        // 3. Link and merge, one thread per architecture.
+        // 3. Rust code, one architecture at a time (cargo runs rustc in
+        // parallel itself).
+        let mut rust_libs: Vec<Option<PathBuf>> = Vec::new();
+        for plan in plans {
+            let lib = match &plan.rust {
+                Some(target) => Some(
+                    crate::rust_build::build_staticlib(
+                        shell,
+                        &project.manifest_path,
+                        &plan.rust_target_dir(),
+                        plan.arch,
+                        target,
+                        self.release,
+                    )
+                    .with_context(|| {
+                        format!("could not build `{}` for {}", plan.module, plan.arch.name())
+                    })?,
+                ),
+                None => None,
+            };
+            rust_libs.push(lib);
+        }
+
+        // 4. Link and merge, one thread per architecture.
         let linked: Vec<Result<Built>> = std::thread::scope(|s| {
             let handles: Vec<_> = plans
                 .iter()
                 .zip(&qstrs)
-                .map(|(plan, q)| s.spawn(move || link_plan(shell, plan, &q.native)))
+                .zip(&rust_libs)
+                .map(|((plan, q), rust)| {
+                    s.spawn(move || link_plan(shell, plan, &q.native, rust.as_deref()))
+                })
                 .collect();
             handles
                 .into_iter()
@@ -327,10 +348,21 @@ impl BuildArgs {
 
 /// Links the objects of `plan`, merges in the bytecode parts and writes the
 /// result (unless nothing changed since the last link).
-fn link_plan(shell: &Shell, plan: &ArchPlan, qstrs: &[String]) -> Result<Built> {
+fn link_plan(
+    shell: &Shell,
+    plan: &ArchPlan,
+    qstrs: &[String],
+    rust_lib: Option<&Path>,
+) -> Result<Built> {
     let objects: Vec<PathBuf> = plan.native_sources().map(|s| plan.object_path(s)).collect();
     let py: Vec<PathBuf> = plan.py_sources().map(|s| plan.bytecode_path(s)).collect();
-    let fingerprint = link_fingerprint(plan, qstrs, &objects, &py);
+    // The Rust archive is an input like the objects (its stamp counts).
+    let inputs: Vec<PathBuf> = objects
+        .iter()
+        .cloned()
+        .chain(rust_lib.map(Path::to_path_buf))
+        .collect();
+    let fingerprint = link_fingerprint(plan, qstrs, &inputs, &py);
     let fp_path = plan.build_dir.join(format!("{}.link", plan.module));
     // The output's own stamp is part of the record, so an output that was
     // replaced or touched since (another package with the same module
@@ -348,6 +380,7 @@ fn link_plan(shell: &Shell, plan: &ArchPlan, qstrs: &[String]) -> Result<Built> 
             externs: plan.externs.as_deref(),
             objects: &objects,
             libs: &plan.libs,
+            rust_lib,
         })
         .map_err(|e| {
             if e.to_string().contains("undefined symbol") {

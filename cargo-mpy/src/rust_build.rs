@@ -1,0 +1,154 @@
+//! Building a package's Rust code: cargo compiles the crate as a `no_std`
+//! static library for the architecture's Rust target, position independent,
+//! with `panic = "abort"`, LTO and one codegen unit, in a target directory of
+//! its own per architecture. mpy-link then takes the member defining
+//! `mpy_init` as the root and pulls the rest of the archive (compiler
+//! builtins included) only as needed.
+
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context, Result};
+use mpy_link::Arch;
+
+use crate::shell::{error_with_help, Shell};
+
+/// The Rust target of an architecture and the flags it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RustTarget {
+    /// Target triple (`thumbv7em-none-eabihf`).
+    pub triple: &'static str,
+    /// Extra `rustc` flags (`-Ctarget-cpu=cortex-m4`).
+    pub flags: &'static [&'static str],
+}
+
+/// (architecture, triple, flags): DESIGN.md's table.
+const TARGETS: &[(Arch, &str, &[&str])] = &[
+    (Arch::X86, "i686-unknown-linux-gnu", &[]),
+    (Arch::X64, "x86_64-unknown-linux-gnu", &[]),
+    (Arch::Armv6m, "thumbv6m-none-eabi", &[]),
+    (Arch::Armv7m, "thumbv7m-none-eabi", &[]),
+    (
+        Arch::Armv7emsp,
+        "thumbv7em-none-eabihf",
+        &["-Ctarget-cpu=cortex-m4"],
+    ),
+    (
+        Arch::Armv7emdp,
+        "thumbv7em-none-eabihf",
+        &["-Ctarget-cpu=cortex-m7"],
+    ),
+    (
+        Arch::Rv32imc,
+        "riscv32imc-unknown-none-elf",
+        &["-Ctarget-feature=-relax"],
+    ),
+    (
+        Arch::Rv64imc,
+        "riscv64imac-unknown-none-elf",
+        &["-Ctarget-feature=-relax"],
+    ),
+];
+
+impl RustTarget {
+    /// The target for `arch`, or an error explaining why there is none.
+    pub fn for_arch(arch: Arch) -> Result<RustTarget> {
+        match TARGETS.iter().find(|(a, _, _)| *a == arch) {
+            Some((_, triple, flags)) => Ok(RustTarget { triple, flags }),
+            None => Err(error_with_help(
+                format!("Rust modules cannot be built for {}: the standard Rust toolchain has no Xtensa target", arch.name()),
+                "Xtensa needs Espressif's Rust fork (installed with `espup`) and a custom target built with `-Z build-std`, which cargo-mpy does not drive yet; build this module for the other architectures, or write the Xtensa version in C",
+            )),
+        }
+    }
+}
+
+/// Builds the package's library as a static library for `arch` and returns
+/// the archive's path.
+pub fn build_staticlib(
+    shell: &Shell,
+    manifest: &Path,
+    target_dir: &Path,
+    arch: Arch,
+    target: &RustTarget,
+    release: bool,
+) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(&cargo);
+    cmd.args([
+        "rustc",
+        "--lib",
+        "--crate-type",
+        "staticlib",
+        "--message-format",
+        "json-render-diagnostics",
+    ])
+    .arg("--manifest-path")
+    .arg(manifest)
+    .args(["--target", target.triple]);
+    if release {
+        cmd.arg("--release");
+    }
+    if shell.verbosity() == crate::shell::Verbosity::Quiet {
+        cmd.arg("--quiet");
+    }
+    let mut flags = vec!["-Crelocation-model=pic"];
+    flags.extend(target.flags);
+    cmd.env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\u{1f}"))
+        .env_remove("RUSTFLAGS");
+    // Native modules have no unwinder and must stay small: the same
+    // settings in both profiles (set here, not in the user's manifest).
+    for profile in ["DEV", "RELEASE"] {
+        cmd.env(format!("CARGO_PROFILE_{profile}_PANIC"), "abort")
+            .env(format!("CARGO_PROFILE_{profile}_LTO"), "true")
+            .env(format!("CARGO_PROFILE_{profile}_CODEGEN_UNITS"), "1")
+            .env(format!("CARGO_PROFILE_{profile}_OPT_LEVEL"), "s")
+            .env(format!("CARGO_PROFILE_{profile}_DEBUG_ASSERTIONS"), "false")
+            .env(format!("CARGO_PROFILE_{profile}_OVERFLOW_CHECKS"), "false");
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    shell.verbose_status("Running", format!("`{cmd:?}`"));
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("could not run `{}`", cargo.to_string_lossy()))?;
+    let stdout = child.stdout.take().context("no cargo stdout")?;
+    let mut staticlib = None;
+    for message in cargo_metadata::Message::parse_stream(BufReader::new(stdout)) {
+        match message.context("could not read cargo's JSON output")? {
+            cargo_metadata::Message::CompilerMessage(m) => {
+                if let Some(rendered) = &m.message.rendered {
+                    shell.print(rendered.trim_end());
+                }
+            }
+            cargo_metadata::Message::CompilerArtifact(a) => {
+                if let Some(lib) = a.filenames.iter().find(|f| f.as_str().ends_with(".a")) {
+                    staticlib = Some(PathBuf::from(lib.as_std_path()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    if !status.success() {
+        return Err(error_with_help(
+            format!(
+                "cargo could not build the Rust code for {} ({})",
+                arch.name(),
+                target.triple
+            ),
+            format!(
+                "if the target is missing, install it with `rustup target add {}`",
+                target.triple
+            ),
+        ));
+    }
+    match staticlib {
+        Some(p) => Ok(p),
+        None => bail!(
+            "cargo reported no static library for {}; is there a `[lib]` target?",
+            target.triple
+        ),
+    }
+}
