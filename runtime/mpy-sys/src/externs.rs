@@ -6,7 +6,10 @@
 //! addresses can be used in `static` initialisers (the linker emits a load-time relocation
 //! for the data word), which is how builtin function objects get their base type:
 //!
-//! ```ignore
+//! (Not a doc test: it needs the linker's `mp_fun_table` mapping; the
+//! runtime's function objects use exactly this.)
+//!
+//! ```text
 //! static F: MpObjFunBuiltinFixed = MpObjFunBuiltinFixed {
 //!     base: MpObjBase { type_: &raw const mp_type_fun_builtin_1 },
 //!     fun: MpFunFixed { f1: my_fn },

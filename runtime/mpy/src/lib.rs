@@ -7,7 +7,10 @@
 //! MicroPython's GC heap ([`MpHeap`]). The attribute macros [`function`] and [`module`]
 //! generate the glue:
 //!
-//! ```ignore
+//! (A `no_std` module cannot be built as a doc test; `examples/rust-factorial`
+//! is this shape, built and run by the test suite.)
+//!
+//! ```text
 //! #![no_std]
 //! use mpy::{PyResult, Module, exceptions::ValueError, PyErr};
 //!
