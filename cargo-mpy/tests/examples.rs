@@ -263,6 +263,8 @@ fn rust_factorial_runs_in_micropython() {
     check(Arch::X64, &module);
     let code = "import factorial as f\n\
         print(f.factorial(10), f.factorial(20), f.divmod_u(17, 5), f.MAX_N)\n\
+        print(f.label(42), f.label(-7, 'x'), f.label(n=5, prefix='k'), f.label(prefix='p', n=1))\n\
+        try:\n    f.label(prefix='p')\nexcept TypeError as e:\n    print('TypeError:', e)\n\
         for a in (-1, 21):\n    try:\n        f.factorial(a)\n    except ValueError as e:\n        print('ValueError:', e)\n";
     let out = skip_unless!(run_micropython(dir.path(), code));
     assert_eq!(out.code, Some(0), "{}\n{}", out.stdout, out.stderr);
@@ -270,6 +272,8 @@ fn rust_factorial_runs_in_micropython() {
         out.lines(),
         [
             "3628800 2432902008176640000 (3, 2) 20",
+            "n=42 x=-7 k=5 p=1",
+            "TypeError: label() missing required argument 'n'",
             "ValueError: negative argument",
             "ValueError: result too large"
         ]

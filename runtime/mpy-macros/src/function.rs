@@ -159,7 +159,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             quote!(::mpy::impl_::Function::new_var(#min, #max, __mpy_entry, __name)),
         )
     } else {
-        let min = n_required as u32;
+        // MicroPython checks the minimum against positional arguments only,
+        // so a required parameter given by keyword would be refused before
+        // our code runs. Register no minimum; the generated argument code
+        // reports each missing parameter by name.
+        let min = 0u32;
         (
             quote! {
                 unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj, __kw: *mut ::mpy::sys::MpMap) -> #obj {
