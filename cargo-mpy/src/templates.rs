@@ -13,7 +13,7 @@ pub enum Lang {
     C,
     /// C plus a Python part merged into the same `.mpy`.
     Mixed,
-    /// Rust (not available yet).
+    /// Rust (`no_std`, with the `mpy` runtime crate).
     Rust,
 }
 
@@ -55,6 +55,8 @@ const MIXED_MANIFEST: &str = include_str!("../../templates/mixed/Cargo.toml");
 const C_SOURCE: &str = include_str!("../../templates/c/src/module.c");
 const PY_SOURCE: &str = include_str!("../../templates/mixed/src/module.py");
 const GITIGNORE: &str = include_str!("../../templates/gitignore");
+const RUST_MANIFEST: &str = include_str!("../../templates/rust/Cargo.toml");
+const RUST_SOURCE: &str = include_str!("../../templates/rust/src/lib.rs");
 
 /// The files of the template for `lang`, or `None` when there is none yet.
 pub fn files(lang: Lang) -> Option<Vec<TemplateFile>> {
@@ -71,13 +73,31 @@ pub fn files(lang: Lang) -> Option<Vec<TemplateFile>> {
             file("src/{{name}}.py", PY_SOURCE),
             file(".gitignore", GITIGNORE),
         ]),
-        Lang::Rust => None,
+        Lang::Rust => Some(vec![
+            file("Cargo.toml", RUST_MANIFEST),
+            file("src/lib.rs", RUST_SOURCE),
+            file(".gitignore", GITIGNORE),
+        ]),
     }
 }
 
 /// Fills in the placeholders.
 pub fn render(text: &str, name: &str) -> String {
     text.replace("{{name}}", name)
+        .replace("{{mpy_dependency}}", &mpy_dependency())
+}
+
+/// The runtime crate dependency of a new Rust module: this checkout's
+/// `runtime/mpy` when cargo-mpy runs from a source tree that has it, else
+/// the published crate of the same version.
+fn mpy_dependency() -> String {
+    let local = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/mpy");
+    match local.canonicalize() {
+        Ok(p) if p.join("Cargo.toml").is_file() => {
+            format!("mpy = {{ path = {:?} }}", p.display().to_string())
+        }
+        _ => format!("mpy = \"{}\"", env!("CARGO_PKG_VERSION")),
+    }
 }
 
 #[cfg(test)]
@@ -86,13 +106,14 @@ mod tests {
 
     #[test]
     fn templates_render() {
-        for lang in [Lang::C, Lang::Mixed] {
+        for lang in [Lang::C, Lang::Mixed, Lang::Rust] {
             for f in files(lang).unwrap() {
                 let out = render(f.contents, "demo");
                 assert!(!out.contains("{{"), "{}", f.path);
             }
         }
-        assert!(files(Lang::Rust).is_none());
+        let rust: toml::Table = toml::from_str(&render(RUST_MANIFEST, "demo")).unwrap();
+        assert!(rust["dependencies"]["mpy"].is_table() || rust["dependencies"]["mpy"].is_str());
         let manifest = render(MIXED_MANIFEST, "demo");
         let doc: toml::Table = toml::from_str(&manifest).unwrap();
         let mpy = doc["package"]["metadata"]["mpy"].clone();

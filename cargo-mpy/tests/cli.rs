@@ -287,21 +287,32 @@ fn c_template_builds_for_several_architectures() {
 }
 
 #[test]
-fn init_and_rust_not_yet() {
+fn init_new_and_languages() {
     let fx = Fixture::new();
     let dir = fx.root.join("here");
     std::fs::create_dir_all(&dir).unwrap();
-    let o = fx.cmd(&dir, &["init"]);
+    let o = fx.cmd(&dir, &["init", "--lang", "c"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(dir.join("src/here.c").is_file());
     let o = fx.cmd(&dir, &["init"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("existing package"), "{}", stderr(&o));
 
-    let o = fx.cmd(&fx.root, &["new", "rs", "--lang", "rust"]);
-    assert!(!o.status.success());
-    assert!(stderr(&o).contains("not supported yet"), "{}", stderr(&o));
-    assert!(!fx.root.join("rs").exists());
+    // Rust is the default language.
+    let o = fx.cmd(&fx.root, &["new", "rs"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Created Rust module `rs`"),
+        "{}",
+        stderr(&o)
+    );
+    let lib = std::fs::read_to_string(fx.root.join("rs/src/lib.rs")).unwrap();
+    assert!(lib.contains("#[mpy::module]"), "{lib}");
+    let manifest = std::fs::read_to_string(fx.root.join("rs/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("crate-type = [\"staticlib\"]") && manifest.contains("mpy = "),
+        "{manifest}"
+    );
 
     let o = fx.cmd(&fx.root, &["new", "my-mod"]);
     assert!(!o.status.success());

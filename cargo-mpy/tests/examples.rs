@@ -299,3 +299,39 @@ fn rust_factorial_builds_and_decodes_on_every_rust_arch() {
         assert!(mpy.qstrs.iter().any(|q| q.qstr.text() == "MAX_N"), "{arch}");
     }
 }
+
+#[test]
+fn new_rust_project_builds_and_runs_unedited() {
+    skip_unless!(rust_target_installed(Arch::X64));
+    let dir = temp_dir("new-rust");
+    let cargo_mpy = env!("CARGO_BIN_EXE_cargo-mpy");
+    let res = Command::new(cargo_mpy)
+        .args(["mpy", "new", "-q"])
+        .arg(dir.path().join("fresh"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let out = dir.path().join("out");
+    let res = Command::new(cargo_mpy)
+        .args(["mpy", "build", "-q", "--arch", "x64", "--manifest-path"])
+        .arg(dir.path().join("fresh/Cargo.toml"))
+        .arg("--out-dir")
+        .arg(&out)
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let run = skip_unless!(run_micropython(
+        &out,
+        "import fresh\nprint(fresh.add(2, 40), fresh.VERSION)\n"
+    ));
+    assert_eq!(run.lines(), ["42 1"], "{}", run.stderr);
+}

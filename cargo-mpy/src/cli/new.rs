@@ -14,7 +14,7 @@ pub struct NewArgs {
     /// Directory to create; its name is the module name unless `--name`.
     pub path: PathBuf,
     /// Language of the module: c, mixed (C plus Python) or rust.
-    #[arg(long, default_value = "c", value_name = "LANG")]
+    #[arg(long, default_value = "rust", value_name = "LANG")]
     pub lang: Lang,
     /// Module name (default: the directory name).
     #[arg(long)]
@@ -28,7 +28,7 @@ pub struct InitArgs {
     #[arg(default_value = ".")]
     pub path: PathBuf,
     /// Language of the module: c, mixed (C plus Python) or rust.
-    #[arg(long, default_value = "c", value_name = "LANG")]
+    #[arg(long, default_value = "rust", value_name = "LANG")]
     pub lang: Lang,
     /// Module name (default: the directory name).
     #[arg(long)]
@@ -77,7 +77,7 @@ pub fn check_module_name(name: &str) -> Result<()> {
 
 fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) -> Result<()> {
     let Some(files) = templates::files(lang) else {
-        bail!("`--lang {lang}` is not supported yet: Rust modules are not available in this version of cargo-mpy; use `--lang c` or `--lang mixed`");
+        bail!("there is no template for `--lang {lang}`");
     };
     let abs = std::path::absolute(dir).context("cannot resolve the destination")?;
     let name = match name {
@@ -113,7 +113,8 @@ fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) 
     }
     let what = match lang {
         Lang::Mixed => "C + Python",
-        _ => "C",
+        Lang::Rust => "Rust",
+        Lang::C => "C",
     };
     shell.status(
         "Created",
@@ -126,7 +127,7 @@ fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) 
             }
         ),
     );
-    if std::env::var_os("MPY_DIR").is_none() {
+    if lang != Lang::Rust && std::env::var_os("MPY_DIR").is_none() {
         shell.note("the C code needs MicroPython's headers: set `MPY_DIR` to a MicroPython tree (or `mpy-dir` in Cargo.toml), then run `cargo mpy build`");
     }
     Ok(())
