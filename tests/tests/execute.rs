@@ -60,7 +60,12 @@ fn basic_module_runs_on_every_loader_arch() {
     let commands: Vec<&str> = CASES.iter().map(|c| c.0).collect();
     for arch in loader_arches() {
         let dir = temp_dir(&format!("exec-{arch}"));
-        let module = skip_unless!(build_c_module(arch, std::slice::from_ref(&src), dir.path(), "basic"));
+        let module = skip_unless!(build_c_module(
+            arch,
+            std::slice::from_ref(&src),
+            dir.path(),
+            "basic"
+        ));
         check_relocations(arch, &module);
         let out = skip_unless!(run_loader(arch, &module, &commands));
         assert_eq!(

@@ -2032,16 +2032,17 @@ static void print_word(uintptr_t v) {
         {"obj_table", (uintptr_t)obj_table_dummy, 0},
         {"fun_table", (uintptr_t)&fun_table, sizeof(fun_table)},
     };
-    for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
-        if (areas[i].base != 0 && v >= areas[i].base && v <= areas[i].base + areas[i].size) {
-            format(&stdout_print, "%s+%u", areas[i].name, (unsigned)(v - areas[i].base));
+    /* Entries from 3 on are functions and objects with unique addresses
+     * (checked first: an object may sit right after another area). */
+    for (size_t k = 3; k < FUN_TABLE_LEN; k++) {
+        if (v != 0 && v == ((uintptr_t *)&fun_table)[k]) {
+            format(&stdout_print, "fun[%u]", (unsigned)k);
             return;
         }
     }
-    /* Entries from 3 on are functions and objects with unique addresses. */
-    for (size_t k = 3; k < FUN_TABLE_LEN; k++) {
-        if (v == ((uintptr_t *)&fun_table)[k]) {
-            format(&stdout_print, "fun[%u]", (unsigned)k);
+    for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
+        if (areas[i].base != 0 && v >= areas[i].base && v <= areas[i].base + areas[i].size) {
+            format(&stdout_print, "%s+%u", areas[i].name, (unsigned)(v - areas[i].base));
             return;
         }
     }

@@ -116,11 +116,17 @@ static mp_obj_t say(mp_obj_t n_obj) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(say_obj, say);
 
-/* attr(mod, name_index): reads an attribute of the module object. */
+/* attr(mod): reads the attribute `answer` of the module object. */
 static mp_obj_t attr(mp_obj_t mod) {
     return mp_load_attr(mod, MP_QSTR_answer);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(attr_obj, attr);
+
+/* Uses a table entry the test loader leaves unimplemented (unary_op). */
+static mp_obj_t negate(mp_obj_t o) {
+    return mp_fun_table.unary_op(0, o);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(negate_obj, negate);
 
 #if MICROPY_FLOAT_IMPL != MICROPY_FLOAT_IMPL_NONE
 static mp_obj_t scale(mp_obj_t x, mp_obj_t k) {
@@ -145,6 +151,7 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     mp_store_global(MP_QSTR_truth, MP_OBJ_FROM_PTR(&truth_obj));
     mp_store_global(MP_QSTR_say, MP_OBJ_FROM_PTR(&say_obj));
     mp_store_global(MP_QSTR_attr, MP_OBJ_FROM_PTR(&attr_obj));
+    mp_store_global(MP_QSTR_negate, MP_OBJ_FROM_PTR(&negate_obj));
     #if MICROPY_FLOAT_IMPL != MICROPY_FLOAT_IMPL_NONE
     mp_store_global(MP_QSTR_scale, MP_OBJ_FROM_PTR(&scale_obj));
     #endif
