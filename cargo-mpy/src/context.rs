@@ -229,14 +229,7 @@ pub fn expand_sources(patterns: &[String], manifest_dir: &Path) -> Result<Vec<So
                 );
             }
         } else {
-            let abs = manifest_dir.join(pat);
-            if !abs.is_file() {
-                bail!(
-                    "source `{pat}` does not exist (looked for `{}`)",
-                    abs.display()
-                );
-            }
-            found.push(abs);
+            found.push(existing_file(manifest_dir, pat, "source", "")?);
         }
         for abs in found {
             let rel = match abs.strip_prefix(manifest_dir) {
@@ -583,35 +576,32 @@ fn output_paths(
 
 /// The `libs` of the manifest, checked to exist.
 fn user_libs(cfg: &crate::config::ArchConfig, dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut libs = Vec::new();
-    for lib in cfg.libs.iter().flatten() {
-        let p = dir.join(lib);
-        if !p.is_file() {
-            bail!(
-                "library `{lib}` (in `libs`) does not exist (looked for `{}`)",
-                p.display()
-            );
-        }
-        libs.push(p);
-    }
-    Ok(libs)
+    cfg.libs
+        .iter()
+        .flatten()
+        .map(|lib| existing_file(dir, lib, "library", " (in `libs`)"))
+        .collect()
 }
 
 /// The `externs` script, checked to exist.
 fn externs_path(cfg: &crate::config::ArchConfig, dir: &Path) -> Result<Option<PathBuf>> {
-    match &cfg.externs {
-        Some(e) => {
-            let p = dir.join(e);
-            if !p.is_file() {
-                bail!(
-                    "externs file `{e}` does not exist (looked for `{}`)",
-                    p.display()
-                );
-            }
-            Ok(Some(p))
-        }
-        None => Ok(None),
+    cfg.externs
+        .as_deref()
+        .map(|e| existing_file(dir, e, "externs file", ""))
+        .transpose()
+}
+
+/// `dir/rel`, which must be a file; `noun` and `note` name it in the error:
+/// ``library `libx.a` (in `libs`) does not exist (looked for `...`)``.
+fn existing_file(dir: &Path, rel: &str, noun: &str, note: &str) -> Result<PathBuf> {
+    let path = dir.join(rel);
+    if !path.is_file() {
+        bail!(
+            "{noun} `{rel}`{note} does not exist (looked for `{}`)",
+            path.display()
+        );
     }
+    Ok(path)
 }
 
 /// `arch-flags` as written, checked.
