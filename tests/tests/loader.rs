@@ -225,6 +225,7 @@ fn basic_module(arch: Arch) {
         ("call say 255", "say: 255 255 ff txt Z|  255|7  |\nNone"),
         ("get answer", "42"),
         ("get big", "1073741829"),
+        ("call oserror 5", "exception: OSError: 5"),
         (
             "call pair 1",
             "exception: TypeError: function missing 1 required positional arguments",
@@ -236,7 +237,7 @@ fn basic_module(arch: Arch) {
         (
             "globals",
             "add fact bump word square sum pair repeat to_bytes apply truth say attr negate \
-             answer big",
+             count oserror answer big",
         ),
     ];
     for (c, e) in extra {
@@ -253,7 +254,7 @@ fn basic_module(arch: Arch) {
             .iter()
             .position(|e| e.starts_with("add fact"))
             .expect("globals line");
-        expect[g] = expect[g].replace("negate answer", "negate scale answer");
+        expect[g] = expect[g].replace("oserror answer", "oserror scale answer");
     }
     let script_refs: Vec<&str> = script.iter().map(String::as_str).collect();
     let out = skip_unless!(mpy_tests::run_loader(arch, &mpy, &script_refs));

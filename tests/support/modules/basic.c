@@ -122,6 +122,20 @@ static mp_obj_t attr(mp_obj_t mod) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(attr_obj, attr);
 
+/* count(seq): the length of a tuple or list, read through its layout. */
+static mp_obj_t count(mp_obj_t seq) {
+    size_t len;
+    mp_obj_t *items;
+    mp_obj_get_array(seq, &len, &items);
+    return mp_obj_new_int(len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(count_obj, count);
+
+static mp_obj_t oserror(mp_obj_t n) {
+    mp_raise_OSError(mp_obj_get_int(n));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(oserror_obj, oserror);
+
 /* Uses a table entry the test loader leaves unimplemented (unary_op). */
 static mp_obj_t negate(mp_obj_t o) {
     return mp_fun_table.unary_op(0, o);
@@ -152,6 +166,8 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     mp_store_global(MP_QSTR_say, MP_OBJ_FROM_PTR(&say_obj));
     mp_store_global(MP_QSTR_attr, MP_OBJ_FROM_PTR(&attr_obj));
     mp_store_global(MP_QSTR_negate, MP_OBJ_FROM_PTR(&negate_obj));
+    mp_store_global(MP_QSTR_count, MP_OBJ_FROM_PTR(&count_obj));
+    mp_store_global(MP_QSTR_oserror, MP_OBJ_FROM_PTR(&oserror_obj));
     #if MICROPY_FLOAT_IMPL != MICROPY_FLOAT_IMPL_NONE
     mp_store_global(MP_QSTR_scale, MP_OBJ_FROM_PTR(&scale_obj));
     #endif

@@ -153,6 +153,23 @@ typedef struct _mp_obj_fun_bc_t {
     const byte *bytecode;
 } mp_obj_fun_bc_t;
 
+/* Number of elements of a C array. */
+#define MP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Tuple and list objects, laid out as the firmware lays them out: a tuple
+ * holds its items inline, a list points at a separately allocated array. */
+typedef struct _mp_obj_tuple_t {
+    mp_obj_base_t base;
+    size_t len;
+    mp_obj_t items[];
+} mp_obj_tuple_t;
+typedef struct _mp_obj_list_t {
+    mp_obj_base_t base;
+    size_t alloc;
+    size_t len;
+    mp_obj_t *items;
+} mp_obj_list_t;
+
 /* ------------------------------------------------------------------------ */
 /* Object representation A                                                  */
 
@@ -430,9 +447,31 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
 #define mp_obj_list_append(list, item) (mp_fun_table.list_append((list), (item)))
 #define mp_obj_dict_store(d, k, v) (mp_fun_table.dict_store((d), (k), (v)))
 #define mp_obj_subscr(base, index, val) (mp_fun_table.obj_subscr((base), (index), (val)))
+/* A bytearray viewing `n` bytes at `items` (no copy). */
+#define mp_obj_new_bytearray_by_ref(n, items) (mp_fun_table.obj_new_bytearray_by_ref((n), (items)))
 
 /* The type of any object. */
 #define mp_obj_get_type(o) (mp_fun_table.obj_get_type((o)))
+
+/* Length and items of a tuple or list (the items stay owned by the object);
+ * other objects raise TypeError. A tuple's type is found from an empty one. */
+static inline void natmod_raise_msg(const mp_obj_type_t *type, const char *msg) __attribute__((noreturn));
+#define natmod_exc_type(q) ((const mp_obj_type_t *)mp_fun_table.load_global((q)))
+static inline void natmod_get_array(mp_obj_t o, size_t *len, mp_obj_t **items) {
+    const mp_obj_type_t *type = mp_obj_get_type(o);
+    if (type == mp_fun_table.type_list) {
+        mp_obj_list_t *l = (mp_obj_list_t *)MP_OBJ_TO_PTR(o);
+        *len = l->len;
+        *items = l->items;
+    } else if (type == mp_obj_get_type(mp_fun_table.new_tuple(0, NULL))) {
+        mp_obj_tuple_t *t = (mp_obj_tuple_t *)MP_OBJ_TO_PTR(o);
+        *len = t->len;
+        *items = &t->items[0];
+    } else {
+        natmod_raise_msg(natmod_exc_type(MP_QSTR_TypeError), "expected tuple/list");
+    }
+}
+#define mp_obj_get_array(o, len, items) (natmod_get_array((o), (len), (items)))
 
 /* Read-only view of an object that supports the buffer protocol; raises
  * TypeError when it does not. */
@@ -483,8 +522,8 @@ typedef double mp_float_t;
 /* ------------------------------------------------------------------------ */
 /* Exceptions                                                               */
 
-/* The firmware exception type named by a qstr (looked up like a builtin). */
-#define natmod_exc_type(q) ((const mp_obj_type_t *)mp_fun_table.load_global((q)))
+/* natmod_exc_type(q), defined above: the firmware exception type named by a
+ * qstr, looked up like a builtin. */
 
 /* Raise `type` with the message `msg`; never returns. */
 static inline void natmod_raise_msg(const mp_obj_type_t *type, const char *msg) __attribute__((noreturn));
@@ -493,6 +532,19 @@ static inline void natmod_raise_msg(const mp_obj_type_t *type, const char *msg) 
     for (;;) {
     }
 }
+/* Firmware type objects, usable as `&mp_type_X` like in firmware code.
+ * The first four come straight from the table; exception types are looked
+ * up by name at run time. */
+#define mp_type_type (*mp_fun_table.type_type)
+#define mp_type_str (*mp_fun_table.type_str)
+#define mp_type_list (*mp_fun_table.type_list)
+#define mp_type_dict (*mp_fun_table.type_dict)
+#define mp_type_Exception (*mp_fun_table.type_Exception)
+#define mp_type_ValueError (*natmod_exc_type(MP_QSTR_ValueError))
+#define mp_type_TypeError (*natmod_exc_type(MP_QSTR_TypeError))
+#define mp_type_RuntimeError (*natmod_exc_type(MP_QSTR_RuntimeError))
+#define mp_type_OSError (*natmod_exc_type(MP_QSTR_OSError))
+
 #define mp_raise_msg(type, msg) (natmod_raise_msg((type), (msg)))
 #define mp_raise_ValueError(msg) (natmod_raise_msg(natmod_exc_type(MP_QSTR_ValueError), (msg)))
 #define mp_raise_TypeError(msg) (natmod_raise_msg(natmod_exc_type(MP_QSTR_TypeError), (msg)))
@@ -506,6 +558,14 @@ static inline void natmod_raise(mp_obj_t exc) {
     }
 }
 #define nlr_raise(o) (natmod_raise((o)))
+
+/* Raise OSError(errno): builds the instance by calling the type. */
+static inline void natmod_raise_oserror(int errno_value) __attribute__((noreturn));
+static inline void natmod_raise_oserror(int errno_value) {
+    mp_obj_t arg = MP_OBJ_NEW_SMALL_INT(errno_value);
+    natmod_raise(mp_fun_table.call_function_n_kw(mp_fun_table.load_global(MP_QSTR_OSError), 1, &arg));
+}
+#define mp_raise_OSError(e) (natmod_raise_oserror((e)))
 
 /* ------------------------------------------------------------------------ */
 /* Memory                                                                   */
