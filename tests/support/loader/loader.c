@@ -583,6 +583,90 @@ static mp_obj_t load_global(qstr q) {
 
 static void *escape_buf[5];
 static bool escape_armed;
+
+/* MicroPython's setjmp flavour of nlr (MICROPY_NLR_SETJMP): the table's
+ * nlr_push links a buffer into a chain (nlr_push_tail), its setjmp_ entry is
+ * a setjmp the module calls on the buffer's jmpbuf from its own frame, and a
+ * raise while a buffer is linked longjmps there with the exception object in
+ * ret_val. C modules never use it; the Rust runtime's protected calls do. */
+typedef struct loader_nlr {
+    struct loader_nlr *prev;
+    mp_obj_t ret_val;
+    void *jmpbuf[32];
+} loader_nlr_t;
+static loader_nlr_t *nlr_top;
+static mp_obj_t pending_exc;
+
+/* A setjmp/longjmp pair callable through pointers: saves and restores the
+ * callee-saved registers, the stack pointer and the return address. */
+int loader_setjmp(void **env);
+void loader_longjmp(void **env, int val) __attribute__((noreturn));
+#if defined(__x86_64__)
+__asm__(".text\n.globl loader_setjmp\n.type loader_setjmp,@function\nloader_setjmp:\n"
+        "mov %rbx,(%rdi)\nmov %rbp,8(%rdi)\nmov %r12,16(%rdi)\nmov %r13,24(%rdi)\n"
+        "mov %r14,32(%rdi)\nmov %r15,40(%rdi)\nlea 8(%rsp),%rdx\nmov %rdx,48(%rdi)\n"
+        "mov (%rsp),%rdx\nmov %rdx,56(%rdi)\nxor %eax,%eax\nret\n"
+        ".globl loader_longjmp\n.type loader_longjmp,@function\nloader_longjmp:\n"
+        "mov %esi,%eax\ntest %eax,%eax\njnz 1f\ninc %eax\n1:\n"
+        "mov (%rdi),%rbx\nmov 8(%rdi),%rbp\nmov 16(%rdi),%r12\nmov 24(%rdi),%r13\n"
+        "mov 32(%rdi),%r14\nmov 40(%rdi),%r15\nmov 48(%rdi),%rsp\njmp *56(%rdi)\n");
+#elif defined(__i386__)
+__asm__(".text\n.globl loader_setjmp\n.type loader_setjmp,@function\nloader_setjmp:\n"
+        "mov 4(%esp),%eax\nmov %ebx,(%eax)\nmov %esi,4(%eax)\nmov %edi,8(%eax)\n"
+        "mov %ebp,12(%eax)\nlea 4(%esp),%ecx\nmov %ecx,16(%eax)\nmov (%esp),%ecx\n"
+        "mov %ecx,20(%eax)\nxor %eax,%eax\nret\n"
+        ".globl loader_longjmp\n.type loader_longjmp,@function\nloader_longjmp:\n"
+        "mov 4(%esp),%edx\nmov 8(%esp),%eax\ntest %eax,%eax\njnz 1f\ninc %eax\n1:\n"
+        "mov (%edx),%ebx\nmov 4(%edx),%esi\nmov 8(%edx),%edi\nmov 12(%edx),%ebp\n"
+        "mov 16(%edx),%esp\njmp *20(%edx)\n");
+#elif defined(__arm__)
+#if defined(__ARM_PCS_VFP)
+#define LOADER_VFP_SAVE "vstmia r0!, {d8-d15}\n"
+#define LOADER_VFP_LOAD "vldmia r0!, {d8-d15}\n"
+#else
+#define LOADER_VFP_SAVE ""
+#define LOADER_VFP_LOAD ""
+#endif
+__asm__(".syntax unified\n.text\n.thumb\n.globl loader_setjmp\n.thumb_func\n.type loader_setjmp,%function\nloader_setjmp:\n"
+        "mov ip, sp\nstmia r0!, {r4-r11, ip, lr}\n" LOADER_VFP_SAVE "movs r0, #0\nbx lr\n"
+        ".globl loader_longjmp\n.thumb_func\n.type loader_longjmp,%function\nloader_longjmp:\n"
+        "ldmia r0!, {r4-r11, ip, lr}\n" LOADER_VFP_LOAD "mov sp, ip\nmovs r0, r1\nit eq\nmoveq r0, #1\nbx lr\n");
+#elif defined(__riscv)
+#if __riscv_xlen == 64
+#define LOADER_S "sd"
+#define LOADER_L "ld"
+#define LOADER_W "8"
+#else
+#define LOADER_S "sw"
+#define LOADER_L "lw"
+#define LOADER_W "4"
+#endif
+#define LOADER_RV_REGS(op) \
+    op " ra, 0*" LOADER_W "(a0)\n" op " sp, 1*" LOADER_W "(a0)\n" op " s0, 2*" LOADER_W "(a0)\n" \
+    op " s1, 3*" LOADER_W "(a0)\n" op " s2, 4*" LOADER_W "(a0)\n" op " s3, 5*" LOADER_W "(a0)\n" \
+    op " s4, 6*" LOADER_W "(a0)\n" op " s5, 7*" LOADER_W "(a0)\n" op " s6, 8*" LOADER_W "(a0)\n" \
+    op " s7, 9*" LOADER_W "(a0)\n" op " s8, 10*" LOADER_W "(a0)\n" op " s9, 11*" LOADER_W "(a0)\n" \
+    op " s10, 12*" LOADER_W "(a0)\n" op " s11, 13*" LOADER_W "(a0)\n"
+__asm__(".text\n.globl loader_setjmp\n.type loader_setjmp,@function\nloader_setjmp:\n"
+        LOADER_RV_REGS(LOADER_S) "li a0, 0\nret\n"
+        ".globl loader_longjmp\n.type loader_longjmp,@function\nloader_longjmp:\n"
+        LOADER_RV_REGS(LOADER_L) "seqz a0, a1\nadd a0, a0, a1\nret\n");
+#else
+#error "no setjmp for this architecture"
+#endif
+
+static unsigned int fun_nlr_push(void *buf) {
+    loader_nlr_t *b = buf;
+    b->prev = nlr_top;
+    nlr_top = b;
+    return 0;
+}
+
+static void fun_nlr_pop(void) {
+    if (nlr_top != NULL) {
+        nlr_top = nlr_top->prev;
+    }
+}
 static char exc_line[512];
 static size_t exc_line_len;
 
@@ -597,6 +681,15 @@ static const mp_print_t exc_print = {NULL, exc_strn};
 static void escape(void) __attribute__((noreturn));
 static void escape(void) {
     exc_line[exc_line_len] = 0;
+    if (nlr_top != NULL && pending_exc != MP_OBJ_NULL) {
+        /* A protected call is active: hand it the exception object. */
+        loader_nlr_t *b = nlr_top;
+        nlr_top = b->prev;
+        b->ret_val = pending_exc;
+        pending_exc = MP_OBJ_NULL;
+        loader_longjmp(b->jmpbuf, 1);
+    }
+    pending_exc = MP_OBJ_NULL;
     if (!escape_armed) {
         fatal(1, "exception outside a call: %s", exc_line);
     }
@@ -606,13 +699,24 @@ static void escape(void) {
 
 static void print_repr(const mp_print_t *p, mp_obj_t o, int depth);
 
+/* An exception instance of `type` with message `msg` (none when NULL). */
+static mp_obj_t make_exc(ltype_t *type, const char *msg, size_t len) {
+    lexc_t *e = alloc_obj(sizeof(lexc_t), type);
+    e->arg = msg != NULL ? new_str_like(&type_str, msg, len) : MP_OBJ_NULL;
+    return MP_OBJ_FROM_PTR(e);
+}
+
 static void raise_type(ltype_t *type, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     exc_line_len = 0;
     format(&exc_print, "%s: ", type->cname);
+    size_t prefix = exc_line_len;
     vformat(&exc_print, fmt, ap);
     va_end(ap);
+    if (nlr_top != NULL) {
+        pending_exc = make_exc(type, exc_line + prefix, exc_line_len - prefix);
+    }
     escape();
 }
 
@@ -627,11 +731,18 @@ static void fun_raise_msg(const mp_obj_type_t *type, mp_rom_error_text_t msg) {
     if (msg != NULL) {
         format(&exc_print, ": %s", msg);
     }
+    if (nlr_top != NULL && t != NULL && mp_obj_is_obj(t) && t->base.type == (const mp_obj_type_t *)&type_type) {
+        pending_exc = make_exc(t, msg, msg != NULL ? str_len(msg) : 0);
+    }
     escape();
 }
 
 static void fun_raise(mp_obj_t o) {
     exc_line_len = 0;
+    if (nlr_top != NULL) {
+        ltype_t *ot = type_of(o);
+        pending_exc = (ot == &type_type && ((ltype_t *)o)->kind == K_EXC) ? make_exc((ltype_t *)o, NULL, 0) : o;
+    }
     ltype_t *t = type_of(o);
     if (t == &type_type && ((ltype_t *)o)->kind == K_EXC) {
         format(&exc_print, "%s", ((ltype_t *)o)->cname);
@@ -1461,6 +1572,9 @@ static const mp_obj_fun_builtin_var_t stream_obj = {
 /* The table handed to the module. Entries left NULL here are filled with a
  * per-entry stub that names the entry and stops the loader (exit 3). */
 static mp_fun_table_t fun_table = {
+    .nlr_push = (void *)fun_nlr_push,
+    .nlr_pop = (void *)fun_nlr_pop,
+    .setjmp_ = (void *)loader_setjmp,
     .const_none = NONE_OBJ,
     .const_false = FALSE_OBJ,
     .const_true = TRUE_OBJ,
