@@ -288,12 +288,6 @@ fn rust_factorial_runs_under_the_loader_on_every_rust_arch() {
         let bytes = std::fs::read(&module).unwrap();
         let mpy = mpy_link::mpy::read::read("factorial.mpy", &bytes).unwrap();
         assert!(mpy.qstrs.iter().any(|q| q.qstr.text() == "MAX_N"), "{arch}");
-        if *arch == Arch::Armv6m {
-            // Known failure, under investigation: under the loader the
-            // armv6m module's init returns something other than None.
-            eprintln!("armv6m: built and decoded only (its init misbehaves under the test loader)");
-            continue;
-        }
         // Exceptions cross the runtime's protected calls through the
         // loader's nlr (setjmp flavour).
         let out = skip_unless!(run_loader(

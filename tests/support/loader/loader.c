@@ -2318,9 +2318,10 @@ void loader_main(long *stack) {
         out_flush();
         sys_exit(1);
     }
-    if (result != NONE_OBJ) {
-        fatal(2, "init returned something other than None");
-    }
+    /* The firmware ignores what the module function returns, and so do
+     * we: the Thumb-1 long entry trampoline (`push {r0, lr}; bl mpy_init;
+     * pop {r0, pc}`, as mpy_ld.py emits it) hands back the caller's r0. */
+    (void)result;
     if (current_globals != (mp_obj_dict_t *)main_globals) {
         fatal(2, "init did not restore the globals it swapped");
     }
