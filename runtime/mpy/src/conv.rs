@@ -7,7 +7,7 @@ use core::cell::Cell;
 
 use mpy_sys::{self as sys, MP_NATIVE_TYPE_INT, MP_NATIVE_TYPE_UINT};
 
-use crate::err::{PyErr, PyResult};
+use crate::err::{Msg, PyErr, PyResult};
 use crate::exceptions::{OverflowError, TypeError, ValueError};
 use crate::ffi;
 use crate::obj::{buf_bytes, Obj};
@@ -26,10 +26,14 @@ pub trait IntoObj {
 }
 
 fn type_error(expected: &str, got: &Obj) -> PyErr {
-    PyErr::new::<TypeError>(format_args!(
-        "expected {expected}, got '{}'",
-        got.type_name()
-    ))
+    PyErr::new::<TypeError>(
+        Msg::new()
+            .s("expected ")
+            .s(expected)
+            .s(", got '")
+            .q(got.type_name())
+            .s("'"),
+    )
 }
 
 fn raised(e: sys::MpObj) -> PyErr {
@@ -137,7 +141,7 @@ fn uword_into_obj(v: usize) -> PyResult<Obj> {
 }
 
 fn overflow(ty: &str) -> PyErr {
-    PyErr::new::<OverflowError>(format_args!("value out of range for {ty}"))
+    PyErr::new::<OverflowError>(Msg::new().s("value out of range for ").s(ty))
 }
 
 macro_rules! small_ints {
@@ -489,9 +493,7 @@ macro_rules! tuples {
             fn from_obj(obj: &'a Obj) -> PyResult<Self> {
                 let it = items(obj)?;
                 if it.len() != $n {
-                    return Err(PyErr::new::<ValueError>(format_args!(
-                        "expected a sequence of length {}, got {}", $n, it.len()
-                    )));
+                    return Err(PyErr::new::<ValueError>(crate::err::Msg::new().s("expected a sequence of length ").n($n as i64).s(", got ").n(it.len() as i64)));
                 }
                 Ok(($($t::from_obj(&it[$i])?,)+))
             }

@@ -25,8 +25,10 @@ pub struct PyErr {
 pub const MAX_MESSAGE_LEN: usize = 120;
 
 impl PyErr {
-    /// `E(msg)`: an exception of type `E` with a formatted message.
-    pub fn new<E: ExceptionType>(msg: impl fmt::Display) -> PyErr {
+    /// `E(msg)`: an exception of type `E` with a message: a `&str` or `String`
+    /// (copied as is), or `format_args!(...)` (formatted; this links
+    /// `core::fmt`, which costs a module a few kilobytes).
+    pub fn new<E: ExceptionType>(msg: impl Message) -> PyErr {
         match E::type_object() {
             Ok(ty) => Self::with_message(ty, msg),
             Err(e) => e,
@@ -42,9 +44,9 @@ impl PyErr {
     }
 
     /// `ty(msg)` for an exception type object.
-    pub fn with_message(ty: Obj, msg: impl fmt::Display) -> PyErr {
+    pub fn with_message(ty: Obj, msg: impl Message) -> PyErr {
         let mut buf = StackStr::<MAX_MESSAGE_LEN>::new();
-        let _ = write!(buf, "{msg}");
+        msg.append_to(&mut buf);
         let s = match ffi::new_str(buf.as_str()) {
             Ok(s) => s,
             Err(e) => return Self::from_raised(e),
@@ -101,7 +103,8 @@ impl From<fmt::Error> for PyErr {
 }
 
 /// A fixed-capacity string for messages built without the heap.
-pub(crate) struct StackStr<const N: usize> {
+#[doc(hidden)]
+pub struct StackStr<const N: usize> {
     buf: [u8; N],
     len: usize,
 }
@@ -117,10 +120,9 @@ impl<const N: usize> StackStr<N> {
         // Only whole `str` pieces (or their char-boundary prefixes) are ever copied in.
         core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
-}
 
-impl<const N: usize> Write for StackStr<N> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+    /// Appends as much of `s` as fits, cut at a character boundary.
+    pub(crate) fn push_str(&mut self, s: &str) {
         let room = N - self.len;
         let mut take = s.len().min(room);
         while !s.is_char_boundary(take) {
@@ -128,12 +130,125 @@ impl<const N: usize> Write for StackStr<N> {
         }
         self.buf[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
         self.len += take;
+    }
+
+    /// Appends `n` in decimal, without `core::fmt`.
+    pub(crate) fn push_int(&mut self, n: i64) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n.unsigned_abs();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if n < 0 {
+            self.push_str("-");
+        }
+        // Digits are ASCII.
+        self.push_str(core::str::from_utf8(&digits[i..]).unwrap_or(""));
+    }
+}
+
+impl<const N: usize> Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
         Ok(())
+    }
+}
+
+/// What [`PyErr::new`] accepts as a message.
+pub trait Message {
+    /// Appends the message to `buf`.
+    #[doc(hidden)]
+    fn append_to<const N: usize>(&self, buf: &mut StackStr<N>);
+}
+
+impl Message for &str {
+    fn append_to<const N: usize>(&self, buf: &mut StackStr<N>) {
+        buf.push_str(self);
+    }
+}
+
+impl Message for alloc::string::String {
+    fn append_to<const N: usize>(&self, buf: &mut StackStr<N>) {
+        buf.push_str(self);
+    }
+}
+
+impl Message for fmt::Arguments<'_> {
+    fn append_to<const N: usize>(&self, buf: &mut StackStr<N>) {
+        match self.as_str() {
+            Some(s) => buf.push_str(s),
+            None => {
+                let _ = buf.write_fmt(*self);
+            }
+        }
+    }
+}
+
+/// A message built from pieces without `core::fmt` (for the runtime's own
+/// errors, which every module links).
+pub(crate) struct Msg(StackStr<MAX_MESSAGE_LEN>);
+
+impl Msg {
+    pub(crate) fn new() -> Msg {
+        Msg(StackStr::new())
+    }
+
+    /// Appends text.
+    pub(crate) fn s(mut self, s: &str) -> Msg {
+        self.0.push_str(s);
+        self
+    }
+
+    /// Appends an integer in decimal.
+    pub(crate) fn n(mut self, n: i64) -> Msg {
+        self.0.push_int(n);
+        self
+    }
+
+    /// Appends a qstr's text.
+    pub(crate) fn q(mut self, q: crate::Qstr) -> Msg {
+        match q.text() {
+            Some(t) => self.0.push_str(t),
+            None => {
+                self.0.push_str("<qstr ");
+                self.0.push_int(q.0 as i64);
+                self.0.push_str(">");
+            }
+        }
+        self
+    }
+}
+
+impl Message for Msg {
+    fn append_to<const N: usize>(&self, buf: &mut StackStr<N>) {
+        buf.push_str(self.0.as_str());
     }
 }
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn message_pieces_without_fmt() {
+        let mut buf = StackStr::<32>::new();
+        for n in [0i64, 7, -42, i64::MAX, i64::MIN] {
+            buf.push_int(n);
+            buf.push_str(" ");
+        }
+        // 28 bytes precede the last number; the 32-byte buffer keeps "-922".
+        assert_eq!(buf.as_str(), "0 7 -42 9223372036854775807 -922");
+        let mut t = StackStr::<16>::new();
+        "static".append_to(&mut t);
+        format_args!("+{}", 5).append_to(&mut t);
+        assert_eq!(t.as_str(), "static+5");
+    }
+
     use super::*;
 
     #[test]

@@ -185,10 +185,12 @@ impl Obj {
     pub fn len(self) -> PyResult<usize> {
         let n = ffi::unary_op(sys::MP_UNARY_OP_LEN, self.0).map_err(PyErr::from_raised)?;
         if n.is_null() {
-            return Err(PyErr::new::<crate::exceptions::TypeError>(format_args!(
-                "object of type '{}' has no len()",
-                self.type_name()
-            )));
+            return Err(PyErr::new::<crate::exceptions::TypeError>(
+                crate::err::Msg::new()
+                    .s("object of type '")
+                    .q(self.type_name())
+                    .s("' has no len()"),
+            ));
         }
         Obj(n).extract()
     }
@@ -300,11 +302,19 @@ impl Qstr {
     }
 }
 
+impl Qstr {
+    /// The qstr's text, when the firmware hands it out as a buffer.
+    pub fn text(self) -> Option<&'static str> {
+        let b = ffi::get_buffer(self.as_obj().0, sys::MP_BUFFER_READ)?;
+        // SAFETY: a qstr's buffer is its interned bytes, immortal.
+        Some(core::str::from_utf8(unsafe { buf_bytes(&b) }).unwrap_or("?"))
+    }
+}
+
 impl fmt::Display for Qstr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match ffi::get_buffer(self.as_obj().0, sys::MP_BUFFER_READ) {
-            // SAFETY: a qstr's buffer is its interned bytes, immortal.
-            Some(b) => f.write_str(core::str::from_utf8(unsafe { buf_bytes(&b) }).unwrap_or("?")),
+        match self.text() {
+            Some(t) => f.write_str(t),
             None => write!(f, "<qstr {}>", self.0),
         }
     }

@@ -133,10 +133,15 @@ impl<'a> CallArgs<'a> {
         names: &[Qstr; N],
     ) -> PyResult<[Option<&'a Obj>; N]> {
         if self.pos.len() > N {
-            return Err(PyErr::new::<TypeError>(format_args!(
-                "{func}() takes {N} positional arguments but {} were given",
-                self.pos.len()
-            )));
+            return Err(PyErr::new::<TypeError>(
+                crate::err::Msg::new()
+                    .s(func)
+                    .s("() takes ")
+                    .n(N as i64)
+                    .s(" positional arguments but ")
+                    .n(self.pos.len() as i64)
+                    .s(" were given"),
+            ));
         }
         let mut out: [Option<&'a Obj>; N] = [None; N];
         for (slot, arg) in out.iter_mut().zip(self.pos) {
@@ -148,16 +153,22 @@ impl<'a> CallArgs<'a> {
                 .as_qstr()
                 .and_then(|q| names.iter().position(|n| *n == q))
             else {
-                return Err(PyErr::new::<TypeError>(format_args!(
-                    "{func}() got an unexpected keyword argument '{}'",
-                    key.as_qstr().unwrap_or(Qstr::from_raw(0))
-                )));
+                return Err(PyErr::new::<TypeError>(
+                    crate::err::Msg::new()
+                        .s(func)
+                        .s("() got an unexpected keyword argument '")
+                        .q(key.as_qstr().unwrap_or(Qstr::from_raw(0)))
+                        .s("'"),
+                ));
             };
             if out[i].is_some() {
-                return Err(PyErr::new::<TypeError>(format_args!(
-                    "{func}() got multiple values for argument '{}'",
-                    names[i]
-                )));
+                return Err(PyErr::new::<TypeError>(
+                    crate::err::Msg::new()
+                        .s(func)
+                        .s("() got multiple values for argument '")
+                        .q(names[i])
+                        .s("'"),
+                ));
             }
             // SAFETY: `MpMapElem::value` is an object word; `Obj` is transparent over it.
             out[i] = Some(unsafe { &*(&raw const elem.value).cast::<Obj>() });
@@ -170,9 +181,13 @@ impl<'a> CallArgs<'a> {
 pub fn required<'a, T: FromObj<'a>>(slot: Option<&'a Obj>, func: &str, name: &str) -> PyResult<T> {
     match slot {
         Some(o) => T::from_obj(o),
-        None => Err(PyErr::new::<TypeError>(format_args!(
-            "{func}() missing required argument '{name}'"
-        ))),
+        None => Err(PyErr::new::<TypeError>(
+            crate::err::Msg::new()
+                .s(func)
+                .s("() missing required argument '")
+                .s(name)
+                .s("'"),
+        )),
     }
 }
 
@@ -193,10 +208,16 @@ pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     }
     #[cfg(not(feature = "panic-abort"))]
     {
-        let err = PyErr::new::<crate::exceptions::RuntimeError>(format_args!(
-            "panic: {}",
-            info.message()
-        ));
+        // Without `core::fmt`: the message when it is static text, and the
+        // location (formatting arbitrary panic messages costs kilobytes).
+        let mut msg = crate::err::Msg::new().s("panic");
+        if let Some(text) = info.message().as_str() {
+            msg = msg.s(": ").s(text);
+        }
+        if let Some(loc) = info.location() {
+            msg = msg.s(" at ").s(loc.file()).s(":").n(i64::from(loc.line()));
+        }
+        let err = PyErr::new::<crate::exceptions::RuntimeError>(msg);
         // SAFETY: see `crate::panic`: with `panic = "abort"` the panicking frames' destructors
         // are never run in any case; raising instead of trapping only resumes the interpreter.
         unsafe { ffi::raise(err.value().0) }
