@@ -255,6 +255,7 @@ fn c_template_builds_for_several_architectures() {
         }
     }
     if archs.len() < 2 {
+        eprintln!("skipped: fewer than two cross compilers installed (have {archs:?})");
         return;
     }
     let outdir = fx.root.join("dist");
@@ -321,6 +322,36 @@ fn init_new_and_languages() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn new_inside_a_workspace_says_how_to_join_it() {
+    let fx = Fixture::new();
+    std::fs::write(
+        fx.root.join("Cargo.toml"),
+        "[workspace]\nmembers = []\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    let o = fx.cmd(&fx.root, &["new", "inner"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning:")
+            && err.contains("not one of its members")
+            && err.contains("\"inner\"")
+            && err.contains("empty `[workspace]` table"),
+        "{err}"
+    );
+
+    // A member already covered by the workspace gets no warning.
+    std::fs::write(
+        fx.root.join("Cargo.toml"),
+        "[workspace]\nmembers = [\"covered\"]\nresolver = \"2\"\n",
+    )
+    .unwrap();
+    let o = fx.cmd(&fx.root, &["new", "covered"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning:"), "{}", stderr(&o));
 }
 
 /// Runs `build` on a project made of `files` and returns its stderr,

@@ -317,7 +317,9 @@ fn rust_factorial_runs_under_the_loader_on_every_rust_arch() {
 #[test]
 fn new_rust_project_builds_and_runs_unedited() {
     skip_unless!(rust_target_installed(Arch::X64));
-    let dir = temp_dir("new-rust");
+    // Outside this repository: below it, cargo would take the new package for an
+    // undeclared member of our workspace.
+    let dir = tempfile::tempdir().unwrap();
     let cargo_mpy = env!("CARGO_BIN_EXE_cargo-mpy");
     let res = Command::new(cargo_mpy)
         .args(["mpy", "new", "-q"])

@@ -127,10 +127,56 @@ fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) 
             }
         ),
     );
+    warn_if_outside_enclosing_workspace(shell, &abs, &name);
     if lang != Lang::Rust && std::env::var_os("MPY_DIR").is_none() {
         shell.note("the C code needs MicroPython's headers: set `MPY_DIR` to a MicroPython tree (or `mpy-dir` in Cargo.toml), then run `cargo mpy build`");
     }
     Ok(())
+}
+
+/// Cargo refuses to build a package that sits below a workspace root without being one
+/// of its members. `cargo new` edits the workspace; we leave the user's workspace alone
+/// and say what to do instead, before the first build fails.
+fn warn_if_outside_enclosing_workspace(shell: &Shell, dir: &Path, name: &str) {
+    let Some(root) = enclosing_workspace(dir) else {
+        return;
+    };
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args([
+            "locate-project",
+            "--workspace",
+            "--message-format",
+            "plain",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    if matches!(status, Ok(s) if !s.success()) {
+        let rel = dir
+            .strip_prefix(root.parent().unwrap_or(&root))
+            .unwrap_or(dir);
+        shell.warn(format!(
+            "`{name}` is inside the workspace of `{}` but is not one of its members, so cargo will refuse to build it: add `\"{}\"` to `workspace.members` there, or add an empty `[workspace]` table to `{}` to build it on its own",
+            root.display(),
+            rel.display(),
+            dir.join("Cargo.toml").display()
+        ));
+    }
+}
+
+/// The nearest `Cargo.toml` above `dir` (not in it) that declares a `[workspace]`.
+fn enclosing_workspace(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().skip(1).find_map(|d| {
+        let manifest = d.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        let declares = text
+            .lines()
+            .any(|l| l.trim() == "[workspace]" || l.trim_start().starts_with("[workspace."));
+        declares.then_some(manifest)
+    })
 }
 
 #[cfg(test)]
