@@ -4,6 +4,7 @@
 
 use proc_macro::TokenStream;
 
+mod class;
 mod function;
 mod module;
 mod qstr;
@@ -21,6 +22,18 @@ mod utils;
 #[proc_macro_attribute]
 pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
     function::expand(attr.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Expose a struct (or enum) to Python as a class: implements `mpy::class::Class`.
+///
+/// Register it in the module's init with `m.add_class::<T>()?` and the builder's
+/// `constructor`, `method`, `constant`, `repr`, `attrs`, `eq`, then `finish()`. Option:
+/// `name = "PyName"` (default: the Rust name).
+#[proc_macro_attribute]
+pub fn class(attr: TokenStream, item: TokenStream) -> TokenStream {
+    class::expand(attr.into(), item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -81,16 +81,18 @@ mod obj;
 mod panic;
 mod print;
 
+pub mod class;
 pub mod exceptions;
 pub mod function;
 #[doc(hidden)]
 pub mod impl_;
 
 pub use alloc_heap::MpHeap;
+pub use class::{Attrs, Class, Printer, Repr};
 pub use conv::{Buffer, BufferMut, FromObj, IntoObj};
 pub use err::{PyErr, PyResult};
 pub use module::Module;
-pub use mpy_macros::{function, module, qstr};
+pub use mpy_macros::{class, function, module, qstr};
 pub use obj::{Obj, ObjIter, Qstr};
 pub use print::Console;
 

@@ -1,0 +1,125 @@
+//! classes: the Rust counterpart of MicroPython's examples/natmod/features4.
+//!
+//! ```python
+//! >>> import classes
+//! >>> classes.Factorial(4).calculate()
+//! 24
+//! >>> classes.Factorial(-1)
+//! FactorialError: argument must be zero or above
+//! >>> c = classes.Counter(5); c.incr(2); c
+//! Counter(7)
+//! ```
+#![no_std]
+
+use core::cell::Cell;
+
+use mpy::exceptions::{Exception, ValueError};
+use mpy::{qstr, Module, Obj, Printer, PyErr, PyResult, Qstr};
+
+mpy::create_exception!(
+    /// Raised by `Factorial(n)` for negative `n`.
+    FactorialError
+);
+
+/// `Factorial(n)`: remembers `n`; `calculate()` returns n!.
+#[mpy::class]
+struct Factorial {
+    n: u32,
+}
+
+#[mpy::function(positional)]
+fn factorial_new(n: i64) -> PyResult<Factorial> {
+    let n = u32::try_from(n)
+        .map_err(|_| PyErr::new::<FactorialError>("argument must be zero or above"))?;
+    Ok(Factorial { n })
+}
+
+/// `calculate()`: n!, computed recursively as the C example does.
+#[mpy::function(positional)]
+fn calculate(this: &Factorial) -> i64 {
+    fn helper(x: u32) -> i64 {
+        if x == 0 {
+            1
+        } else {
+            i64::from(x).wrapping_mul(helper(x - 1))
+        }
+    }
+    helper(this.n)
+}
+
+/// `Counter(start=0)`: a mutable count with a read-write `value` attribute.
+#[mpy::class]
+#[derive(PartialEq)]
+struct Counter {
+    value: Cell<i64>,
+}
+
+#[mpy::function]
+fn counter_new(start: Option<i64>) -> Counter {
+    Counter {
+        value: Cell::new(start.unwrap_or(0)),
+    }
+}
+
+/// `incr(by=1)`: add to the count and return it.
+#[mpy::function]
+fn incr(this: &Counter, by: Option<i64>) -> i64 {
+    this.value.set(this.value.get() + by.unwrap_or(1));
+    this.value.get()
+}
+
+/// `reset()`: back to zero.
+#[mpy::function(positional)]
+fn reset(this: &Counter) {
+    this.value.set(0);
+}
+
+impl mpy::Repr for Counter {
+    fn repr(&self, out: &mut Printer<'_>, _repr: bool) {
+        out.str("Counter(").int(self.value.get()).str(")");
+    }
+}
+
+impl mpy::Attrs for Counter {
+    fn get_attr(&self, name: Qstr) -> Option<PyResult<Obj>> {
+        if name == qstr!(value) {
+            return Some(mpy::IntoObj::into_obj(self.value.get()));
+        }
+        if name == qstr!(even) {
+            return Some(Ok(Obj::bool(self.value.get() % 2 == 0)));
+        }
+        None
+    }
+
+    fn set_attr(&self, name: Qstr, value: Obj) -> Option<PyResult<()>> {
+        if name != qstr!(value) {
+            return None;
+        }
+        Some(value.extract::<i64>().and_then(|v| {
+            if v < 0 {
+                return Err(PyErr::new::<ValueError>("value must be zero or above"));
+            }
+            self.value.set(v);
+            Ok(())
+        }))
+    }
+}
+
+#[mpy::module]
+fn init(m: &Module<'_>) -> PyResult<()> {
+    m.add_exception::<FactorialError, Exception>()?;
+    m.add_class::<Factorial>()?
+        .constructor(&factorial_new::DEF)
+        .method(&calculate::DEF)?
+        .finish()?;
+    m.add_class::<Counter>()?
+        .constructor(&counter_new::DEF)
+        .method(&incr::DEF)?
+        .method(&reset::DEF)?
+        .constant(qstr!(LIMIT), 1000)?
+        .repr()
+        .attrs()
+        .eq()
+        .finish()?;
+    Ok(())
+}

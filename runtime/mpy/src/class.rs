@@ -1,0 +1,513 @@
+//! Classes: Rust structs exposed to Python as types with methods, and exception types.
+//!
+//! A class is a Rust struct marked `#[mpy::class]`. Its instances live on MicroPython's
+//! heap as `{ type pointer, value: T }`; the type object itself is created on the heap when
+//! the module registers it ([`Module::add_class`]) and is kept alive by the module's
+//! namespace.
+//!
+//! * The constructor is an ordinary `#[mpy::function]` returning `T` (or `PyResult<T>`);
+//!   `T(...)` in Python calls it.
+//! * Methods are `#[mpy::function]`s whose first parameter is `&T`: MicroPython binds
+//!   functions found in a type's namespace as methods.
+//! * Instances are shared (`&T`), as Python objects are: mutate through `Cell`/`RefCell`.
+//! * Instances are freed by the garbage collector, which does not run `Drop`. Heap data
+//!   owned by `T` (`Vec`, `String`, `Box` from the module's allocator) is GC memory and is
+//!   reclaimed with the instance; do not give `T` resources that need a destructor.
+//!
+//! ```text
+//! #[mpy::class]
+//! struct Counter { n: Cell<i64> }
+//!
+//! #[mpy::function(positional)]
+//! fn new(start: i64) -> Counter { Counter { n: Cell::new(start) } }
+//!
+//! #[mpy::function(positional)]
+//! fn incr(this: &Counter) -> i64 { this.n.set(this.n.get() + 1); this.n.get() }
+//!
+//! // in #[mpy::module]:
+//! m.add_class::<Counter>()?.constructor(&new::DEF).method(&incr::DEF).finish()?;
+//! ```
+
+use core::cell::Cell;
+use core::ffi::c_int;
+use core::marker::PhantomData;
+
+use mpy_sys::{self as sys, MpObj, MpObjFullType, MpObjType, MpPrint, Qstr as RawQstr};
+
+use crate::conv::{FromObj, IntoObj};
+use crate::err::{Msg, PyErr, PyResult, StackStr};
+use crate::exceptions::{ExceptionType, MemoryError, TypeError};
+use crate::ffi;
+use crate::function::Function;
+use crate::module::Module;
+use crate::obj::{Obj, Qstr};
+
+/// A Rust type exposed to Python as a class. Implement it with `#[mpy::class]`.
+pub trait Class: Sized + 'static {
+    /// The class name seen from Python.
+    fn name() -> Qstr;
+    /// Where the registered type object is recorded (one per class, in the module's BSS).
+    #[doc(hidden)]
+    fn slot() -> &'static TypeSlot;
+}
+
+/// The type object of a class or custom exception, recorded when the module registers it.
+///
+/// The object itself lives on the GC heap and is reachable from the module namespace; the
+/// recorded pointer is only compared with and read from.
+#[doc(hidden)]
+pub struct TypeSlot {
+    ty: Cell<*const MpObjType>,
+    ctor: Cell<Option<&'static Function>>,
+}
+
+// SAFETY: written only while the module initialises (MicroPython runs module code
+// with the interpreter lock held), read afterwards.
+unsafe impl Sync for TypeSlot {}
+
+impl TypeSlot {
+    /// An empty slot.
+    pub const fn new() -> TypeSlot {
+        TypeSlot {
+            ty: Cell::new(core::ptr::null()),
+            ctor: Cell::new(None),
+        }
+    }
+
+    /// The registered type, if any.
+    pub fn get(&self) -> Option<*const MpObjType> {
+        let t = self.ty.get();
+        (!t.is_null()).then_some(t)
+    }
+}
+
+impl Default for TypeSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An instance on the heap: the object header, then the Rust value.
+#[repr(C)]
+struct Instance<T> {
+    base: sys::MpObjBase,
+    value: T,
+}
+
+fn not_registered(name: Qstr) -> PyErr {
+    PyErr::new::<TypeError>(
+        Msg::new()
+            .s("class ")
+            .q(name)
+            .s(" is used before the module registered it"),
+    )
+}
+
+/// Allocates `n` bytes of GC memory, zeroed.
+fn gc_alloc(n: usize) -> PyResult<*mut u8> {
+    // SAFETY: a null pointer asks `gc_realloc` for a fresh block; it does not raise.
+    let p = unsafe { ffi::heap_realloc(core::ptr::null_mut(), n, false) };
+    if p.is_null() {
+        return Err(PyErr::new::<MemoryError>("memory allocation failed"));
+    }
+    // SAFETY: `p` is a fresh block of at least `n` bytes.
+    unsafe { core::ptr::write_bytes(p, 0, n) };
+    Ok(p)
+}
+
+/// Moves `value` into a new instance of its class.
+fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
+    const {
+        assert!(
+            core::mem::align_of::<Instance<T>>() <= crate::alloc_heap::HEAP_ALIGN,
+            "a class's alignment must not exceed the GC block alignment"
+        )
+    };
+    let ty = T::slot().get().ok_or_else(|| not_registered(T::name()))?;
+    let p = gc_alloc(core::mem::size_of::<Instance<T>>())?.cast::<Instance<T>>();
+    // SAFETY: a fresh, suitably aligned block of the instance's size.
+    unsafe {
+        p.write(Instance {
+            base: sys::MpObjBase { type_: ty },
+            value,
+        })
+    };
+    Ok(Obj(p.cast()))
+}
+
+/// A new instance of the class.
+impl<T: Class> IntoObj for T {
+    fn into_obj(self) -> PyResult<Obj> {
+        new_instance(self)
+    }
+}
+
+/// The Rust value inside an instance of the class (exact type, not a Python subclass).
+impl<'a, T: Class> FromObj<'a> for &'a T {
+    fn from_obj(obj: &'a Obj) -> PyResult<&'a T> {
+        match T::slot().get() {
+            Some(ty) if ffi::type_of(obj.0) == ty => {
+                // SAFETY: objects of this type are only made by `new_instance::<T>`; the
+                // instance outlives the borrow of `obj`.
+                Ok(unsafe { &(*obj.0.cast::<Instance<T>>()).value })
+            }
+            _ => Err(PyErr::new::<TypeError>(
+                Msg::new()
+                    .s("expected ")
+                    .q(T::name())
+                    .s(", got '")
+                    .q(obj.type_name())
+                    .s("'"),
+            )),
+        }
+    }
+}
+
+/// Printing an instance (`print(x)`, `repr(x)`); enable with [`ClassBuilder::repr`].
+pub trait Repr {
+    /// Write the text; `repr` says whether `repr()` rather than `str()` is wanted.
+    fn repr(&self, out: &mut Printer<'_>, repr: bool);
+}
+
+/// Attributes computed by Rust (properties); enable with [`ClassBuilder::attrs`].
+/// Names they do not handle fall back to the class namespace (methods, constants).
+pub trait Attrs {
+    /// `x.name`: `None` when this is not one of the computed attributes.
+    fn get_attr(&self, name: Qstr) -> Option<PyResult<Obj>>;
+    /// `x.name = value`: `None` when the attribute cannot be set.
+    fn set_attr(&self, name: Qstr, value: Obj) -> Option<PyResult<()>> {
+        let _ = (name, value);
+        None
+    }
+}
+
+/// Output of a [`Repr`] implementation: MicroPython's printer for this call.
+pub struct Printer<'a> {
+    print: *const MpPrint,
+    _life: PhantomData<&'a MpPrint>,
+}
+
+impl Printer<'_> {
+    /// Write text.
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        // SAFETY: `print` is the printer the firmware passed to the print slot; its
+        // `print_strn` writes `len` bytes and does not raise.
+        unsafe { ((*self.print).print_strn)((*self.print).data, s.as_ptr().cast(), s.len()) };
+        self
+    }
+    /// Write a decimal integer.
+    pub fn int(&mut self, n: i64) -> &mut Self {
+        let mut buf = StackStr::<24>::new();
+        buf.push_int(n);
+        self.str(buf.as_str())
+    }
+}
+
+impl core::fmt::Write for Printer<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.str(s);
+        Ok(())
+    }
+}
+
+/// Builds a class's type object; from [`Module::add_class`].
+pub struct ClassBuilder<'m, T: Class> {
+    _module: PhantomData<&'m ()>,
+    ty: *mut MpObjFullType,
+    next_slot: u8,
+    locals: Obj,
+    _t: PhantomData<T>,
+}
+
+impl Module<'_> {
+    /// Start registering class `T`; finish with [`ClassBuilder::finish`].
+    pub fn add_class<T: Class>(&self) -> PyResult<ClassBuilder<'_, T>> {
+        let ty = gc_alloc(core::mem::size_of::<MpObjFullType>())?.cast::<MpObjFullType>();
+        let locals = Obj(ffi::new_dict(4).map_err(PyErr::from_raised)?);
+        // SAFETY: a fresh, zeroed type object.
+        unsafe {
+            (*ty).head.base.type_ = ffi::table().type_type;
+            (*ty).head.name = T::name().as_raw() as u16;
+        }
+        let mut b = ClassBuilder {
+            _module: PhantomData,
+            ty,
+            next_slot: 0,
+            locals,
+            _t: PhantomData,
+        };
+        b.set_slot(SlotKind::LocalsDict, locals.0.cast_const().cast());
+        Ok(b)
+    }
+
+    /// Register exception type `E` (declared with [`create_exception!`](crate::create_exception))
+    /// as a subclass of `Base`.
+    pub fn add_exception<E: CustomException, Base: ExceptionType>(&self) -> PyResult<Obj> {
+        let base = Base::type_object()?;
+        let exc = ffi::table().type_exception;
+        let ty = gc_alloc(core::mem::size_of::<MpObjFullType>())?.cast::<MpObjFullType>();
+        // SAFETY: a fresh, zeroed type object; `exc` is the firmware's `Exception`, whose
+        // make_new, print and attr slots every exception type shares.
+        unsafe {
+            (*ty).head.base.type_ = ffi::table().type_type;
+            (*ty).head.name = E::name().as_raw() as u16;
+            let full = &mut *ty;
+            let mut n = 0u8;
+            for kind in [SlotKind::MakeNew, SlotKind::Print, SlotKind::Attr] {
+                if let Some(f) = read_slot(exc, kind) {
+                    full.slots[usize::from(n)] = f;
+                    n += 1;
+                    *kind.index_mut(&mut full.head) = n;
+                }
+            }
+            full.slots[usize::from(n)] = base.0.cast_const().cast();
+            full.head.slot_index_parent = n + 1;
+        }
+        let obj = Obj(ty.cast());
+        E::slot().ty.set(ty.cast_const().cast());
+        self.add(E::name(), obj)?;
+        Ok(obj)
+    }
+}
+
+/// The type's slots, in `mp_obj_type_t` order.
+#[derive(Clone, Copy)]
+enum SlotKind {
+    MakeNew,
+    Print,
+    BinaryOp,
+    Attr,
+    LocalsDict,
+    Parent,
+}
+
+impl SlotKind {
+    fn index_mut(self, t: &mut MpObjType) -> &mut u8 {
+        match self {
+            SlotKind::MakeNew => &mut t.slot_index_make_new,
+            SlotKind::Print => &mut t.slot_index_print,
+            SlotKind::BinaryOp => &mut t.slot_index_binary_op,
+            SlotKind::Attr => &mut t.slot_index_attr,
+            SlotKind::LocalsDict => &mut t.slot_index_locals_dict,
+            SlotKind::Parent => &mut t.slot_index_parent,
+        }
+    }
+}
+
+/// A slot of a firmware type, read through its index.
+///
+/// # Safety
+///
+/// `ty` must be a valid type object.
+unsafe fn read_slot(ty: *const MpObjType, kind: SlotKind) -> Option<*const core::ffi::c_void> {
+    // SAFETY: per the contract; slots follow the fixed header (`MpObjFullType`'s layout),
+    // and an index names one of them.
+    unsafe {
+        let mut head = *ty;
+        let i = *kind.index_mut(&mut head);
+        if i == 0 {
+            return None;
+        }
+        let slots = ty
+            .cast::<u8>()
+            .add(core::mem::offset_of!(MpObjFullType, slots))
+            .cast::<*const core::ffi::c_void>();
+        Some(*slots.add(usize::from(i - 1)))
+    }
+}
+
+impl<'m, T: Class> ClassBuilder<'m, T> {
+    fn set_slot(&mut self, kind: SlotKind, value: *const core::ffi::c_void) {
+        // SAFETY: `ty` is the type object under construction, owned by this builder.
+        let full = unsafe { &mut *self.ty };
+        let idx = kind.index_mut(&mut full.head);
+        if *idx == 0 {
+            self.next_slot += 1;
+            *idx = self.next_slot;
+        }
+        full.slots[usize::from(*idx - 1)] = value;
+    }
+
+    /// `T(...)` calls `f`, a `#[mpy::function]` returning `T`.
+    pub fn constructor(mut self, f: &'static Function) -> Self {
+        T::slot().ctor.set(Some(f));
+        self.set_slot(SlotKind::MakeNew, make_new::<T> as *const core::ffi::c_void);
+        self
+    }
+
+    /// A method: `f`'s first parameter is `&T`; it is bound to the instance.
+    pub fn method(self, f: &'static Function) -> PyResult<Self> {
+        self.constant(f.name(), f.as_obj())
+    }
+
+    /// A class attribute (`T.name`, also seen through instances).
+    pub fn constant(self, name: Qstr, value: impl IntoObj) -> PyResult<Self> {
+        let v = value.into_obj()?;
+        ffi::dict_store(self.locals.0, name.as_obj().0, v.0).map_err(PyErr::from_raised)?;
+        Ok(self)
+    }
+
+    /// A base class (a type object, for example another registered class).
+    pub fn parent(mut self, base: Obj) -> Self {
+        self.set_slot(SlotKind::Parent, base.0.cast_const().cast());
+        self
+    }
+
+    /// `print(x)`/`repr(x)` through [`Repr`].
+    pub fn repr(mut self) -> Self
+    where
+        T: Repr,
+    {
+        self.set_slot(SlotKind::Print, print::<T> as *const core::ffi::c_void);
+        self
+    }
+
+    /// Computed attributes through [`Attrs`].
+    pub fn attrs(mut self) -> Self
+    where
+        T: Attrs,
+    {
+        self.set_slot(SlotKind::Attr, attr::<T> as *const core::ffi::c_void);
+        self
+    }
+
+    /// `==` and `!=` between instances through `PartialEq`.
+    pub fn eq(mut self) -> Self
+    where
+        T: PartialEq,
+    {
+        self.set_slot(
+            SlotKind::BinaryOp,
+            binary_op_eq::<T> as *const core::ffi::c_void,
+        );
+        self
+    }
+
+    /// Record the class and add it to the module namespace; returns the type object.
+    pub fn finish(self) -> PyResult<Obj> {
+        let obj = Obj(self.ty.cast());
+        T::slot().ty.set(self.ty.cast_const().cast());
+        ffi::store_global(T::name().as_raw(), obj.0).map_err(PyErr::from_raised)?;
+        Ok(obj)
+    }
+}
+
+/// `make_new` slot: forwards the call to the constructor function.
+unsafe extern "C" fn make_new<T: Class>(
+    _ty: *const MpObjType,
+    n_args: usize,
+    n_kw: usize,
+    args: *const MpObj,
+) -> MpObj {
+    let Some(ctor) = T::slot().ctor.get() else {
+        // Unreachable: the slot is set together with the constructor.
+        return ffi::const_none();
+    };
+    // SAFETY: the firmware's calling convention for `n_args` positional and `n_kw` keyword
+    // arguments, passed on unchanged. A raise unwinds through this frame, which owns
+    // nothing with a destructor.
+    unsafe { (ffi::table().call_function_n_kw)(ctor.as_obj().0, n_args | (n_kw << 8), args) }
+}
+
+/// `print` slot.
+unsafe extern "C" fn print<T: Class + Repr>(print: *const MpPrint, o: MpObj, kind: c_int) {
+    let mut p = Printer {
+        print,
+        _life: PhantomData,
+    };
+    // SAFETY: the firmware calls a type's print slot with an instance of that type.
+    let this = unsafe { &(*o.cast::<Instance<T>>()).value };
+    this.repr(&mut p, kind != sys::MP_PRINT_KIND_STR);
+}
+
+/// `attr` slot: load and store through [`Attrs`], everything else to the namespace.
+unsafe extern "C" fn attr<T: Class + Attrs>(o: MpObj, name: RawQstr, dest: *mut MpObj) {
+    // SAFETY: the firmware calls a type's attr slot with an instance of that type and a
+    // two-word `dest`.
+    let (this, dest) = unsafe {
+        (
+            &(*o.cast::<Instance<T>>()).value,
+            core::slice::from_raw_parts_mut(dest, 2),
+        )
+    };
+    let name = Qstr::from_raw(name);
+    let outcome = if dest[0].is_null() {
+        match this.get_attr(name) {
+            None => {
+                // Ask the firmware to continue with the class namespace.
+                dest[1] = sys::MP_OBJ_SENTINEL;
+                return;
+            }
+            Some(r) => r.map(|v| dest[0] = v.0),
+        }
+    } else if dest[0] == sys::MP_OBJ_SENTINEL && !dest[1].is_null() {
+        match this.set_attr(name, Obj(dest[1])) {
+            None => return,
+            Some(r) => r.map(|()| dest[0] = core::ptr::null_mut()),
+        }
+    } else {
+        return;
+    };
+    if let Err(e) = outcome {
+        // SAFETY: nothing in this frame has a destructor left to run.
+        unsafe { ffi::raise(e.value().0) }
+    }
+}
+
+/// `binary_op` slot: `==`/`!=` between two instances; other operations unsupported.
+unsafe extern "C" fn binary_op_eq<T: Class + PartialEq>(op: c_int, a: MpObj, b: MpObj) -> MpObj {
+    let (a, b) = (Obj(a), Obj(b));
+    match (<&T>::from_obj(&a), <&T>::from_obj(&b)) {
+        (Ok(x), Ok(y)) if op == sys::MP_BINARY_OP_EQUAL => ffi::const_bool(x == y),
+        (Ok(x), Ok(y)) if op == sys::MP_BINARY_OP_NOT_EQUAL => ffi::const_bool(x != y),
+        _ => core::ptr::null_mut(),
+    }
+}
+
+/// An exception type defined by the module; declare it with
+/// [`create_exception!`](crate::create_exception) and register it with
+/// [`Module::add_exception`].
+pub trait CustomException: ExceptionType {
+    /// The exception's name.
+    fn name() -> Qstr;
+    /// Where the registered type is recorded.
+    #[doc(hidden)]
+    fn slot() -> &'static TypeSlot;
+}
+
+/// Declare an exception type of the module: `mpy::create_exception!(FactorialError);`.
+/// Register it in the module's init with `m.add_exception::<FactorialError, Base>()?`;
+/// raise it with `PyErr::new::<FactorialError>("...")`.
+#[macro_export]
+macro_rules! create_exception {
+    ($(#[$m:meta])* $vis:vis $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug)]
+        $vis struct $name;
+
+        impl $crate::class::CustomException for $name {
+            fn name() -> $crate::Qstr {
+                $crate::qstr!($name)
+            }
+            fn slot() -> &'static $crate::class::TypeSlot {
+                static SLOT: $crate::class::TypeSlot = $crate::class::TypeSlot::new();
+                &SLOT
+            }
+        }
+
+        impl $crate::exceptions::ExceptionType for $name {
+            fn type_object() -> $crate::PyResult<$crate::Obj> {
+                $crate::class::registered_exception::<$name>()
+            }
+        }
+    };
+}
+
+/// The type object of a registered custom exception.
+#[doc(hidden)]
+pub fn registered_exception<E: CustomException>() -> PyResult<Obj> {
+    match <E as CustomException>::slot().get() {
+        Some(t) => Ok(Obj(t.cast_mut().cast())),
+        None => Err(not_registered(<E as CustomException>::name())),
+    }
+}
