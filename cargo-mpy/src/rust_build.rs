@@ -93,7 +93,8 @@ pub fn build_staticlib(
     if shell.verbosity() == crate::shell::Verbosity::Quiet {
         cmd.arg("--quiet");
     }
-    let mut flags = vec!["-Crelocation-model=pic"];
+    // `mpy_module` lets the runtime crate supply what libc would on hosted targets.
+    let mut flags = vec!["-Crelocation-model=pic", "--cfg", "mpy_module"];
     flags.extend(target.flags);
     cmd.env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\u{1f}"))

@@ -108,6 +108,13 @@ impl<T: IntoObj> IntoObj for Option<T> {
     }
 }
 
+/// The interned string as a `str` object (no allocation).
+impl IntoObj for crate::obj::Qstr {
+    fn into_obj(self) -> PyResult<Obj> {
+        Ok(Obj::qstr(self))
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Integers
 
@@ -483,6 +490,26 @@ impl<K: IntoObj, V: IntoObj> IntoObj for BTreeMap<K, V> {
             ffi::dict_store(d, k.0, v.0).map_err(raised)?;
         }
         Ok(Obj(d))
+    }
+}
+
+/// From a `dict` (or any object whose iteration yields keys and that supports `obj[key]`).
+impl<'a, K, V> FromObj<'a> for BTreeMap<K, V>
+where
+    K: for<'b> FromObj<'b> + Ord,
+    V: for<'b> FromObj<'b>,
+{
+    fn from_obj(obj: &'a Obj) -> PyResult<BTreeMap<K, V>> {
+        if !obj.is_dict() {
+            return Err(type_error("dict", obj));
+        }
+        let mut out = BTreeMap::new();
+        for key in obj.iter()? {
+            let key = key?;
+            let value = obj.get_item(key)?;
+            out.insert(K::from_obj(&key)?, V::from_obj(&value)?);
+        }
+        Ok(out)
     }
 }
 

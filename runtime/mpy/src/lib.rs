@@ -76,6 +76,8 @@ mod alloc_heap;
 mod conv;
 mod err;
 mod ffi;
+#[cfg(all(mpy_module, target_os = "linux"))]
+mod libc;
 mod module;
 mod obj;
 mod panic;

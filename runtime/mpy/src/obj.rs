@@ -164,6 +164,25 @@ impl Obj {
             .map_err(PyErr::from_raised)
     }
 
+    /// A new empty `dict`.
+    pub fn new_dict() -> PyResult<Obj> {
+        ffi::new_dict(0).map(Obj).map_err(PyErr::from_raised)
+    }
+
+    /// A new `list` holding `items`.
+    pub fn new_list(items: &[Obj]) -> PyResult<Obj> {
+        ffi::new_list(raw_slice(items))
+            .map(Obj)
+            .map_err(PyErr::from_raised)
+    }
+
+    /// A new `tuple` holding `items`.
+    pub fn new_tuple(items: &[Obj]) -> PyResult<Obj> {
+        ffi::new_tuple(raw_slice(items))
+            .map(Obj)
+            .map_err(PyErr::from_raised)
+    }
+
     /// `self[key]`.
     pub fn get_item(self, key: impl IntoObj) -> PyResult<Obj> {
         let k = key.into_obj()?;
