@@ -42,7 +42,9 @@ def f(x):\n    if x < 0:\n        raise ValueError\n    if x == 0:\n        rais
 print(b.guarded(f, 4), b.guarded(f, -1))\n\
 try:\n    b.guarded(f, 0)\nexcept KeyError as e:\n    print('KeyError', e)\n\
 print(b.allocate(10), b.VERSION, b.TABLE_SIZE, b.BIG)\n\
-for bad in (lambda: b.square(16), lambda: b.add(1 << 62, 1 << 62)):\n    try:\n        bad()\n    except ValueError as e:\n        print('ValueError', e)\n";
+for bad in (lambda: b.square(16), lambda: b.add(1 << 62, 1 << 62)):\n    try:\n        bad()\n    except ValueError as e:\n        print('ValueError', e)\n\
+try:\n    b.entry(99)\nexcept RuntimeError as e:\n    print('RuntimeError', 'panicked' in str(e))\n\
+print(b.entry(3))\n";
     let Some(lines) = run_x64("rust-basics", "basics", code) else {
         return;
     };
@@ -62,6 +64,9 @@ for bad in (lambda: b.square(16), lambda: b.add(1 << 62, 1 << 62)):\n    try:\n 
             "30 1.0 16 1099511627776",
             "ValueError index out of table",
             "ValueError overflow",
+            // a panic (index out of bounds) raises and the module keeps working
+            "RuntimeError True",
+            "9",
         ]
     );
 }

@@ -78,6 +78,13 @@ fn square(i: usize) -> PyResult<u16> {
         .ok_or_else(|| PyErr::new::<ValueError>("index out of table"))
 }
 
+/// `entry(i)`: indexes the table without a check of its own, so an index past
+/// the end panics; the panic becomes a Python `RuntimeError`.
+#[mpy::function(positional)]
+fn entry(i: usize) -> u16 {
+    SQUARES[i]
+}
+
 /// `sum_list(xs)`: the sum of a list or tuple of ints.
 #[mpy::function(positional)]
 fn sum_list(xs: Vec<i64>) -> i64 {
@@ -128,6 +135,7 @@ fn init(m: &Module<'_>) -> PyResult<()> {
         &add_calls::DEF,
         &bump_state::DEF,
         &square::DEF,
+        &entry::DEF,
         &sum_list::DEF,
         &squares::DEF,
         &divide::DEF,

@@ -1,8 +1,9 @@
 //! What a panic does. `#[mpy::module]` installs a `#[panic_handler]` that calls
 //! [`crate::impl_::panic`].
 //!
-//! By default a panic prints `panic: <message>` on the console and raises `RuntimeError`
-//! with that message, so the interpreter survives. The raise discards the panicking Rust
+//! By default a panic raises `RuntimeError` saying that Rust code panicked, so the
+//! interpreter survives; with the `panic-message` feature the error also carries the
+//! panic's message (when it is static text) and its source location. The raise discards the panicking Rust
 //! frames without running their destructors, which is what `panic = "abort"` promises
 //! anyway; memory they owned is GC-heap memory and is reclaimed by the collector. State that
 //! those frames left half-updated inside objects reachable from Python stays as it is.

@@ -208,15 +208,25 @@ pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     }
     #[cfg(not(feature = "panic-abort"))]
     {
-        // Without `core::fmt`: the message when it is static text, and the
-        // location (formatting arbitrary panic messages costs kilobytes).
-        let mut msg = crate::err::Msg::new().s("panic");
-        if let Some(text) = info.message().as_str() {
-            msg = msg.s(": ").s(text);
-        }
-        if let Some(loc) = info.location() {
-            msg = msg.s(" at ").s(loc.file()).s(":").n(i64::from(loc.line()));
-        }
+        // The message and location only on request: reading them keeps core's
+        // formatting machinery and every panic site's file name in the module
+        // (about 2 KB). Neither path uses `core::fmt` itself.
+        #[cfg(feature = "panic-message")]
+        let msg = {
+            let mut msg = crate::err::Msg::new().s("panic");
+            if let Some(text) = info.message().as_str() {
+                msg = msg.s(": ").s(text);
+            }
+            if let Some(loc) = info.location() {
+                msg = msg.s(" at ").s(loc.file()).s(":").n(i64::from(loc.line()));
+            }
+            msg
+        };
+        #[cfg(not(feature = "panic-message"))]
+        let msg = {
+            let _ = info;
+            "Rust code panicked (enable the `mpy/panic-message` feature for the message and location)"
+        };
         let err = PyErr::new::<crate::exceptions::RuntimeError>(msg);
         // SAFETY: see `crate::panic`: with `panic = "abort"` the panicking frames' destructors
         // are never run in any case; raising instead of trapping only resumes the interpreter.
