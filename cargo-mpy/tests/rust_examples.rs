@@ -168,3 +168,102 @@ print(classes.Counter, classes.Factorial)\n";
         ]
     );
 }
+
+/// Builds `example` for every Rust architecture but x64, checks each output and
+/// runs `commands` under the loader; returns each architecture's stdout lines.
+fn run_loader_everywhere(
+    example: &str,
+    module: &str,
+    commands: &[&str],
+) -> Option<Vec<(Arch, Vec<String>)>> {
+    if let Err(skip) = RUST_ARCHES
+        .iter()
+        .try_for_each(|a| rust_target_installed(*a))
+    {
+        eprintln!("skipped: {skip}");
+        return None;
+    }
+    let dir = temp_dir(&format!("rl-{module}"));
+    let mut all = vec![];
+    for (arch, path) in RUST_ARCHES
+        .iter()
+        .zip(build_named(example, module, &RUST_ARCHES, dir.path()))
+    {
+        check(*arch, &path);
+        let out = match run_loader(*arch, &path, commands) {
+            Ok(o) => o,
+            Err(skip) => {
+                eprintln!("skipped: {skip}");
+                return None;
+            }
+        };
+        assert_eq!(out.code, Some(0), "{arch}: {}\n{}", out.stdout, out.stderr);
+        all.push((*arch, out.lines().into_iter().map(str::to_owned).collect()));
+    }
+    Some(all)
+}
+
+#[test]
+fn basics_runs_under_the_loader_on_every_rust_arch() {
+    let Some(runs) = run_loader_everywhere(
+        "rust-basics",
+        "basics",
+        &[
+            "call nothing",
+            "call add 2 3",
+            "call add3 1 2 3",
+            "call add_calls",
+            "call bump_state 1",
+            "call bump_state 10",
+            "call square 5",
+            "call square 16",
+            "call entry 3",
+            "call entry 99",
+            "call sum_list [1, 2, 3]",
+            "call sum_list (4, 5)",
+            "call squares 4",
+            "call divide -7 2",
+            "call divide 1 0",
+            "call guarded @square 3",
+            "call guarded @square 20",
+            "call guarded @entry 99",
+            "call allocate 10",
+            "get VERSION",
+            "get TABLE_SIZE",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        assert_eq!(
+            lines,
+            [
+                "None",
+                "5",
+                "6",
+                // one `add` call so far (BSS starts at zero)
+                "1",
+                // `.data` starts at 7
+                "8",
+                "18",
+                "25",
+                "exception: ValueError: index out of table",
+                "9",
+                "exception: RuntimeError: Rust code panicked (enable the `mpy/panic-message` feature for the message and location)",
+                "6",
+                "9",
+                "[0, 1, 4, 9]",
+                "-4",
+                "exception: ZeroDivisionError: divide by zero",
+                // a builtin called back from Rust; its ValueError is caught in Rust
+                "9",
+                "'caught'",
+                "exception: RuntimeError: Rust code panicked (enable the `mpy/panic-message` feature for the message and location)",
+                "30",
+                "'1.0'",
+                "16",
+            ],
+            "{arch}"
+        );
+    }
+}

@@ -236,7 +236,7 @@ fn basic_module(arch: Arch) {
         ),
         (
             "globals",
-            "add fact bump word square sum pair repeat to_bytes apply truth say attr negate \
+            "add fact bump word square sum pair repeat to_bytes apply truth say attr make_set \
              count oserror answer big",
         ),
     ];
@@ -265,11 +265,11 @@ fn basic_module(arch: Arch) {
     let out = skip_unless!(mpy_tests::run_loader(
         arch,
         &mpy,
-        &["call add 1 1", "call negate 1"]
+        &["call add 1 1", "call make_set 1"]
     ));
     out.expect_code(3);
     assert_eq!(out.stdout, "2\n");
-    assert!(out.stderr.contains("entry 17 (unary_op)"), "{out}");
+    assert!(out.stderr.contains("entry 22 (new_set)"), "{out}");
 }
 
 macro_rules! per_arch {

@@ -255,19 +255,39 @@ static const char *qstr_str(qstr q) {
 enum {
     K_TYPE, K_NONE, K_BOOL, K_INT, K_FLOAT, K_STR, K_BYTES, K_BYTEARRAY,
     K_LIST, K_TUPLE, K_DICT, K_FUN0, K_FUN1, K_FUN2, K_FUN3, K_FUNVAR,
-    K_EXC, K_MODULE,
+    K_EXC, K_MODULE, K_USER, K_BOUND, K_ITER,
 };
 
-/* A type object: the firmware's leading fields, then the loader's own. */
+/* The firmware's type layout (mp_obj_full_type_t): base, flags, name, twelve
+ * slot indices (1 + index into slots, 0 = none) and the slots. Modules make
+ * types of exactly this shape; the loader's own types add `kind` and `cname`
+ * after it and carry LOADER_TYPE in `flags`, a bit MicroPython leaves unused. */
+enum {
+    SLOT_MAKE_NEW, SLOT_PRINT, SLOT_CALL, SLOT_UNARY_OP, SLOT_BINARY_OP, SLOT_ATTR,
+    SLOT_SUBSCR, SLOT_ITER, SLOT_BUFFER, SLOT_PROTOCOL, SLOT_PARENT, SLOT_LOCALS_DICT,
+};
+#define N_SLOT_KINDS 12
+#define N_SLOTS 11
+#define LOADER_TYPE 0x8000
+typedef struct {
+    mp_obj_base_t base;
+    uint16_t flags;
+    uint16_t name;
+    uint8_t slot_index[N_SLOT_KINDS];
+    const void *slots[N_SLOTS];
+} full_type_t;
+
 typedef struct _ltype_t {
     mp_obj_base_t base;
     uint16_t flags;
     uint16_t name;
+    uint8_t slot_index[N_SLOT_KINDS];
+    const void *slots[N_SLOTS];
     uint8_t kind;
     const char *cname;
 } ltype_t;
 
-#define LTYPE(id, k, n) static ltype_t id = {{(const mp_obj_type_t *)&type_type}, 0, 0, k, n}
+#define LTYPE(id, k, n) static ltype_t id = {{(const mp_obj_type_t *)&type_type}, LOADER_TYPE, 0, {0}, {0}, k, n}
 static ltype_t type_type;
 LTYPE(type_type, K_TYPE, "type");
 LTYPE(type_none, K_NONE, "NoneType");
@@ -286,6 +306,11 @@ LTYPE(type_fun2, K_FUN2, "function");
 LTYPE(type_fun3, K_FUN3, "function");
 LTYPE(type_funvar, K_FUNVAR, "function");
 LTYPE(type_module, K_MODULE, "module");
+LTYPE(type_user, K_USER, "object"); /* stands for every module-defined type */
+LTYPE(type_bound, K_BOUND, "bound_method");
+LTYPE(type_iter, K_ITER, "iterator");
+/* Exception: its make_new, print and attr slots are filled in by exc_init,
+ * because module-defined exception types copy them (mp_obj_exception_init). */
 LTYPE(type_exception, K_EXC, "Exception");
 
 static ltype_t *const named_types[] = {
@@ -293,6 +318,42 @@ static ltype_t *const named_types[] = {
     &type_bytearray, &type_list, &type_tuple, &type_dict, &type_fun0, &type_fun1,
     &type_fun2, &type_fun3, &type_funvar, &type_module, &type_exception,
 };
+
+typedef mp_obj_t (*mp_make_new_fun_t)(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args);
+typedef mp_obj_t (*mp_call_fun_t)(mp_obj_t fun, size_t n_args, size_t n_kw, const mp_obj_t *args);
+typedef void (*mp_attr_fun_t)(mp_obj_t self, qstr attr, mp_obj_t *dest);
+typedef mp_obj_t (*mp_unary_op_fun_t)(int op, mp_obj_t o);
+typedef mp_obj_t (*mp_binary_op_fun_t)(int op, mp_obj_t lhs, mp_obj_t rhs);
+typedef mp_obj_t (*mp_subscr_fun_t)(mp_obj_t self, mp_obj_t index, mp_obj_t value);
+typedef struct { mp_obj_base_t base; mp_obj_t fun; mp_obj_t self; } lbound_t;
+typedef struct { mp_obj_base_t base; mp_obj_t seq; size_t index; } liter_t;
+
+static bool is_ltype(const void *t) {
+    return (((const mp_obj_type_t *)t)->flags & LOADER_TYPE) != 0;
+}
+
+/* Slot `which` of any type (the loader's or a module's), or NULL. */
+static const void *type_slot(const void *type, int which) {
+    const full_type_t *t = type;
+    uint8_t i = t->slot_index[which];
+    return i == 0 ? NULL : t->slots[i - 1];
+}
+
+static const char *qstr_str(qstr q);
+static const char *type_name_str(const void *t) {
+    return is_ltype(t) ? ((const ltype_t *)t)->cname : qstr_str(((const mp_obj_type_t *)t)->name);
+}
+
+/* Is `t` Exception or derived from it through parent slots? */
+static bool type_is_exc(const void *t) {
+    for (int depth = 0; t != NULL && depth < 16; depth++) {
+        if (is_ltype(t)) {
+            return ((const ltype_t *)t)->kind == K_EXC;
+        }
+        t = type_slot(t, SLOT_PARENT);
+    }
+    return false;
+}
 
 typedef struct { mp_obj_base_t base; long long value; bool is_unsigned; } lint_t;
 typedef struct { mp_obj_base_t base; double value; } lfloat_t;
@@ -339,7 +400,23 @@ static ltype_t *type_of(mp_const_obj_t o) {
     if (o == NULL || !mp_obj_is_obj(o)) {
         return &type_none; /* not an object; callers treat it as opaque */
     }
-    return (ltype_t *)((const mp_obj_base_t *)o)->type;
+    const mp_obj_type_t *t = ((const mp_obj_base_t *)o)->type;
+    return is_ltype(t) ? (ltype_t *)t : &type_user;
+}
+
+/* The real type of an object (a module's type for module objects). */
+static const void *real_type(mp_const_obj_t o) {
+    ltype_t *t = type_of(o);
+    return t == &type_user ? (const void *)((const mp_obj_base_t *)o)->type : (const void *)t;
+}
+
+static bool obj_is_exc(mp_const_obj_t o) {
+    return mp_obj_is_obj(o) && o != NULL && type_is_exc(real_type(o));
+}
+
+/* Is `o` a type object made by the module? */
+static bool is_module_type(mp_const_obj_t o) {
+    return type_of(o) == &type_type && !is_ltype(o);
 }
 
 static bool is_kind(mp_const_obj_t o, int kind) {
@@ -532,8 +609,7 @@ static ltype_t *exc_type(const char *name) {
     if (t == NULL) {
         fatal(2, "out of memory");
     }
-    t->base.type = (const mp_obj_type_t *)&type_type;
-    t->flags = 0;
+    *t = type_exception;
     t->name = (uint16_t)q;
     t->kind = K_EXC;
     t->cname = qstr_str(q);
@@ -726,7 +802,7 @@ static void fun_raise_msg(const mp_obj_type_t *type, mp_rom_error_text_t msg) {
     if (t == NULL || !mp_obj_is_obj(t) || t->base.type != (const mp_obj_type_t *)&type_type) {
         format(&exc_print, "<not a type>");
     } else {
-        format(&exc_print, "%s", t->cname);
+        format(&exc_print, "%s", type_name_str(t));
     }
     if (msg != NULL) {
         format(&exc_print, ": %s", msg);
@@ -739,15 +815,14 @@ static void fun_raise_msg(const mp_obj_type_t *type, mp_rom_error_text_t msg) {
 
 static void fun_raise(mp_obj_t o) {
     exc_line_len = 0;
+    bool is_type = type_of(o) == &type_type && type_is_exc(o);
     if (nlr_top != NULL) {
-        ltype_t *ot = type_of(o);
-        pending_exc = (ot == &type_type && ((ltype_t *)o)->kind == K_EXC) ? make_exc((ltype_t *)o, NULL, 0) : o;
+        pending_exc = is_type ? make_exc((ltype_t *)o, NULL, 0) : o;
     }
-    ltype_t *t = type_of(o);
-    if (t == &type_type && ((ltype_t *)o)->kind == K_EXC) {
-        format(&exc_print, "%s", ((ltype_t *)o)->cname);
-    } else if (t->kind == K_EXC) {
-        format(&exc_print, "%s", t->cname);
+    if (is_type) {
+        format(&exc_print, "%s", type_name_str(o));
+    } else if (obj_is_exc(o)) {
+        format(&exc_print, "%s", type_name_str(real_type(o)));
         mp_obj_t arg = ((lexc_t *)o)->arg;
         if (arg != MP_OBJ_NULL) {
             const char *s;
@@ -1133,7 +1208,23 @@ static void print_repr(const mp_print_t *p, mp_obj_t o, int depth) {
         }
         put_str(p, "}");
     } else if (t == &type_type) {
-        format(p, "<class '%s'>", ((ltype_t *)o)->cname);
+        format(p, "<class '%s'>", type_name_str(o));
+    } else if (obj_is_exc(o)) {
+        format(p, "%s(", type_name_str(real_type(o)));
+        if (((lexc_t *)o)->arg != MP_OBJ_NULL) {
+            print_repr(p, ((lexc_t *)o)->arg, depth + 1);
+        }
+        put_str(p, ")");
+    } else if (t->kind == K_USER) {
+        const void *ty = real_type(o);
+        void (*print)(const mp_print_t *, mp_obj_t, int) = (void (*)(const mp_print_t *, mp_obj_t, int))type_slot(ty, SLOT_PRINT);
+        if (print != NULL) {
+            print(p, o, 1 /* PRINT_REPR */);
+        } else {
+            format(p, "<%s object>", type_name_str(ty));
+        }
+    } else if (t->kind == K_BOUND) {
+        put_str(p, "<bound_method>");
     } else if (t->kind >= K_FUN0 && t->kind <= K_FUNVAR) {
         put_str(p, "<function>");
     } else if (t->kind == K_MODULE) {
@@ -1147,6 +1238,36 @@ static void print_repr(const mp_print_t *p, mp_obj_t o, int depth) {
     } else {
         format(p, "<object %p>", o);
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Exception slots (shared with module-defined exception types)             */
+
+static mp_obj_t exc_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args) {
+    (void)n_kw;
+    lexc_t *e = alloc_obj(sizeof(lexc_t), (ltype_t *)type);
+    e->arg = n_args > 0 ? args[0] : MP_OBJ_NULL;
+    return e;
+}
+
+static void exc_print_slot(const mp_print_t *p, mp_obj_t o, int kind) {
+    (void)kind;
+    print_repr(p, o, 0);
+}
+
+static void exc_attr(mp_obj_t o, qstr attr, mp_obj_t *dest) {
+    (void)o;
+    (void)attr;
+    (void)dest; /* no attributes: the lookup fails as AttributeError */
+}
+
+static void exc_init(void) {
+    type_exception.slot_index[SLOT_MAKE_NEW] = 1;
+    type_exception.slot_index[SLOT_PRINT] = 2;
+    type_exception.slot_index[SLOT_ATTR] = 3;
+    type_exception.slots[0] = (const void *)exc_make_new;
+    type_exception.slots[1] = (const void *)exc_print_slot;
+    type_exception.slots[2] = (const void *)exc_attr;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1199,13 +1320,32 @@ static mp_obj_t call_obj(mp_obj_t fun, size_t n, const mp_obj_t *args) {
             }
             return f->fun.var(n, args);
         }
-        case K_TYPE:
-            if (((ltype_t *)fun)->kind == K_EXC) {
-                lexc_t *e = alloc_obj(sizeof(lexc_t), fun);
-                e->arg = n > 0 ? args[0] : MP_OBJ_NULL;
-                return e;
+        case K_TYPE: {
+            mp_make_new_fun_t make_new = (mp_make_new_fun_t)type_slot(fun, SLOT_MAKE_NEW);
+            if (make_new == NULL) {
+                raise_type(exc_type("TypeError"), "cannot create '%s' instances", type_name_str(fun));
             }
-            break;
+            return make_new(fun, n, 0, args);
+        }
+        case K_USER: {
+            mp_call_fun_t call = (mp_call_fun_t)type_slot(real_type(fun), SLOT_CALL);
+            if (call == NULL) {
+                raise_type(exc_type("TypeError"), "'%s' object isn't callable", type_name_str(real_type(fun)));
+            }
+            return call(fun, n, 0, args);
+        }
+        case K_BOUND: {
+            const lbound_t *b = fun;
+            mp_obj_t all[17];
+            if (n > 16) {
+                raise_type(exc_type("TypeError"), "too many arguments");
+            }
+            all[0] = b->self;
+            for (size_t i = 0; i < n; i++) {
+                all[i + 1] = args[i];
+            }
+            return call_obj(b->fun, n + 1, all);
+        }
         default:
             break;
     }
@@ -1336,16 +1476,31 @@ static void fun_store_global(qstr q, mp_obj_t o) {
     dict_store((mp_obj_t)current_globals, MP_OBJ_NEW_QSTR(q), o);
 }
 
-static mp_obj_t fun_load_attr(mp_obj_t base, qstr attr) {
-    if (base == (mp_obj_t)&module_obj) {
-        lentry_t *e = dict_find(module_globals, MP_OBJ_NEW_QSTR(attr));
-        if (e != NULL) {
-            return e->value;
+/* Looks `attr` up in a type's locals dict, then its parents'. */
+static mp_obj_t lookup_in_type(const void *type, qstr attr) {
+    for (int depth = 0; type != NULL && depth < 16; depth++) {
+        if (is_ltype(type)) {
+            return MP_OBJ_NULL;
         }
+        ldict_t *locals = (ldict_t *)type_slot(type, SLOT_LOCALS_DICT);
+        if (locals != NULL) {
+            lentry_t *e = dict_find(locals, MP_OBJ_NEW_QSTR(attr));
+            if (e != NULL) {
+                return e->value;
+            }
+        }
+        type = type_slot(type, SLOT_PARENT);
     }
-    raise_type(exc_type("AttributeError"), "'%s' object has no attribute '%s'", type_of(base)->cname, qstr_str(attr));
+    return MP_OBJ_NULL;
 }
 
+static bool is_builtin_fun(mp_obj_t o) {
+    int k = type_of(o)->kind;
+    return k >= K_FUN0 && k <= K_FUNVAR;
+}
+
+/* mp_load_method_maybe: dest[0] = the attribute, or dest[0] = function and
+ * dest[1] = self for a method; dest[0] stays NULL when there is none. */
 static void fun_load_method_maybe(mp_obj_t base, qstr attr, mp_obj_t *dest) {
     dest[0] = MP_OBJ_NULL;
     dest[1] = MP_OBJ_NULL;
@@ -1354,13 +1509,59 @@ static void fun_load_method_maybe(mp_obj_t base, qstr attr, mp_obj_t *dest) {
         if (e != NULL) {
             dest[0] = e->value;
         }
+        return;
     }
+    if (is_module_type(base)) {
+        dest[0] = lookup_in_type(base, attr);
+        return;
+    }
+    if (type_of(base)->kind != K_USER) {
+        return;
+    }
+    const void *type = real_type(base);
+    mp_attr_fun_t attr_fn = (mp_attr_fun_t)type_slot(type, SLOT_ATTR);
+    if (attr_fn != NULL) {
+        attr_fn(base, attr, dest);
+        if (dest[0] != MP_OBJ_NULL || dest[1] != MP_OBJ_SENTINEL) {
+            return;
+        }
+        dest[1] = MP_OBJ_NULL; /* the slot asked to continue with the namespace */
+    }
+    mp_obj_t v = lookup_in_type(type, attr);
+    if (v == MP_OBJ_NULL) {
+        return;
+    }
+    dest[0] = v;
+    if (is_builtin_fun(v)) {
+        dest[1] = base;
+    }
+}
+
+static void no_attribute(mp_obj_t base, qstr attr) __attribute__((noreturn));
+static void no_attribute(mp_obj_t base, qstr attr) {
+    const void *t = type_of(base) == &type_type ? base : real_type(base);
+    raise_type(exc_type("AttributeError"), "'%s' object has no attribute '%s'", type_name_str(t), qstr_str(attr));
+}
+
+static mp_obj_t fun_load_attr(mp_obj_t base, qstr attr) {
+    mp_obj_t dest[2];
+    fun_load_method_maybe(base, attr, dest);
+    if (dest[0] == MP_OBJ_NULL) {
+        no_attribute(base, attr);
+    }
+    if (dest[1] == MP_OBJ_NULL) {
+        return dest[0];
+    }
+    lbound_t *b = alloc_obj(sizeof(lbound_t), &type_bound);
+    b->fun = dest[0];
+    b->self = dest[1];
+    return b;
 }
 
 static void fun_load_method(mp_obj_t base, qstr attr, mp_obj_t *dest) {
     fun_load_method_maybe(base, attr, dest);
     if (dest[0] == MP_OBJ_NULL) {
-        fun_load_attr(base, attr);
+        no_attribute(base, attr);
     }
 }
 
@@ -1369,11 +1570,188 @@ static void fun_store_attr(mp_obj_t base, qstr attr, mp_obj_t val) {
         dict_store(module_globals, MP_OBJ_NEW_QSTR(attr), val);
         return;
     }
+    if (type_of(base)->kind == K_USER) {
+        mp_attr_fun_t attr_fn = (mp_attr_fun_t)type_slot(real_type(base), SLOT_ATTR);
+        if (attr_fn != NULL) {
+            mp_obj_t dest[2] = {MP_OBJ_SENTINEL, val};
+            attr_fn(base, attr, dest);
+            if (dest[0] == MP_OBJ_NULL) {
+                return;
+            }
+        }
+    }
     raise_type(exc_type("AttributeError"), "can't set attribute '%s'", qstr_str(attr));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operators and iteration                                                  */
+
+enum {
+    OP_LESS = 0, OP_MORE = 1, OP_EQUAL = 2, OP_LESS_EQUAL = 3, OP_MORE_EQUAL = 4,
+    OP_NOT_EQUAL = 5, OP_IS = 7, OP_EXCEPTION_MATCH = 8, OP_OR = 22, OP_XOR = 23, OP_AND = 24, OP_LSHIFT = 25,
+    OP_RSHIFT = 26, OP_ADD = 27, OP_SUBTRACT = 28, OP_MULTIPLY = 29, OP_FLOOR_DIVIDE = 31,
+    OP_MODULO = 33,
+};
+enum { UOP_POSITIVE = 0, UOP_NEGATIVE = 1, UOP_INVERT = 2, UOP_NOT = 3, UOP_BOOL = 4, UOP_LEN = 5 };
+
+static bool obj_is_true(mp_obj_t o);
+
+static mp_obj_t fun_binary_op(int op, mp_obj_t a, mp_obj_t b) {
+    for (int side = 0; side < 2; side++) {
+        mp_obj_t o = side == 0 ? a : b;
+        if (type_of(o)->kind == K_USER) {
+            mp_binary_op_fun_t f = (mp_binary_op_fun_t)type_slot(real_type(o), SLOT_BINARY_OP);
+            if (f != NULL && side == 0) {
+                mp_obj_t r = f(op, a, b);
+                if (r != MP_OBJ_NULL) {
+                    return r;
+                }
+            }
+        }
+    }
+    long long x, y;
+    if (int_value(a, &x) && int_value(b, &y)) {
+        switch (op) {
+            case OP_LESS: return x < y ? TRUE_OBJ : FALSE_OBJ;
+            case OP_MORE: return x > y ? TRUE_OBJ : FALSE_OBJ;
+            case OP_EQUAL: return x == y ? TRUE_OBJ : FALSE_OBJ;
+            case OP_LESS_EQUAL: return x <= y ? TRUE_OBJ : FALSE_OBJ;
+            case OP_MORE_EQUAL: return x >= y ? TRUE_OBJ : FALSE_OBJ;
+            case OP_NOT_EQUAL: return x != y ? TRUE_OBJ : FALSE_OBJ;
+            case OP_OR: return new_int(x | y);
+            case OP_XOR: return new_int(x ^ y);
+            case OP_AND: return new_int(x & y);
+            case OP_LSHIFT:
+                if (y < 0 || y > 63) {
+                    raise_type(exc_type("OverflowError"), "shift out of the test loader's 64-bit range");
+                }
+                return new_int((long long)((unsigned long long)x << y));
+            case OP_RSHIFT: return new_int(y > 63 ? (x < 0 ? -1 : 0) : x >> y);
+            case OP_ADD: return new_int(x + y);
+            case OP_SUBTRACT: return new_int(x - y);
+            case OP_MULTIPLY: return new_int(x * y);
+            case OP_FLOOR_DIVIDE:
+            case OP_MODULO: {
+                if (y == 0) {
+                    raise_type(exc_type("ZeroDivisionError"), "divide by zero");
+                }
+                long long q = x / y, r = x % y;
+                if (r != 0 && ((r < 0) != (y < 0))) {
+                    q -= 1;
+                    r += y;
+                }
+                return new_int(op == OP_MODULO ? r : q);
+            }
+            default:
+                break;
+        }
+    }
+    if (op == OP_EQUAL || op == OP_NOT_EQUAL) {
+        bool eq = obj_equal(a, b);
+        return (op == OP_EQUAL) == eq ? TRUE_OBJ : FALSE_OBJ;
+    }
+    if (op == OP_IS) {
+        return a == b ? TRUE_OBJ : FALSE_OBJ;
+    }
+    if (op == OP_EXCEPTION_MATCH) {
+        /* `except b` for an exception instance or type `a`: b is a's type or an
+         * ancestor through parent slots (all loader exceptions derive from
+         * Exception). */
+        const void *t = type_of(a) == &type_type ? (const void *)a : real_type(a);
+        if (b == (mp_obj_t)&type_exception && type_is_exc(t)) {
+            return TRUE_OBJ;
+        }
+        for (int depth = 0; t != NULL && depth < 16; depth++) {
+            if (t == b) {
+                return TRUE_OBJ;
+            }
+            t = is_ltype(t) ? NULL : type_slot(t, SLOT_PARENT);
+        }
+        return FALSE_OBJ;
+    }
+    raise_type(exc_type("TypeError"), "unsupported types for operator %d: '%s', '%s'", op,
+        type_name_str(real_type(a)), type_name_str(real_type(b)));
+}
+
+static mp_obj_t fun_unary_op(int op, mp_obj_t o) {
+    if (type_of(o)->kind == K_USER) {
+        mp_unary_op_fun_t f = (mp_unary_op_fun_t)type_slot(real_type(o), SLOT_UNARY_OP);
+        if (f != NULL) {
+            mp_obj_t r = f(op, o);
+            if (r != MP_OBJ_NULL) {
+                return r;
+            }
+        }
+    }
+    long long x;
+    switch (op) {
+        case UOP_BOOL:
+            return obj_is_true(o) ? TRUE_OBJ : FALSE_OBJ;
+        case UOP_NOT:
+            return obj_is_true(o) ? FALSE_OBJ : TRUE_OBJ;
+        case UOP_LEN:
+            if (type_of(o)->kind == K_USER) {
+                return MP_OBJ_NULL;
+            }
+            return builtin_len(o);
+        default:
+            break;
+    }
+    if (int_value(o, &x)) {
+        switch (op) {
+            case UOP_POSITIVE: return o;
+            case UOP_NEGATIVE: return new_int(-x);
+            case UOP_INVERT: return new_int(~x);
+            default: break;
+        }
+    }
+    return MP_OBJ_NULL;
+}
+
+/* Iterators over lists, tuples and dicts (keys). */
+static mp_obj_t fun_getiter(mp_obj_t o, void *iter_buf) {
+    (void)iter_buf;
+    int k = type_of(o)->kind;
+    if (k != K_LIST && k != K_TUPLE && k != K_DICT) {
+        raise_type(exc_type("TypeError"), "'%s' object isn't iterable", type_name_str(real_type(o)));
+    }
+    liter_t *it = alloc_obj(sizeof(liter_t), &type_iter);
+    it->seq = o;
+    it->index = 0;
+    return it;
+}
+
+static mp_obj_t fun_iternext(mp_obj_t o) {
+    if (type_of(o)->kind != K_ITER) {
+        raise_type(exc_type("TypeError"), "'%s' object isn't an iterator", type_name_str(real_type(o)));
+    }
+    liter_t *it = o;
+    switch (type_of(it->seq)->kind) {
+        case K_LIST: {
+            llist_t *l = it->seq;
+            return it->index < l->len ? l->items[it->index++] : MP_OBJ_NULL;
+        }
+        case K_TUPLE: {
+            ltuple_t *t = it->seq;
+            return it->index < t->len ? t->items[it->index++] : MP_OBJ_NULL;
+        }
+        default: {
+            ldict_t *d = it->seq;
+            return it->index < d->used ? d->table[it->index++].key : MP_OBJ_NULL;
+        }
+    }
 }
 
 static mp_obj_t fun_obj_subscr(mp_obj_t base, mp_obj_t index, mp_obj_t val) {
     ltype_t *t = type_of(base);
+    if (t->kind == K_USER) {
+        mp_subscr_fun_t f = (mp_subscr_fun_t)type_slot(real_type(base), SLOT_SUBSCR);
+        mp_obj_t r = f != NULL ? f(base, index, val) : MP_OBJ_NULL;
+        if (r == MP_OBJ_NULL && val != MP_OBJ_NULL) {
+            raise_type(exc_type("TypeError"), "'%s' object isn't subscriptable", type_name_str(real_type(base)));
+        }
+        return r;
+    }
     if (t->kind == K_DICT) {
         lentry_t *e = dict_find(base, index);
         if (val == MP_OBJ_SENTINEL) {
@@ -1589,6 +1967,10 @@ static mp_fun_table_t fun_table = {
     .store_global = fun_store_global,
     .store_attr = fun_store_attr,
     .obj_subscr = fun_obj_subscr,
+    .unary_op = fun_unary_op,
+    .binary_op = fun_binary_op,
+    .getiter = (void *)fun_getiter,
+    .iternext = (void *)fun_iternext,
     .obj_is_true = obj_is_true,
     .new_tuple = new_tuple,
     .new_list = new_list,
@@ -1925,6 +2307,11 @@ static mp_obj_t call_args[16];
 
 /* Runs the init function (fun == NULL) or calls `call_fun`; returns false
  * with the exception text in exc_line when it raised. */
+/* What run_protected does besides init and calls: load or store `access_attr`. */
+static enum { ACT_CALL, ACT_LOAD_ATTR, ACT_STORE_ATTR } action;
+static qstr access_attr;
+static mp_obj_t store_value;
+
 static bool __attribute__((noinline)) run_protected(bool init, mp_obj_t *result) {
     if (__builtin_setjmp(escape_buf)) {
         return false;
@@ -1932,6 +2319,11 @@ static bool __attribute__((noinline)) run_protected(bool init, mp_obj_t *result)
     escape_armed = true;
     if (init) {
         *result = init_fn(&init_self, 0, 0, NULL);
+    } else if (action == ACT_LOAD_ATTR) {
+        *result = fun_load_attr(call_fun, access_attr);
+    } else if (action == ACT_STORE_ATTR) {
+        fun_store_attr(call_fun, access_attr, store_value);
+        *result = NONE_OBJ;
     } else {
         *result = call_obj(call_fun, call_n, call_args);
     }
@@ -1979,6 +2371,7 @@ static mp_obj_t module_global(const char *name, size_t len) {
 }
 
 static mp_obj_t parse_value(void);
+static mp_obj_t *var_slot(const char *name, size_t len, bool create);
 
 static mp_obj_t parse_seq(char close, bool tuple) {
     mp_obj_t items[16];
@@ -2045,6 +2438,16 @@ static mp_obj_t parse_value(void) {
             bad_command("no such global");
         }
         return o;
+    }
+    if (c == '%') {
+        sp++;
+        size_t len;
+        const char *name = parse_name(&len);
+        mp_obj_t *v = var_slot(name, len, false);
+        if (v == NULL) {
+            bad_command("no such variable");
+        }
+        return *v;
     }
     if (c == '$') {
         sp++;
@@ -2168,6 +2571,115 @@ static void print_exception_line(void) {
     format(&stdout_print, "exception: %s\n", exc_line);
 }
 
+/* Loader variables (`let %name = ...`, then `%name` as a value or target). */
+#define MAX_VARS 16
+static char var_names[MAX_VARS][16];
+static mp_obj_t var_values[MAX_VARS];
+
+static mp_obj_t *var_slot(const char *name, size_t len, bool create) {
+    for (size_t i = 0; i < MAX_VARS; i++) {
+        if (var_values[i] != MP_OBJ_NULL && str_len(var_names[i]) == len && mem_eq(var_names[i], name, len)) {
+            return &var_values[i];
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    if (len >= sizeof(var_names[0])) {
+        bad_command("variable name too long");
+    }
+    for (size_t i = 0; i < MAX_VARS; i++) {
+        if (var_values[i] == MP_OBJ_NULL) {
+            memcpy(var_names[i], name, len);
+            var_names[i][len] = 0;
+            return &var_values[i];
+        }
+    }
+    bad_command("too many variables");
+}
+
+/* TARGET: `NAME` (module global) or `%var`, optionally `.attr`. Sets
+ * call_fun to the base and returns the attribute's qstr (0 for none); a
+ * missing global prints the AttributeError line and returns false. */
+static bool parse_target(qstr *attr) {
+    size_t len;
+    const char *name;
+    *attr = 0;
+    if (*sp == '%') {
+        sp++;
+        name = parse_name(&len);
+        mp_obj_t *v = var_slot(name, len, false);
+        if (v == NULL) {
+            bad_command("no such variable");
+        }
+        call_fun = *v;
+    } else {
+        name = parse_name(&len);
+        call_fun = module_global(name, len);
+        if (call_fun == MP_OBJ_NULL) {
+            format(&stdout_print, "exception: AttributeError: module has no attribute '%.*s'\n", (int)len, name);
+            return false;
+        }
+    }
+    if (*sp == '.') {
+        sp++;
+        name = parse_name(&len);
+        *attr = qstr_intern(name, len);
+    }
+    return true;
+}
+
+/* Loads the attribute of a parsed target (when it has one) into call_fun. */
+static bool resolve_attr(qstr attr) {
+    if (attr == 0) {
+        return true;
+    }
+    action = ACT_LOAD_ATTR;
+    access_attr = attr;
+    mp_obj_t r;
+    bool ok = run_protected(false, &r);
+    action = ACT_CALL;
+    if (!ok) {
+        print_exception_line();
+        return false;
+    }
+    call_fun = r;
+    return true;
+}
+
+/* `call TARGET args...` or `get TARGET`; the value in *result, or false
+ * after printing the exception line. */
+static bool eval_call_or_get(bool call, mp_obj_t *result) {
+    qstr attr;
+    if (!parse_target(&attr) || !resolve_attr(attr)) {
+        return false;
+    }
+    if (!call) {
+        *result = call_fun;
+        return true;
+    }
+    call_n = 0;
+    for (;;) {
+        skip_space();
+        if (*sp == 0) {
+            break;
+        }
+        if (call_n == 16) {
+            bad_command("more than 16 arguments");
+        }
+        call_args[call_n++] = parse_value();
+    }
+    current_globals = (mp_obj_dict_t *)main_globals;
+    bool ok = run_protected(false, result);
+    if (current_globals != (mp_obj_dict_t *)main_globals) {
+        fatal(2, "`%s` left the globals swapped", cmd_text);
+    }
+    if (!ok) {
+        print_exception_line();
+    }
+    return ok;
+}
+
 static void run_command(const char *cmd) {
     cmd_text = cmd;
     sp = cmd;
@@ -2175,45 +2687,52 @@ static void run_command(const char *cmd) {
     size_t len;
     const char *word = parse_name(&len);
     skip_space();
-    if (len == 4 && mem_eq(word, "call", 4)) {
-        size_t nlen;
-        const char *name = parse_name(&nlen);
-        call_fun = module_global(name, nlen);
-        if (call_fun == MP_OBJ_NULL) {
-            format(&stdout_print, "exception: AttributeError: module has no attribute '%.*s'\n", (int)nlen, name);
-            return;
-        }
-        call_n = 0;
-        for (;;) {
-            skip_space();
-            if (*sp == 0) {
-                break;
-            }
-            if (call_n == 16) {
-                bad_command("more than 16 arguments");
-            }
-            call_args[call_n++] = parse_value();
-        }
-        current_globals = (mp_obj_dict_t *)main_globals;
+    if ((len == 4 && mem_eq(word, "call", 4)) || (len == 3 && mem_eq(word, "get", 3))) {
         mp_obj_t result;
-        if (run_protected(false, &result)) {
+        if (eval_call_or_get(len == 4, &result)) {
             print_repr(&stdout_print, result, 0);
             put_str(&stdout_print, "\n");
-        } else {
-            print_exception_line();
         }
-        if (current_globals != (mp_obj_dict_t *)main_globals) {
-            fatal(2, "`%s` left the globals swapped", cmd);
+    } else if (len == 3 && mem_eq(word, "let", 3)) {
+        if (*sp != '%') {
+            bad_command("expected `let %name = call ...` or `let %name = get ...`");
         }
-    } else if (len == 3 && mem_eq(word, "get", 3)) {
-        size_t nlen;
-        const char *name = parse_name(&nlen);
-        mp_obj_t o = module_global(name, nlen);
-        if (o == MP_OBJ_NULL) {
-            format(&stdout_print, "exception: AttributeError: module has no attribute '%.*s'\n", (int)nlen, name);
-        } else {
-            print_repr(&stdout_print, o, 0);
-            put_str(&stdout_print, "\n");
+        sp++;
+        size_t vlen;
+        const char *vname = parse_name(&vlen);
+        skip_space();
+        if (*sp != '=') {
+            bad_command("expected `=`");
+        }
+        sp++;
+        skip_space();
+        size_t wlen;
+        const char *w = parse_name(&wlen);
+        skip_space();
+        bool is_call = wlen == 4 && mem_eq(w, "call", 4);
+        if (!is_call && !(wlen == 3 && mem_eq(w, "get", 3))) {
+            bad_command("expected `call` or `get` after `=`");
+        }
+        mp_obj_t result;
+        if (eval_call_or_get(is_call, &result)) {
+            *var_slot(vname, vlen, true) = result;
+        }
+    } else if (len == 3 && mem_eq(word, "set", 3)) {
+        qstr attr;
+        if (parse_target(&attr)) {
+            if (attr == 0) {
+                bad_command("expected `set TARGET.attr VALUE`");
+            }
+            skip_space();
+            store_value = parse_value();
+            action = ACT_STORE_ATTR;
+            access_attr = attr;
+            mp_obj_t r;
+            bool ok = run_protected(false, &r);
+            action = ACT_CALL;
+            if (!ok) {
+                print_exception_line();
+            }
         }
     } else if (len == 7 && mem_eq(word, "globals", 7)) {
         for (size_t i = 0; i < module_globals->used; i++) {
@@ -2262,7 +2781,7 @@ static void run_command(const char *cmd) {
             (unsigned)rodata_len, (unsigned)bss_len, (unsigned)n_qstr, (unsigned)n_relocs);
     } else {
         sp = word;
-        bad_command("unknown command (call, get, globals, qstrs, info)");
+        bad_command("unknown command (call, get, let, set, globals, qstrs, info)");
     }
     skip_space();
     out_flush();
@@ -2282,6 +2801,7 @@ void loader_main(long *stack) {
     }
     qstr_init();
     fun_table_init();
+    exc_init();
     builtins = new_dict(64);
     for (size_t i = 0; i < sizeof(named_types) / sizeof(named_types[0]); i++) {
         ltype_t *t = named_types[i];

@@ -136,11 +136,11 @@ static mp_obj_t oserror(mp_obj_t n) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(oserror_obj, oserror);
 
-/* Uses a table entry the test loader leaves unimplemented (unary_op). */
-static mp_obj_t negate(mp_obj_t o) {
-    return mp_fun_table.unary_op(0, o);
+/* Uses a table entry the test loader leaves unimplemented (new_set). */
+static mp_obj_t make_set(mp_obj_t o) {
+    return mp_fun_table.new_set(1, &o);
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(negate_obj, negate);
+static MP_DEFINE_CONST_FUN_OBJ_1(make_set_obj, make_set);
 
 #if MICROPY_FLOAT_IMPL != MICROPY_FLOAT_IMPL_NONE
 static mp_obj_t scale(mp_obj_t x, mp_obj_t k) {
@@ -165,7 +165,7 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     mp_store_global(MP_QSTR_truth, MP_OBJ_FROM_PTR(&truth_obj));
     mp_store_global(MP_QSTR_say, MP_OBJ_FROM_PTR(&say_obj));
     mp_store_global(MP_QSTR_attr, MP_OBJ_FROM_PTR(&attr_obj));
-    mp_store_global(MP_QSTR_negate, MP_OBJ_FROM_PTR(&negate_obj));
+    mp_store_global(MP_QSTR_make_set, MP_OBJ_FROM_PTR(&make_set_obj));
     mp_store_global(MP_QSTR_count, MP_OBJ_FROM_PTR(&count_obj));
     mp_store_global(MP_QSTR_oserror, MP_OBJ_FROM_PTR(&oserror_obj));
     #if MICROPY_FLOAT_IMPL != MICROPY_FLOAT_IMPL_NONE
