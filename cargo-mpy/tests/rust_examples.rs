@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{build_named, check, rust_target_installed, RUST_ARCHES};
+use common::{build_manifest, build_named, check, rust_target_installed, RUST_ARCHES};
 use mpy_link::Arch;
 use mpy_tests::{run_loader, run_micropython, skip_unless, temp_dir};
 
@@ -176,6 +176,19 @@ fn run_loader_everywhere(
     module: &str,
     commands: &[&str],
 ) -> Option<Vec<(Arch, Vec<String>)>> {
+    let manifest = mpy_tests::workspace_root()
+        .join("examples")
+        .join(example)
+        .join("Cargo.toml");
+    run_loader_everywhere_at(&manifest, module, commands)
+}
+
+/// [`run_loader_everywhere`] for any package.
+fn run_loader_everywhere_at(
+    manifest: &std::path::Path,
+    module: &str,
+    commands: &[&str],
+) -> Option<Vec<(Arch, Vec<String>)>> {
     if let Err(skip) = RUST_ARCHES
         .iter()
         .try_for_each(|a| rust_target_installed(*a))
@@ -185,9 +198,10 @@ fn run_loader_everywhere(
     }
     let dir = temp_dir(&format!("rl-{module}"));
     let mut all = vec![];
-    for (arch, path) in RUST_ARCHES
-        .iter()
-        .zip(build_named(example, module, &RUST_ARCHES, dir.path()))
+    for (arch, path) in
+        RUST_ARCHES
+            .iter()
+            .zip(build_manifest(manifest, module, &RUST_ARCHES, dir.path()))
     {
         check(*arch, &path);
         let out = match run_loader(*arch, &path, commands) {
@@ -262,6 +276,188 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
                 "30",
                 "'1.0'",
                 "16",
+            ],
+            "{arch}"
+        );
+    }
+}
+
+#[test]
+fn objects_runs_under_the_loader_on_every_rust_arch() {
+    let Some(runs) = run_loader_everywhere(
+        "rust-objects",
+        "objects",
+        &[
+            "call type_name 1",
+            "call type_name [1]",
+            "call kind None",
+            "call kind 3",
+            "call kind 'x'",
+            "call kind (1, 2)",
+            "call kind {}",
+            "call constants",
+            "call squares_dict 4",
+            "call invert {'a': 1, 'b': 2}",
+            "call invert {'a': 'b'}",
+            "call lookup {1: 'x'} 1 None",
+            "call lookup {1: 'x'} 2 'dflt'",
+            "call tally ['a', 'b', 'a']",
+            "get CONFIG",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, mut lines) in runs {
+        if lines[10].starts_with("exception: TypeError:") {
+            lines[10] = "exception: TypeError".into();
+        }
+        assert_eq!(
+            lines,
+            [
+                "'int'",
+                "'list'",
+                "'none'",
+                "'small int'",
+                "'str'",
+                "'sequence'",
+                "'dict'",
+                "(None, False, True, (), 'constant')",
+                // the BTreeMap iterates in key order; the loader's dict keeps insertion order
+                "{0: 0, 1: 1, 2: 4, 3: 9}",
+                "{1: 'a', 2: 'b'}",
+                // (the message differs: 32-bit targets read an i64 in halves)
+                "exception: TypeError",
+                "'x'",
+                "'dflt'",
+                "{'a': 2, 'b': 1}",
+                "{'mode': 'fast', 'level': 3}",
+            ],
+            "{arch}"
+        );
+    }
+}
+
+#[test]
+fn hybrid_rust_part_runs_under_the_loader_on_every_rust_arch() {
+    // The Python half is bytecode, which the loader does not run (it is
+    // checked in `micropython` above): build a copy of the example without it.
+    // Floats: not on RISC-V (see the example).
+    let copy = temp_dir("hybrid-rust-only");
+    let example = mpy_tests::workspace_root().join("examples/rust-hybrid");
+    let manifest = std::fs::read_to_string(example.join("Cargo.toml"))
+        .unwrap()
+        .replace("sources = [\"hybrid.py\"]", "")
+        .replace(
+            "path = \"../../runtime/mpy\"",
+            &format!(
+                "path = {:?}",
+                mpy_tests::workspace_root()
+                    .join("runtime/mpy")
+                    .display()
+                    .to_string()
+            ),
+        );
+    assert!(!manifest.contains("sources ="), "{manifest}");
+    std::fs::create_dir_all(copy.path().join("src")).unwrap();
+    std::fs::write(copy.path().join("Cargo.toml"), manifest).unwrap();
+    for f in ["lib.rs", "ints.rs", "floats.rs"] {
+        std::fs::copy(example.join("src").join(f), copy.path().join("src").join(f)).unwrap();
+    }
+    let Some(runs) = run_loader_everywhere_at(
+        &copy.path().join("Cargo.toml"),
+        "hybrid",
+        &[
+            "call isqrt 99",
+            "call isqrt 100",
+            "call isqrt -1",
+            "call poly_int [1, 0, -2] 3",
+            "get HAS_FLOAT",
+            "call dot [1.0, 2.0] [3.0, 4.0]",
+            "call poly [0.5, 1.0] 2.0",
+            "call scale32 1.5 2.0",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        let float = !matches!(arch, Arch::Rv32imc | Arch::Rv64imc);
+        let mut expect = vec!["9", "10", "exception: ValueError: math domain error", "7"];
+        if float {
+            expect.extend(["True", "11.0", "2.0", "3.0"]);
+        } else {
+            expect.extend([
+                "False",
+                "exception: AttributeError: module has no attribute 'dot'",
+                "exception: AttributeError: module has no attribute 'poly'",
+                "exception: AttributeError: module has no attribute 'scale32'",
+            ]);
+        }
+        assert_eq!(lines, expect, "{arch}");
+    }
+}
+
+#[test]
+fn classes_runs_under_the_loader_on_every_rust_arch() {
+    let Some(runs) = run_loader_everywhere(
+        "rust-classes",
+        "classes",
+        &[
+            "let %f = call Factorial 4",
+            "call %f.calculate",
+            "get %f",
+            "call Factorial -1",
+            "let %c = call Counter 5",
+            "call %c.incr",
+            "call %c.incr 3",
+            "get %c.value",
+            "get %c.even",
+            "get %c",
+            "set %c.value 4",
+            "get %c.value",
+            "set %c.value -3",
+            "set %c.even True",
+            "get %c.nope",
+            "get %c.LIMIT",
+            "get Counter.LIMIT",
+            "let %m = get %c.reset",
+            "call %m",
+            "get %c",
+            "let %d = call Counter",
+            "call %c.__eq__ %d",
+            "call Counter.incr %f",
+            "get Counter",
+            "get FactorialError",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        assert_eq!(
+            lines,
+            [
+                "24",
+                "<Factorial object>",
+                "exception: FactorialError: argument must be zero or above",
+                "6",
+                "9",
+                "9",
+                "False",
+                "Counter(9)",
+                "4",
+                "exception: ValueError: value must be zero or above",
+                // `even` is computed and read-only; `nope` does not exist
+                "exception: AttributeError: can't set attribute 'even'",
+                "exception: AttributeError: 'Counter' object has no attribute 'nope'",
+                "1000",
+                "1000",
+                "None",
+                "Counter(0)",
+                // no `__eq__` method: equality is the binary_op slot (checked in micropython)
+                "exception: AttributeError: 'Counter' object has no attribute '__eq__'",
+                // the runtime's own type check on `&Counter` (the loader does not check self)
+                "exception: TypeError: expected Counter, got 'Factorial'",
+                "<class 'Counter'>",
+                "<class 'FactorialError'>",
             ],
             "{arch}"
         );

@@ -16,6 +16,16 @@ pub fn build(example: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
 
 /// [`build`] for an example whose module name is `module`.
 pub fn build_named(example: &str, module: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
+    let manifest = workspace_root()
+        .join("examples")
+        .join(example)
+        .join("Cargo.toml");
+    build_manifest(&manifest, module, arches, out)
+}
+
+/// [`build_named`] for any package.
+pub fn build_manifest(manifest: &Path, module: &str, arches: &[Arch], out: &Path) -> Vec<PathBuf> {
+    let example = manifest.display();
     let root = workspace_root();
     let list = arches
         .iter()
@@ -25,7 +35,7 @@ pub fn build_named(example: &str, module: &str, arches: &[Arch], out: &Path) -> 
     let target = out.join("target");
     let res = Command::new(env!("CARGO_BIN_EXE_cargo-mpy"))
         .args(["mpy", "build", "-q", "--arch", &list, "--manifest-path"])
-        .arg(root.join("examples").join(example).join("Cargo.toml"))
+        .arg(manifest)
         .arg("--out-dir")
         .arg(out)
         .env("MPY_DIR", root.join("tests/support/mpy-tree"))

@@ -1759,6 +1759,11 @@ static mp_obj_t fun_obj_subscr(mp_obj_t base, mp_obj_t index, mp_obj_t val) {
                 exc_line_len = 0;
                 format(&exc_print, "KeyError: ");
                 print_repr(&exc_print, index, 0);
+                if (nlr_top != NULL) {
+                    lexc_t *k = alloc_obj(sizeof(lexc_t), exc_type("KeyError"));
+                    k->arg = index;
+                    pending_exc = k;
+                }
                 escape();
             }
             return e->value;
@@ -1885,7 +1890,7 @@ static int fun_vprintf(const mp_print_t *print, const char *fmt, va_list ap) {
 }
 
 static const mp_obj_type_t *fun_obj_get_type(mp_const_obj_t o) {
-    return (const mp_obj_type_t *)type_of(o);
+    return (const mp_obj_type_t *)real_type(o);
 }
 
 static mp_obj_t fun_obj_new_str(const char *data, size_t len) {
@@ -2421,6 +2426,25 @@ static mp_obj_t parse_value(void) {
     }
     if (c == '(') {
         return parse_seq(')', true);
+    }
+    if (c == '{') {
+        /* {key: value, ...} */
+        mp_obj_t d = new_dict(0);
+        sp++;
+        for (;;) {
+            skip_space();
+            if (*sp == '}') {
+                sp++;
+                return d;
+            }
+            mp_obj_t k = parse_value();
+            skip_space();
+            if (*sp != ':') {
+                bad_command("expected `:` in a dict");
+            }
+            sp++;
+            dict_store(d, k, parse_value());
+        }
     }
     if (c == '\'' || c == '"') {
         return parse_string(&type_str);
