@@ -9,7 +9,7 @@ mod common;
 
 use common::{build_manifest, build_named, check, rust_target_installed, RUST_ARCHES};
 use mpy_link::Arch;
-use mpy_tests::{run_loader, run_micropython, skip_unless, temp_dir};
+use mpy_tests::{run_loader, run_micropython, temp_dir};
 
 /// Builds `example` for x64, imports it with `code` and returns stdout lines.
 fn run_x64(example: &str, module: &str, code: &str) -> Option<Vec<String>> {
