@@ -39,16 +39,11 @@ const TARGETS: &[(Arch, &str, &[&str])] = &[
         "thumbv7em-none-eabihf",
         &["-Ctarget-cpu=cortex-m7"],
     ),
-    (
-        Arch::Rv32imc,
-        "riscv32imc-unknown-none-elf",
-        &["-Ctarget-feature=-relax"],
-    ),
-    (
-        Arch::Rv64imc,
-        "riscv64imac-unknown-none-elf",
-        &["-Ctarget-feature=-relax"],
-    ),
+    // Linker relaxation stays on in the objects: mpy-link does not relax, so
+    // the R_RISCV_RELAX/ALIGN annotations are ignored and the code is used as
+    // assembled (`-relax` would only add an "unstable feature" warning).
+    (Arch::Rv32imc, "riscv32imc-unknown-none-elf", &[]),
+    (Arch::Rv64imc, "riscv64imac-unknown-none-elf", &[]),
 ];
 
 impl RustTarget {

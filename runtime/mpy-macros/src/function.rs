@@ -115,15 +115,27 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         }
     });
     let arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
+    // Without keyword arguments the firmware has checked the count already and
+    // no parameter names are needed at run time.
+    let binding = if opts.positional {
+        quote!(let __slots = __call.positional_slots::<#n>();)
+    } else {
+        quote! {
+            let __names: [::mpy::Qstr; #n] = [#(#names),*];
+            let __slots = __call.bind(#py_name, &__names)?;
+        }
+    };
     let body = quote! {
-        let __names: [::mpy::Qstr; #n] = [#(#names),*];
-        let __slots = __call.bind(#py_name, &__names)?;
+        #binding
         #(#extract)*
         ::mpy::impl_::IntoPyResult::into_py_result(super::#fn_ident(#(#arg_ids),*))
     };
 
     let obj = quote!(::mpy::sys::MpObj);
-    let name_expr = read_expr(&py_name);
+    let name_sym = syn::LitStr::new(
+        &crate::qstr::symbol(&py_name),
+        proc_macro2::Span::call_site(),
+    );
     let (entry, def) = if opts.positional && all_required && n <= 3 {
         let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
         let ctor = format_ident!("new_{}", n);
@@ -140,7 +152,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::impl_::Function::#ctor(__mpy_entry, __name)),
+            quote!(::mpy::impl_::Function::#ctor(__mpy_entry, &raw const __MPY_NAME)),
         )
     } else if opts.positional {
         let (min, max) = (n_required as u32, n as u32);
@@ -156,7 +168,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::impl_::Function::new_var(#min, #max, __mpy_entry, __name)),
+            quote!(::mpy::impl_::Function::new_var(#min, #max, __mpy_entry, &raw const __MPY_NAME)),
         )
     } else {
         // MicroPython checks the minimum against positional arguments only,
@@ -176,7 +188,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::impl_::Function::new_kw(#min, __mpy_entry, __name)),
+            quote!(::mpy::impl_::Function::new_kw(#min, __mpy_entry, &raw const __MPY_NAME)),
         )
     };
 
@@ -191,8 +203,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
 
             #entry
 
-            fn __name() -> ::mpy::Qstr {
-                #name_expr
+            unsafe extern "C" {
+                #[link_name = #name_sym]
+                static __MPY_NAME: u16;
             }
 
             /// The MicroPython function object.

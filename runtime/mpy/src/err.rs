@@ -103,6 +103,10 @@ impl From<fmt::Error> for PyErr {
 }
 
 /// A fixed-capacity string for messages built without the heap.
+///
+/// Invariant: `buf[..len]` is valid UTF-8 (only `str` pieces cut at character boundaries,
+/// and ASCII bytes, are ever copied in), so reading it back needs no validation, which
+/// keeps `core::str::from_utf8` out of modules that do not otherwise need it.
 #[doc(hidden)]
 pub struct StackStr<const N: usize> {
     buf: [u8; N],
@@ -117,8 +121,19 @@ impl<const N: usize> StackStr<N> {
         }
     }
     pub(crate) fn as_str(&self) -> &str {
-        // Only whole `str` pieces (or their char-boundary prefixes) are ever copied in.
-        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+        // SAFETY: the type's invariant: `buf[..len]` is valid UTF-8.
+        unsafe { core::str::from_utf8_unchecked(&self.buf[..self.len]) }
+    }
+
+    /// Appends bytes of unknown encoding: ASCII as is, anything else as `?`.
+    pub(crate) fn push_bytes_lossy(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.len == N {
+                break;
+            }
+            self.buf[self.len] = if b.is_ascii() { b } else { b'?' };
+            self.len += 1;
+        }
     }
 
     /// Appends as much of `s` as fits, cut at a character boundary.
@@ -148,8 +163,7 @@ impl<const N: usize> StackStr<N> {
         if n < 0 {
             self.push_str("-");
         }
-        // Digits are ASCII.
-        self.push_str(core::str::from_utf8(&digits[i..]).unwrap_or(""));
+        self.push_bytes_lossy(&digits[i..]);
     }
 }
 
@@ -213,8 +227,8 @@ impl Msg {
 
     /// Appends a qstr's text.
     pub(crate) fn q(mut self, q: crate::Qstr) -> Msg {
-        match q.text() {
-            Some(t) => self.0.push_str(t),
+        match q.bytes() {
+            Some(t) => self.0.push_bytes_lossy(t),
             None => {
                 self.0.push_str("<qstr ");
                 self.0.push_int(q.0 as i64);

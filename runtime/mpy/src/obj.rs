@@ -324,9 +324,14 @@ impl Qstr {
 impl Qstr {
     /// The qstr's text, when the firmware hands it out as a buffer.
     pub fn text(self) -> Option<&'static str> {
+        core::str::from_utf8(self.bytes()?).ok().or(Some("?"))
+    }
+
+    /// The interned bytes (`None` if the firmware does not expose them).
+    pub fn bytes(self) -> Option<&'static [u8]> {
         let b = ffi::get_buffer(self.as_obj().0, sys::MP_BUFFER_READ)?;
         // SAFETY: a qstr's buffer is its interned bytes, immortal.
-        Some(core::str::from_utf8(unsafe { buf_bytes(&b) }).unwrap_or("?"))
+        Some(unsafe { buf_bytes(&b) })
     }
 }
 

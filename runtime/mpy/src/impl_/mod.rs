@@ -125,6 +125,16 @@ impl<'a> CallArgs<'a> {
         unsafe { Self::new(n, args, core::ptr::null_mut()) }
     }
 
+    /// The positional arguments as `N` slots (for functions without keyword arguments,
+    /// whose argument count the firmware has already checked against the signature).
+    pub fn positional_slots<const N: usize>(&self) -> [Option<&'a Obj>; N] {
+        let mut out: [Option<&'a Obj>; N] = [None; N];
+        for (slot, arg) in out.iter_mut().zip(self.pos) {
+            *slot = Some(arg);
+        }
+        out
+    }
+
     /// Match the arguments against parameter `names` (all may be passed by position or by
     /// keyword). Returns one slot per parameter; `None` means "not given".
     pub fn bind<const N: usize>(
