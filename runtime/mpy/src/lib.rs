@@ -3,9 +3,10 @@
 //! `mpy` is the safe layer over [`mpy_sys`]: objects ([`Obj`]), interned strings
 //! ([`Qstr`], [`qstr!`]), conversions ([`FromObj`], [`IntoObj`]), errors raised as Python
 //! exceptions ([`PyErr`], [`PyResult`], [`exceptions`]), builtin function objects, module
-//! initialisation ([`Module`]), printing ([`print!`], [`println!`]) and an allocator over
-//! MicroPython's GC heap ([`MpHeap`]). The attribute macros [`function`] and [`module`]
-//! generate the glue:
+//! initialisation ([`Module`]), classes and module exception types ([`macro@class`], [`mod@class`],
+//! [`create_exception!`]), printing ([`print!`], [`println!`]) and an allocator over
+//! MicroPython's GC heap ([`MpHeap`]). The attribute macros [`macro@function`], [`module`] and
+//! [`macro@class`] generate the glue:
 //!
 //! (A `no_std` module cannot be built as a doc test; `examples/rust-factorial`
 //! is this shape, built and run by the test suite.)
