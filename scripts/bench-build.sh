@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Whole-build benchmark: times `cargo mpy build` on examples/c-stats with
 # hyperfine (Debian package `hyperfine`): a clean build for x64, a clean
-# build for every architecture in one command, and a no-op rebuild.
+# build for every architecture in one command, a no-op rebuild, and a clean
+# build of a Rust module (examples/rust-classes) with the rustc/cargo-mpy split.
 # Linking alone is benchmarked by `cargo bench -p mpy-link`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,12 @@ hyperfine -N --warmup 1 --runs "${RUNS:-5}" \
   --prepare "rm -rf $work/target" -n "clean build, 9 architectures" "$(build "$all")"
 "$bin" mpy build -q --manifest-path "$manifest" --arch "$all"
 hyperfine -N --warmup 2 --runs "${RUNS:-10}" -n "no-op rebuild, 9 architectures" "$(build "$all")"
+
+# A Rust module: the clean build is rustc's; `cargo mpy build -v` prints
+# cargo's own "Finished ... in" line next to the total, which gives the split.
+rust_manifest="$PWD/examples/rust-classes/Cargo.toml"
+hyperfine -N --warmup 1 --runs "${RUNS:-5}" \
+  --prepare "rm -rf $work/target" -n "clean Rust build (rust-classes), armv7m" \
+  "$bin mpy build -q --manifest-path $rust_manifest --arch armv7m --out-dir $work/out"
+rm -rf "$work/target"
+"$bin" mpy build -v --manifest-path "$rust_manifest" --arch armv7m --out-dir "$work/out" 2>&1 | grep Finished
