@@ -1,7 +1,7 @@
 //! `#[mpy::function]`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 
 use crate::qstr::read_expr;
@@ -34,8 +34,36 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
 /// One Python-visible parameter.
 struct Param {
     ident: syn::Ident,
+    /// The type with every lifetime replaced by `'_` (usable inside the generated module).
+    ty: TokenStream,
     optional: bool,
     span: Span,
+}
+
+/// `tokens` with each lifetime (`'a`) replaced by `'_`.
+fn erase_lifetimes(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        match tt {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'' => {
+                out.push(proc_macro2::TokenTree::Punct(p));
+                if let Some(proc_macro2::TokenTree::Ident(id)) = iter.next() {
+                    out.push(proc_macro2::TokenTree::Ident(syn::Ident::new(
+                        "_",
+                        id.span(),
+                    )));
+                }
+            }
+            proc_macro2::TokenTree::Group(g) => {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), erase_lifetimes(g.stream()));
+                ng.set_span(g.span());
+                out.push(proc_macro2::TokenTree::Group(ng));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 fn params(sig: &syn::Signature) -> syn::Result<Vec<Param>> {
@@ -72,6 +100,7 @@ fn params(sig: &syn::Signature) -> syn::Result<Vec<Param>> {
             syn::FnArg::Typed(pt) => match &*pt.pat {
                 syn::Pat::Ident(pi) if pi.subpat.is_none() => out.push(Param {
                     ident: pi.ident.clone(),
+                    ty: erase_lifetimes(pt.ty.to_token_stream()),
                     optional: option_inner(&pt.ty).is_some(),
                     span: pt.span(),
                 }),
@@ -105,13 +134,19 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let all_required = n_required == n;
 
     let names = params.iter().map(|p| read_expr(&p.ident.to_string()));
+    let types: Vec<&TokenStream> = params.iter().map(|p| &p.ty).collect();
     let extract = params.iter().enumerate().map(|(i, p)| {
         let id = format_ident!("__arg_{}", i);
         let pname = p.ident.to_string();
         if p.optional {
             quote_spanned!(p.span=> let #id = ::mpy::impl_::optional(__slots[#i])?;)
         } else {
-            quote_spanned!(p.span=> let #id = ::mpy::impl_::required(__slots[#i], #py_name, #pname)?;)
+            quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
+                // SAFETY: no parameter type has a destructor, so a raise skips nothing.
+                unsafe { ::mpy::impl_::required_raising(__slots[#i], #py_name, #pname) }
+            } else {
+                ::mpy::impl_::required(__slots[#i], #py_name, #pname)?
+            };)
         }
     });
     let arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
@@ -128,7 +163,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let body = quote! {
         #binding
         #(#extract)*
-        ::mpy::impl_::IntoPyResult::into_py_result(super::#fn_ident(#(#arg_ids),*))
+        // SAFETY: the user function has returned; only its result is left.
+        #[allow(unused_unsafe)]
+        let __result = unsafe { ::mpy::impl_::finish(super::#fn_ident(#(#arg_ids),*)) };
+        __result
     };
 
     let obj = quote!(::mpy::sys::MpObj);

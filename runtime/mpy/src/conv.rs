@@ -17,12 +17,46 @@ use crate::obj::{buf_bytes, Obj};
 pub trait FromObj<'a>: Sized {
     /// Convert, or fail with `TypeError`/`OverflowError`/...
     fn from_obj(obj: &'a Obj) -> PyResult<Self>;
+
+    /// Convert, raising the failure directly (a non-local jump) instead of returning it.
+    /// Used by generated entry points when nothing in their frames has a destructor; types
+    /// whose conversion is a single firmware call override it to skip the protected call.
+    ///
+    /// # Safety
+    ///
+    /// May jump out of the caller: every frame between the caller and the firmware's entry
+    /// into the module must own nothing with a destructor.
+    #[doc(hidden)]
+    unsafe fn from_obj_raising(obj: &'a Obj) -> Self {
+        match Self::from_obj(obj) {
+            Ok(v) => v,
+            // SAFETY: forwarded from the caller.
+            Err(e) => unsafe { ffi::raise(e.value().0) },
+        }
+    }
 }
 
 /// Conversion into an object.
 pub trait IntoObj {
     /// Convert, or fail (typically `MemoryError`).
     fn into_obj(self) -> PyResult<Obj>;
+
+    /// Convert, raising a failure directly; see [`FromObj::from_obj_raising`].
+    ///
+    /// # Safety
+    ///
+    /// As [`FromObj::from_obj_raising`].
+    #[doc(hidden)]
+    unsafe fn into_obj_raising(self) -> Obj
+    where
+        Self: Sized,
+    {
+        match self.into_obj() {
+            Ok(v) => v,
+            // SAFETY: forwarded from the caller.
+            Err(e) => unsafe { ffi::raise(e.value().0) },
+        }
+    }
 }
 
 fn type_error(expected: &str, got: &Obj) -> PyErr {
@@ -129,6 +163,38 @@ fn word_from_obj(obj: &Obj) -> PyResult<isize> {
         .map_err(raised)
 }
 
+/// [`word_from_obj`] that raises: one unprotected firmware call.
+///
+/// # Safety
+///
+/// As [`FromObj::from_obj_raising`].
+unsafe fn word_from_obj_raising(obj: &Obj) -> isize {
+    if let Some(v) = obj.as_small_int() {
+        return v;
+    }
+    // SAFETY: `native_from_obj` takes any object; a raise is the caller's to allow.
+    unsafe { (ffi::table().native_from_obj)(obj.0, MP_NATIVE_TYPE_INT) as isize }
+}
+
+/// [`word_into_obj`] that raises (`MemoryError` for a big int).
+///
+/// # Safety
+///
+/// As [`FromObj::from_obj_raising`].
+unsafe fn word_into_obj_raising(v: isize) -> Obj {
+    match Obj::small_int(v) {
+        Some(o) => o,
+        // SAFETY: a raise is the caller's to allow.
+        None => Obj(unsafe { (ffi::table().native_to_obj)(v as usize, MP_NATIVE_TYPE_INT) }),
+    }
+}
+
+#[cold]
+fn raise_overflow(ty: &str) -> ! {
+    // SAFETY: reached only from the raising conversions, whose callers allow a raise.
+    unsafe { ffi::raise(overflow(ty).value().0) }
+}
+
 fn word_into_obj(v: isize) -> PyResult<Obj> {
     match Obj::small_int(v) {
         Some(o) => Ok(o),
@@ -158,11 +224,20 @@ macro_rules! small_ints {
                 let v = word_from_obj(obj)?;
                 <$t>::try_from(v).map_err(|_| overflow(stringify!($t)))
             }
+            unsafe fn from_obj_raising(obj: &'a Obj) -> $t {
+                // SAFETY: forwarded from the caller.
+                let v = unsafe { word_from_obj_raising(obj) };
+                <$t>::try_from(v).unwrap_or_else(|_| raise_overflow(stringify!($t)))
+            }
         }
         impl IntoObj for $t {
             fn into_obj(self) -> PyResult<Obj> {
                 // Lossless: every such type fits a machine word on 32- and 64-bit targets.
                 word_into_obj(self as isize)
+            }
+            unsafe fn into_obj_raising(self) -> Obj {
+                // SAFETY: forwarded from the caller.
+                unsafe { word_into_obj_raising(self as isize) }
             }
         }
     )*};
@@ -220,6 +295,11 @@ fn from_halves(hi: Obj, lo: u32) -> PyResult<Obj> {
 }
 
 impl<'a> FromObj<'a> for i64 {
+    #[cfg(target_pointer_width = "64")]
+    unsafe fn from_obj_raising(obj: &'a Obj) -> i64 {
+        // SAFETY: forwarded from the caller.
+        unsafe { word_from_obj_raising(obj) as i64 }
+    }
     fn from_obj(obj: &'a Obj) -> PyResult<i64> {
         if let Some(v) = obj.as_small_int() {
             return Ok(v as i64);
@@ -240,6 +320,11 @@ impl<'a> FromObj<'a> for i64 {
     }
 }
 impl IntoObj for i64 {
+    #[cfg(target_pointer_width = "64")]
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: forwarded from the caller.
+        unsafe { word_into_obj_raising(self as isize) }
+    }
     fn into_obj(self) -> PyResult<Obj> {
         if let Ok(v) = isize::try_from(self) {
             return word_into_obj(v);
@@ -295,10 +380,18 @@ mod floats {
         fn from_obj(obj: &'a Obj) -> PyResult<f64> {
             ffi::get_float_d(obj.0).map_err(raised)
         }
+        unsafe fn from_obj_raising(obj: &'a Obj) -> f64 {
+            // SAFETY: any object is accepted; a raise is the caller's to allow.
+            unsafe { (ffi::table().obj_get_float_to_d)(obj.0) }
+        }
     }
     impl IntoObj for f64 {
         fn into_obj(self) -> PyResult<Obj> {
             ffi::new_float_d(self).map(Obj).map_err(raised)
+        }
+        unsafe fn into_obj_raising(self) -> Obj {
+            // SAFETY: a raise (MemoryError) is the caller's to allow.
+            Obj(unsafe { (ffi::table().obj_new_float_from_d)(self) })
         }
     }
     impl<'a> FromObj<'a> for f32 {

@@ -75,15 +75,34 @@ pub unsafe fn module_init(self_: *mut MpObjFun, init: fn(&Module<'_>) -> PyResul
 /// Converts what a user function returns into the trampoline's result.
 pub trait IntoPyResult {
     fn into_py_result(self) -> PyResult<Obj>;
+    /// # Safety
+    ///
+    /// As [`FromObj::from_obj_raising`].
+    unsafe fn into_obj_raising(self) -> Obj;
 }
 impl<T: IntoObj> IntoPyResult for T {
     fn into_py_result(self) -> PyResult<Obj> {
         self.into_obj()
     }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: forwarded from the caller.
+        unsafe { IntoObj::into_obj_raising(self) }
+    }
 }
 impl<T: IntoObj, E: Into<PyErr>> IntoPyResult for Result<T, E> {
     fn into_py_result(self) -> PyResult<Obj> {
         self.map_err(Into::into)?.into_obj()
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        match self {
+            // SAFETY: forwarded from the caller.
+            Ok(v) => unsafe { IntoObj::into_obj_raising(v) },
+            Err(e) => {
+                let e: PyErr = e.into();
+                // SAFETY: forwarded from the caller.
+                unsafe { ffi::raise(e.value().0) }
+            }
+        }
     }
 }
 
@@ -198,6 +217,50 @@ pub fn required<'a, T: FromObj<'a>>(slot: Option<&'a Obj>, func: &str, name: &st
                 .s(name)
                 .s("'"),
         )),
+    }
+}
+
+/// [`required`] for entry points whose frames own nothing with a destructor: a failure
+/// raises directly.
+///
+/// # Safety
+///
+/// As [`FromObj::from_obj_raising`].
+pub unsafe fn required_raising<'a, T: FromObj<'a>>(
+    slot: Option<&'a Obj>,
+    func: &str,
+    name: &str,
+) -> T {
+    match slot {
+        // SAFETY: forwarded from the caller.
+        Some(o) => unsafe { T::from_obj_raising(o) },
+        None => match required::<T>(None, func, name) {
+            Ok(v) => v,
+            // SAFETY: forwarded from the caller.
+            Err(e) => unsafe { ffi::raise(e.value().0) },
+        },
+    }
+}
+
+/// Whether values of type `T` can be skipped by a raise (nothing to drop).
+pub const fn plain<T>() -> bool {
+    !core::mem::needs_drop::<T>()
+}
+
+/// The result of a user function as the entry point's return value: converted through a
+/// protected call, or directly (raising on failure) when the result owns nothing with a
+/// destructor, since by then the frames hold only that result.
+///
+/// # Safety
+///
+/// Must be the last step of a generated entry point, after the user function returned.
+#[inline(always)]
+pub unsafe fn finish<R: IntoPyResult>(r: R) -> PyResult<Obj> {
+    if plain::<R>() {
+        // SAFETY: nothing with a destructor is live in the entry's frames.
+        Ok(unsafe { r.into_obj_raising() })
+    } else {
+        r.into_py_result()
     }
 }
 
