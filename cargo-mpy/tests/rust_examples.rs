@@ -463,3 +463,26 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
         );
     }
 }
+
+#[test]
+fn minimal_runs_in_micropython_and_under_the_loader() {
+    let code = "import minimal\n\
+print(minimal.factorial(0), minimal.factorial(5), minimal.factorial(20))\n\
+try:\n    minimal.factorial('x')\nexcept TypeError:\n    print('TypeError')\n";
+    let Some(lines) = run_x64("rust-minimal", "minimal", code) else {
+        return;
+    };
+    // 20! = 2432902008176640000 still fits a 64-bit word.
+    assert_eq!(lines, ["1 120 2432902008176640000", "TypeError"]);
+    let Some(runs) = run_loader_everywhere(
+        "rust-minimal",
+        "minimal",
+        &["call factorial 0", "call factorial 5", "call factorial 12"],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        // 12! = 479001600 fits a 32-bit word.
+        assert_eq!(lines, ["1", "120", "479001600"], "{arch}");
+    }
+}
