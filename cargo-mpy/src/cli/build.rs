@@ -145,7 +145,9 @@ impl BuildArgs {
         for plan in plans {
             let paths: Vec<PathBuf> = plan.sources.iter().map(|s| s.abs.clone()).collect();
             let q = link::scan_qstrs(&paths)?;
-            if fsutil::write_if_changed(&plan.config_h, q.header.as_bytes())? {
+            // Only C and assembly include the header; a Rust-only package needs none.
+            let needs_header = plan.native_sources().next().is_some();
+            if needs_header && fsutil::write_if_changed(&plan.config_h, q.header.as_bytes())? {
                 shell.verbose_status("Generated", plan.config_h.display());
             }
             qstrs.push(q);
