@@ -2653,18 +2653,26 @@ static bool parse_target(qstr *attr) {
     return true;
 }
 
+/* Loads or stores attribute `attr` of call_fun under protection; prints the
+ * exception line when it raised. */
+static bool run_attr_action(int act, qstr attr, mp_obj_t *result) {
+    action = act;
+    access_attr = attr;
+    bool ok = run_protected(false, result);
+    action = ACT_CALL;
+    if (!ok) {
+        print_exception_line();
+    }
+    return ok;
+}
+
 /* Loads the attribute of a parsed target (when it has one) into call_fun. */
 static bool resolve_attr(qstr attr) {
     if (attr == 0) {
         return true;
     }
-    action = ACT_LOAD_ATTR;
-    access_attr = attr;
     mp_obj_t r;
-    bool ok = run_protected(false, &r);
-    action = ACT_CALL;
-    if (!ok) {
-        print_exception_line();
+    if (!run_attr_action(ACT_LOAD_ATTR, attr, &r)) {
         return false;
     }
     call_fun = r;
@@ -2749,14 +2757,8 @@ static void run_command(const char *cmd) {
             }
             skip_space();
             store_value = parse_value();
-            action = ACT_STORE_ATTR;
-            access_attr = attr;
             mp_obj_t r;
-            bool ok = run_protected(false, &r);
-            action = ACT_CALL;
-            if (!ok) {
-                print_exception_line();
-            }
+            run_attr_action(ACT_STORE_ATTR, attr, &r);
         }
     } else if (len == 7 && mem_eq(word, "globals", 7)) {
         for (size_t i = 0; i < module_globals->used; i++) {
