@@ -42,6 +42,7 @@ def f(x):\n    if x < 0:\n        raise ValueError\n    if x == 0:\n        rais
 print(b.guarded(f, 4), b.guarded(f, -1))\n\
 try:\n    b.guarded(f, 0)\nexcept KeyError as e:\n    print('KeyError', e)\n\
 print(b.allocate(10), b.VERSION, b.TABLE_SIZE, b.BIG)\n\
+print(b.choose([], 1, 2), b.choose('x', 1, 2), b.choose(0, 1, 2), b.choose(True, 1, 2))\n\
 for bad in (lambda: b.square(16), lambda: b.add(1 << 62, 1 << 62)):\n    try:\n        bad()\n    except ValueError as e:\n        print('ValueError', e)\n\
 try:\n    b.entry(99)\nexcept RuntimeError as e:\n    print('RuntimeError', 'panicked' in str(e))\n\
 print(b.entry(3))\n";
@@ -62,6 +63,8 @@ print(b.entry(3))\n";
             "KeyError 0",
             // even-length blocks of 1..=10 bytes: 2+4+6+8+10; 2**40
             "30 1.0 16 1099511627776",
+            // truthiness: empty list, non-empty str, zero, True
+            "2 1 2 1",
             "ValueError index out of table",
             "ValueError overflow",
             // a panic (index out of bounds) raises and the module keeps working
@@ -241,6 +244,8 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
             "call guarded @square 3",
             "call guarded @square 20",
             "call guarded @entry 99",
+            "call choose [] 1 2",
+            "call choose 'x' 1 2",
             "call allocate 10",
             "get VERSION",
             "get TABLE_SIZE",
@@ -273,6 +278,8 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
                 "9",
                 "'caught'",
                 "exception: RuntimeError: Rust code panicked (enable the `mpy/panic-message` feature for the message and location)",
+                "2",
+                "1",
                 "30",
                 "'1.0'",
                 "16",

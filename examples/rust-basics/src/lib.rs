@@ -57,6 +57,16 @@ fn add3(a: i64, b: i64, c: i64) -> i64 {
     a.wrapping_add(b).wrapping_add(c)
 }
 
+/// `choose(flag, a, b)`: `a` when `flag` is true in Python's sense, else `b`.
+#[mpy::function(positional)]
+fn choose(flag: bool, a: i64, b: i64) -> i64 {
+    if flag {
+        a
+    } else {
+        b
+    }
+}
+
 /// `add_calls()`: the BSS counter.
 #[mpy::function(positional)]
 fn add_calls() -> u32 {
@@ -132,6 +142,7 @@ fn init(m: &Module<'_>) -> PyResult<()> {
         &nothing::DEF,
         &add::DEF,
         &add3::DEF,
+        &choose::DEF,
         &add_calls::DEF,
         &bump_state::DEF,
         &square::DEF,

@@ -117,6 +117,11 @@ impl<'a> FromObj<'a> for bool {
     fn from_obj(obj: &'a Obj) -> PyResult<bool> {
         obj.is_true()
     }
+    unsafe fn from_obj_raising(obj: &'a Obj) -> bool {
+        // SAFETY: `obj_is_true` takes any object (it may call `__bool__`/`__len__`); a raise
+        // is the caller's to allow.
+        unsafe { (ffi::table().obj_is_true)(obj.0) }
+    }
 }
 impl IntoObj for bool {
     fn into_obj(self) -> PyResult<Obj> {
