@@ -435,6 +435,11 @@ impl IntoObj for &str {
     fn into_obj(self) -> PyResult<Obj> {
         ffi::new_str(self).map(Obj).map_err(raised)
     }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: the bytes are read during the call; a raise (MemoryError) is the
+        // caller's to allow.
+        Obj(unsafe { (ffi::table().obj_new_str)(self.as_ptr().cast(), self.len()) })
+    }
 }
 impl IntoObj for String {
     fn into_obj(self) -> PyResult<Obj> {
@@ -628,6 +633,14 @@ macro_rules! tuples {
             fn into_obj(self) -> PyResult<Obj> {
                 let raw = [$(self.$i.into_obj()?.0),+];
                 ffi::new_tuple(&raw).map(Obj).map_err(raised)
+            }
+            unsafe fn into_obj_raising(self) -> Obj {
+                // SAFETY: forwarded from the caller (who knows the tuple owns nothing with
+                // a destructor); `new_tuple` copies the items.
+                unsafe {
+                    let raw = [$(self.$i.into_obj_raising().0),+];
+                    Obj((ffi::table().new_tuple)(raw.len(), raw.as_ptr()))
+                }
             }
         }
     )*};
