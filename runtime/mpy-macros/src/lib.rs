@@ -44,6 +44,11 @@ pub fn class(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// function, restore the globals on every path, raise its error), the `#[global_allocator]`
 /// over MicroPython's heap and the `#[panic_handler]`; options `no_allocator` and
 /// `no_panic_handler` leave those out. Both are left out under `cfg(test)`.
+///
+/// `functions = [f, g]` lists `#[mpy::function]` items to store in the module namespace
+/// when the init function returns `Ok` (instead of `m.add_function(&f::DEF)?` inside it):
+/// stored from a frame that owns nothing, they need no protected call, which matters for
+/// very small modules.
 #[proc_macro_attribute]
 pub fn module(attr: TokenStream, item: TokenStream) -> TokenStream {
     module::expand(attr.into(), item.into())

@@ -7,6 +7,8 @@ use quote::quote;
 struct Options {
     no_allocator: bool,
     no_panic_handler: bool,
+    /// `functions = [a, b]`: `#[mpy::function]` items stored when init returns.
+    functions: Vec<syn::Path>,
 }
 
 fn parse_options(attr: TokenStream) -> syn::Result<Options> {
@@ -16,8 +18,23 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
             opts.no_allocator = true;
         } else if meta.path.is_ident("no_panic_handler") {
             opts.no_panic_handler = true;
+        } else if meta.path.is_ident("functions") {
+            let list: syn::ExprArray = meta.value()?.parse()?;
+            for e in list.elems {
+                match e {
+                    syn::Expr::Path(p) => opts.functions.push(p.path),
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            other,
+                            "expected the name of a `#[mpy::function]`",
+                        ))
+                    }
+                }
+            }
         } else {
-            return Err(meta.error("unknown option; expected `no_allocator` or `no_panic_handler`"));
+            return Err(meta.error(
+                "unknown option; expected `no_allocator`, `no_panic_handler` or `functions = [...]`",
+            ));
         }
         Ok(())
     });
@@ -35,6 +52,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         ));
     }
     let init = &func.sig.ident;
+    let functions = &opts.functions;
     let allocator = (!opts.no_allocator).then(|| {
         quote! {
             #[cfg(not(test))]
@@ -66,8 +84,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             _n_kw: usize,
             _args: *mut ::mpy::sys::MpObj,
         ) -> ::mpy::sys::MpObj {
+            static __MPY_FUNCTIONS: &[&::mpy::impl_::Function] = &[#(&#functions::DEF),*];
             // SAFETY: called by the loader with the module's function object.
-            unsafe { ::mpy::impl_::module_init(self_, #init) }
+            unsafe { ::mpy::impl_::module_init(self_, #init, __MPY_FUNCTIONS) }
         }
 
         #allocator
@@ -105,6 +124,25 @@ mod tests {
         .is_err());
         assert!(expand(
             quote!(nope),
+            quote!(
+                fn init(m: &Module) {}
+            )
+        )
+        .is_err());
+        let out = expand(
+            quote!(functions = [add, sub::inner]),
+            quote!(
+                fn init(m: &Module) {}
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("& add :: DEF") && out.contains("& sub :: inner :: DEF"),
+            "{out}"
+        );
+        assert!(expand(
+            quote!(functions = [1 + 2]),
             quote!(
                 fn init(m: &Module) {}
             )

@@ -56,7 +56,11 @@ pub unsafe fn trampoline(body: impl FnOnce() -> PyResult<Obj>) -> MpObj {
 /// # Safety
 ///
 /// `self_` must be the function object the loader passes to the module's entry point.
-pub unsafe fn module_init(self_: *mut MpObjFun, init: fn(&Module<'_>) -> PyResult<()>) -> MpObj {
+pub unsafe fn module_init(
+    self_: *mut MpObjFun,
+    init: fn(&Module<'_>) -> PyResult<()>,
+    functions: &'static [&'static Function],
+) -> MpObj {
     // SAFETY: the loader passes a function object whose context is the module being
     // imported (`self->context->module.globals`).
     let globals = unsafe { (*(*self_).context).module.globals };
@@ -68,6 +72,17 @@ pub unsafe fn module_init(self_: *mut MpObjFun, init: fn(&Module<'_>) -> PyResul
     // Every firmware call inside `init` is protected, so `init` always returns here.
     let result = init(&module);
     ffi::swap_globals(old);
+    if result.is_ok() {
+        // `#[mpy::module(functions = [...])]`: stored straight into the module's dict. The
+        // previous globals are back and this frame owns nothing with a destructor
+        // (`result` is `Ok(())`), so the store may raise (MemoryError) without a protected
+        // call, which keeps small modules small.
+        let store = ffi::table().dict_store;
+        for f in functions {
+            // SAFETY: as above; `globals` is the module's dict.
+            unsafe { store(globals.cast(), f.name().as_obj().0, f.as_obj().0) };
+        }
+    }
     // SAFETY: `init` has returned and `module` owns nothing with a destructor.
     unsafe { trampoline(|| result.map(|()| Obj::none())) }
 }
