@@ -9,6 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
   gcc-i686-linux-gnu              # x86
+  libc6-dev-i386-cross            #   its C library headers (stdint.h and friends)
   gcc-arm-none-eabi               # armv6m, armv7m, armv7emsp, armv7emdp
   libnewlib-arm-none-eabi         #   libc/libm headers and archives for ARM
   gcc-riscv64-unknown-elf         # rv32imc, rv64imc

@@ -174,7 +174,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         &crate::qstr::symbol(&py_name),
         proc_macro2::Span::call_site(),
     );
-    let (entry, def) = if opts.positional && all_required && n <= 3 {
+    let (entry, def, def_ty) = if opts.positional && all_required && n <= 3 {
         let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
         let ctor = format_ident!("new_{}", n);
         (
@@ -190,7 +190,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::impl_::Function::#ctor(__mpy_entry, &raw const __MPY_NAME)),
+            quote!(::mpy::function::objects::#ctor(__mpy_entry)),
+            quote!(::mpy::sys::MpObjFunBuiltinFixed),
         )
     } else if opts.positional {
         let (min, max) = (n_required as u32, n as u32);
@@ -206,7 +207,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::impl_::Function::new_var(#min, #max, __mpy_entry, &raw const __MPY_NAME)),
+            quote!(::mpy::function::objects::new_var(#min, #max, __mpy_entry)),
+            quote!(::mpy::sys::MpObjFunBuiltinVar),
         )
     } else {
         // MicroPython checks the minimum against positional arguments only,
@@ -226,7 +228,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::impl_::Function::new_kw(#min, __mpy_entry, &raw const __MPY_NAME)),
+            quote!(::mpy::function::objects::new_kw(#min, __mpy_entry)),
+            quote!(::mpy::sys::MpObjFunBuiltinVar),
         )
     };
 
@@ -246,8 +249,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 static __MPY_NAME: u16;
             }
 
-            /// The MicroPython function object.
-            pub static DEF: ::mpy::impl_::Function = #def;
+            static __MPY_OBJECT: #def_ty = #def;
+
+            /// The MicroPython function (object and name).
+            // SAFETY: `__MPY_NAME` is this function's `__mpy_qstr_*` symbol.
+            pub const DEF: ::mpy::impl_::Function =
+                unsafe { ::mpy::impl_::Function::new(&__MPY_OBJECT, &raw const __MPY_NAME) };
         }
     })
 }

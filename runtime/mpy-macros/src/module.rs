@@ -84,9 +84,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             _n_kw: usize,
             _args: *mut ::mpy::sys::MpObj,
         ) -> ::mpy::sys::MpObj {
-            static __MPY_FUNCTIONS: &[&::mpy::impl_::Function] = &[#(&#functions::DEF),*];
-            // SAFETY: called by the loader with the module's function object.
-            unsafe { ::mpy::impl_::module_init(self_, #init, __MPY_FUNCTIONS) }
+            // SAFETY: called by the loader with the module's function object; the closure
+            // runs after `init` returned `Ok`, from a frame that owns nothing.
+            unsafe {
+                ::mpy::impl_::module_init(self_, #init, |__globals| {
+                    #(::mpy::impl_::store_function(__globals, #functions::DEF);)*
+                })
+            }
         }
 
         #allocator
@@ -138,7 +142,7 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("& add :: DEF") && out.contains("& sub :: inner :: DEF"),
+            out.contains("add :: DEF") && out.contains("sub :: inner :: DEF"),
             "{out}"
         );
         assert!(expand(

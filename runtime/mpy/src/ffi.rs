@@ -188,6 +188,15 @@ pub(crate) fn new_list(items: &[MpObj]) -> Raised<MpObj> {
     let (p, n) = (items.as_ptr().cast_mut(), items.len());
     protected!(f(n, p))
 }
+/// A `bytearray` over `data`, a block of the GC heap that the new object owns.
+///
+/// # Safety
+///
+/// `data` must be a GC heap block of at least `n` bytes that nothing else uses.
+pub(crate) unsafe fn new_bytearray_by_ref(n: usize, data: *mut u8) -> Raised<MpObj> {
+    let f = table().obj_new_bytearray_by_ref;
+    protected!(f(n, data.cast()))
+}
 pub(crate) fn new_dict(n: usize) -> Raised<MpObj> {
     let f = table().new_dict;
     protected!(f(n))

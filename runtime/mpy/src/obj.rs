@@ -176,6 +176,25 @@ impl Obj {
             .map_err(PyErr::from_raised)
     }
 
+    /// A new `bytearray` holding a copy of `data` (in one GC heap block, which the
+    /// bytearray refers to).
+    pub fn new_bytearray(data: &[u8]) -> PyResult<Obj> {
+        // SAFETY: a fresh block (null asks for one); `gc_realloc` does not raise.
+        let block = unsafe { ffi::heap_realloc(core::ptr::null_mut(), data.len().max(1), false) };
+        if block.is_null() {
+            return Err(PyErr::new::<crate::exceptions::MemoryError>(
+                "memory allocation failed",
+            ));
+        }
+        // SAFETY: the block holds at least `data.len()` bytes and is not shared.
+        unsafe {
+            core::ptr::copy_nonoverlapping(data.as_ptr(), block, data.len());
+            ffi::new_bytearray_by_ref(data.len(), block)
+        }
+        .map(Obj)
+        .map_err(PyErr::from_raised)
+    }
+
     /// A new `tuple` holding `items`.
     pub fn new_tuple(items: &[Obj]) -> PyResult<Obj> {
         ffi::new_tuple(raw_slice(items))

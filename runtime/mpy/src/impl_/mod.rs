@@ -59,7 +59,7 @@ pub unsafe fn trampoline(body: impl FnOnce() -> PyResult<Obj>) -> MpObj {
 pub unsafe fn module_init(
     self_: *mut MpObjFun,
     init: fn(&Module<'_>) -> PyResult<()>,
-    functions: &'static [&'static Function],
+    store_functions: impl FnOnce(*mut sys::MpObjDict),
 ) -> MpObj {
     // SAFETY: the loader passes a function object whose context is the module being
     // imported (`self->context->module.globals`).
@@ -77,14 +77,22 @@ pub unsafe fn module_init(
         // previous globals are back and this frame owns nothing with a destructor
         // (`result` is `Ok(())`), so the store may raise (MemoryError) without a protected
         // call, which keeps small modules small.
-        let store = ffi::table().dict_store;
-        for f in functions {
-            // SAFETY: as above; `globals` is the module's dict.
-            unsafe { store(globals.cast(), f.name().as_obj().0, f.as_obj().0) };
-        }
+        store_functions(globals);
     }
     // SAFETY: `init` has returned and `module` owns nothing with a destructor.
     unsafe { trampoline(|| result.map(|()| Obj::none())) }
+}
+
+/// Store `f` under its name in the dict `globals`, raising `MemoryError` if the dict cannot
+/// grow (`#[mpy::module(functions = [...])]`).
+///
+/// # Safety
+///
+/// `globals` must be a dict, and the caller's frames must own nothing with a destructor.
+#[inline(always)]
+pub unsafe fn store_function(globals: *mut sys::MpObjDict, f: Function) {
+    // SAFETY: per the contract.
+    unsafe { (ffi::table().dict_store)(globals.cast(), f.name().as_obj().0, f.as_obj().0) };
 }
 
 /// Converts what a user function returns into the trampoline's result.
