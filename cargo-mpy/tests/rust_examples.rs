@@ -45,7 +45,8 @@ print(b.allocate(10), b.VERSION, b.TABLE_SIZE, b.BIG)\n\
 print(b.choose([], 1, 2), b.choose('x', 1, 2), b.choose(0, 1, 2), b.choose(True, 1, 2))\n\
 for bad in (lambda: b.square(16), lambda: b.add(1 << 62, 1 << 62)):\n    try:\n        bad()\n    except ValueError as e:\n        print('ValueError', e)\n\
 try:\n    b.entry(99)\nexcept RuntimeError as e:\n    print('RuntimeError', 'panicked' in str(e))\n\
-print(b.entry(3))\n";
+print(b.entry(3))\n\
+print(b.classify(2), b.classify(16))\n";
     let Some(lines) = run_x64("rust-basics", "basics", code) else {
         return;
     };
@@ -70,6 +71,8 @@ print(b.entry(3))\n";
             // a panic (index out of bounds) raises and the module keeps working
             "RuntimeError True",
             "9",
+            // a lazily created error examined in Rust
+            "ok ValueError",
         ]
     );
 }
@@ -247,6 +250,8 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
             "call choose [] 1 2",
             "call choose 'x' 1 2",
             "call allocate 10",
+            "call classify 2",
+            "call classify 16",
             "get VERSION",
             "get TABLE_SIZE",
         ],
@@ -281,6 +286,8 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
                 "2",
                 "1",
                 "30",
+                "'ok'",
+                "'ValueError'",
                 "'1.0'",
                 "16",
             ],
@@ -491,5 +498,71 @@ try:\n    minimal.factorial('x')\nexcept TypeError:\n    print('TypeError')\n";
     for (arch, lines) in runs {
         // 12! = 479001600 fits a 32-bit word.
         assert_eq!(lines, ["1", "120", "479001600"], "{arch}");
+    }
+}
+
+/// What features1's functions compute, in the order both checks below ask.
+const FEATURES1_EXPECTED: [&str; 9] = [
+    "5",
+    // fibonacci: from the rodata table, then by recursion (fib(20) = 6765)
+    "13",
+    "6765",
+    "ValueError: can't compute negative Fibonacci number",
+    // BSS starts zeroed; a store goes through the relocated pointer table
+    "[0, 0, 0, 0]",
+    "None",
+    "1234",
+    "[0, 1234, 0, 0]",
+    // 0x1000 and 0x2000 as native-endian half-words (every target is little-endian)
+    "bytearray(b'\\x00\\x10\\x00 ')",
+];
+
+#[test]
+fn features1_twin_runs_in_micropython_and_under_the_loader() {
+    let code = "import features1\n\
+print('init done')\n\
+print(features1.add(2, 3))\n\
+print(features1.fibonacci(7))\n\
+print(features1.fibonacci(20))\n\
+try:\n    features1.fibonacci(-1)\nexcept ValueError as e:\n    print('ValueError:', e)\n\
+print(features1.access())\n\
+print(features1.access(5, 1234))\n\
+print(features1.access(1))\n\
+print(features1.access())\n\
+print(features1.make_array())\n\
+print(features1.VAL, features1.MSG)\n";
+    let Some(lines) = run_x64("rust-features1", "features1", code) else {
+        return;
+    };
+    let mut expected = vec!["initialising module features1", "init done"];
+    expected.extend(FEATURES1_EXPECTED);
+    expected.push("42 HELLO_MICROPYTHON");
+    assert_eq!(lines, expected);
+    let Some(runs) = run_loader_everywhere(
+        "rust-features1",
+        "features1",
+        &[
+            "call add 2 3",
+            "call fibonacci 7",
+            "call fibonacci 20",
+            "call fibonacci -1",
+            "call access",
+            "call access 5 1234",
+            "call access 1",
+            "call access",
+            "call make_array",
+            "get VAL",
+            "get MSG",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        let mut expected = vec!["initialising module features1"];
+        expected.extend(FEATURES1_EXPECTED);
+        // The loader reports an exception with this prefix.
+        expected[4] = "exception: ValueError: can't compute negative Fibonacci number";
+        expected.extend(["42", "'HELLO_MICROPYTHON'"]);
+        assert_eq!(lines, expected, "{arch}");
     }
 }

@@ -79,13 +79,30 @@ fn bump_state(by: u32) -> u32 {
     bump(&STATE, by)
 }
 
-/// `square(i)`: a lookup in the rodata table; IndexError-like ValueError outside it.
-#[mpy::function(positional)]
-fn square(i: usize) -> PyResult<u16> {
+/// A lookup in the rodata table; a ValueError outside it. `mpy::err!` with a
+/// literal message creates no exception object until one is needed.
+fn lookup_square(i: usize) -> PyResult<u16> {
     SQUARES
         .get(i)
         .copied()
-        .ok_or_else(|| PyErr::new::<ValueError>("index out of table"))
+        .ok_or_else(|| mpy::err!(ValueError, "index out of table"))
+}
+
+/// `square(i)`: a lookup in the rodata table; IndexError-like ValueError outside it.
+#[mpy::function(positional)]
+fn square(i: usize) -> PyResult<u16> {
+    lookup_square(i)
+}
+
+/// `classify(i)`: the same lookup, with its error examined in Rust: "ok", or
+/// the name of the exception's type ("ValueError").
+#[mpy::function(positional)]
+fn classify(i: usize) -> &'static str {
+    match lookup_square(i) {
+        Ok(_) => "ok",
+        Err(e) if e.is_instance_of::<ValueError>() => "ValueError",
+        Err(_) => "other",
+    }
 }
 
 /// `entry(i)`: indexes the table without a check of its own, so an index past
@@ -111,7 +128,7 @@ fn squares(n: usize) -> Vec<u16> {
 #[mpy::function(positional)]
 fn divide(a: i64, b: i64) -> PyResult<i64> {
     if b == 0 {
-        return Err(PyErr::new::<ZeroDivisionError>("divide by zero"));
+        return Err(mpy::err!(ZeroDivisionError, "divide by zero"));
     }
     Ok(a.div_euclid(b))
 }
@@ -146,6 +163,7 @@ fn init(m: &Module<'_>) -> PyResult<()> {
         &add_calls::DEF,
         &bump_state::DEF,
         &square::DEF,
+        &classify::DEF,
         &entry::DEF,
         &sum_list::DEF,
         &squares::DEF,

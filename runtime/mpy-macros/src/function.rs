@@ -139,7 +139,19 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         let id = format_ident!("__arg_{}", i);
         let pname = p.ident.to_string();
         if p.optional {
-            quote_spanned!(p.span=> let #id = ::mpy::impl_::optional(__slots[#i])?;)
+            quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
+                // SAFETY: no parameter type has a destructor, so a raise skips nothing.
+                unsafe { ::mpy::impl_::optional_raising(__slots[#i]) }
+            } else {
+                ::mpy::impl_::optional(__slots[#i])?
+            };)
+        } else if opts.positional {
+            quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
+                // SAFETY: no parameter type has a destructor, so a raise skips nothing.
+                unsafe { ::mpy::impl_::positional_raising(__slots[#i]) }
+            } else {
+                ::mpy::impl_::required(__slots[#i], #py_name, #pname)?
+            };)
         } else {
             quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
                 // SAFETY: no parameter type has a destructor, so a raise skips nothing.

@@ -9,6 +9,8 @@ struct Options {
     no_panic_handler: bool,
     /// `functions = [a, b]`: `#[mpy::function]` items stored when init returns.
     functions: Vec<syn::Path>,
+    /// `constants = [NAME = value, ...]`: values stored when init returns.
+    constants: Vec<(syn::Ident, syn::Expr)>,
 }
 
 fn parse_options(attr: TokenStream) -> syn::Result<Options> {
@@ -31,9 +33,26 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
                     }
                 }
             }
+        } else if meta.path.is_ident("constants") {
+            let list: syn::ExprArray = meta.value()?.parse()?;
+            for e in list.elems {
+                let err = || {
+                    syn::Error::new_spanned(&e, "expected `NAME = value` (NAME becomes the qstr)")
+                };
+                let syn::Expr::Assign(a) = &e else {
+                    return Err(err());
+                };
+                let syn::Expr::Path(p) = &*a.left else {
+                    return Err(err());
+                };
+                let Some(name) = p.path.get_ident() else {
+                    return Err(err());
+                };
+                opts.constants.push((name.clone(), (*a.right).clone()));
+            }
         } else {
             return Err(meta.error(
-                "unknown option; expected `no_allocator`, `no_panic_handler` or `functions = [...]`",
+                "unknown option; expected `no_allocator`, `no_panic_handler`, `functions = [...]` or `constants = [...]`",
             ));
         }
         Ok(())
@@ -53,6 +72,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     }
     let init = &func.sig.ident;
     let functions = &opts.functions;
+    let (const_names, const_values): (Vec<_>, Vec<_>) = opts.constants.iter().cloned().unzip();
     let allocator = (!opts.no_allocator).then(|| {
         quote! {
             #[cfg(not(test))]
@@ -89,6 +109,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             unsafe {
                 ::mpy::impl_::module_init(self_, #init, |__globals| {
                     #(::mpy::impl_::store_function(__globals, #functions::DEF);)*
+                    #(::mpy::impl_::store_constant(__globals, ::mpy::qstr!(#const_names), #const_values);)*
                 })
             }
         }
@@ -145,6 +166,25 @@ mod tests {
             out.contains("add :: DEF") && out.contains("sub :: inner :: DEF"),
             "{out}"
         );
+        let out = expand(
+            quote!(constants = [VAL = 42, MSG = qstr!(HELLO)]),
+            quote!(
+                fn init(m: &Module) {}
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("store_constant (__globals , :: mpy :: qstr ! (VAL) , 42)"),
+            "{out}"
+        );
+        assert!(expand(
+            quote!(constants = [42]),
+            quote!(
+                fn init(m: &Module) {}
+            )
+        )
+        .is_err());
         assert!(expand(
             quote!(functions = [1 + 2]),
             quote!(

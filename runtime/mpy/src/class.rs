@@ -450,7 +450,7 @@ unsafe extern "C" fn attr<T: Class + Attrs>(o: MpObj, name: RawQstr, dest: *mut 
     };
     if let Err(e) = outcome {
         // SAFETY: nothing in this frame has a destructor left to run.
-        unsafe { ffi::raise(e.value().0) }
+        unsafe { e.raise() }
     }
 }
 

@@ -31,7 +31,7 @@ pub trait FromObj<'a>: Sized {
         match Self::from_obj(obj) {
             Ok(v) => v,
             // SAFETY: forwarded from the caller.
-            Err(e) => unsafe { ffi::raise(e.value().0) },
+            Err(e) => unsafe { e.raise() },
         }
     }
 }
@@ -54,7 +54,7 @@ pub trait IntoObj {
         match self.into_obj() {
             Ok(v) => v,
             // SAFETY: forwarded from the caller.
-            Err(e) => unsafe { ffi::raise(e.value().0) },
+            Err(e) => unsafe { e.raise() },
         }
     }
 }
@@ -161,8 +161,8 @@ fn word_from_obj(obj: &Obj) -> PyResult<isize> {
     if let Some(v) = obj.as_small_int() {
         return Ok(v);
     }
-    // `int` subclasses and big ints; raises TypeError for non-ints and OverflowError for
-    // values beyond a machine word.
+    // `int` subclasses and big ints; raises TypeError for non-ints. Big ints are
+    // truncated to the machine word, as C's `mp_obj_get_int` does in a native module.
     ffi::native_from_obj(obj.0, MP_NATIVE_TYPE_INT)
         .map(|v| v as isize)
         .map_err(raised)
@@ -173,10 +173,10 @@ fn word_from_obj(obj: &Obj) -> PyResult<isize> {
 /// # Safety
 ///
 /// As [`FromObj::from_obj_raising`].
+///
+/// No inline small-int test: the firmware's conversion has its own, and a call per value
+/// is what C's `mp_obj_get_int` costs, which keeps entry points as small as C's.
 unsafe fn word_from_obj_raising(obj: &Obj) -> isize {
-    if let Some(v) = obj.as_small_int() {
-        return v;
-    }
     // SAFETY: `native_from_obj` takes any object; a raise is the caller's to allow.
     unsafe { (ffi::table().native_from_obj)(obj.0, MP_NATIVE_TYPE_INT) as isize }
 }
@@ -186,18 +186,17 @@ unsafe fn word_from_obj_raising(obj: &Obj) -> isize {
 /// # Safety
 ///
 /// As [`FromObj::from_obj_raising`].
+///
+/// One firmware call (`mp_obj_new_int`, which makes a small int when the value fits), as C.
 unsafe fn word_into_obj_raising(v: isize) -> Obj {
-    match Obj::small_int(v) {
-        Some(o) => o,
-        // SAFETY: a raise is the caller's to allow.
-        None => Obj(unsafe { (ffi::table().native_to_obj)(v as usize, MP_NATIVE_TYPE_INT) }),
-    }
+    // SAFETY: a raise is the caller's to allow.
+    Obj(unsafe { (ffi::table().native_to_obj)(v as usize, MP_NATIVE_TYPE_INT) })
 }
 
 #[cold]
 fn raise_overflow(ty: &str) -> ! {
     // SAFETY: reached only from the raising conversions, whose callers allow a raise.
-    unsafe { ffi::raise(overflow(ty).value().0) }
+    unsafe { overflow(ty).raise() }
 }
 
 fn word_into_obj(v: isize) -> PyResult<Obj> {

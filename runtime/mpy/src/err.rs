@@ -11,14 +11,60 @@ use crate::obj::Obj;
 /// Result of an operation that may fail with a Python exception.
 pub type PyResult<T> = Result<T, PyErr>;
 
-/// A Python exception, ready to be raised: an exception instance, or an exception type
-/// (which the firmware instantiates when raising).
+/// A Python exception, ready to be raised: an exception instance, an exception type
+/// (which the firmware instantiates when raising), or a type plus a static message that is
+/// turned into an exception only when needed ([`err!`](crate::err)).
 ///
-/// Creating a `PyErr` with a message calls into MicroPython; if that itself fails (for
-/// example with `MemoryError`), the `PyErr` holds that failure instead.
+/// Creating a `PyErr` with [`PyErr::new`] calls into MicroPython; if that itself fails (for
+/// example with `MemoryError`), the `PyErr` holds that failure instead. [`err!`](crate::err)
+/// with a literal message creates nothing: raising it is one firmware call (`mp_raise_msg`),
+/// which keeps modules that only raise fixed messages small.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PyErr {
+    /// An exception object (a pointer, so its low two bits are clear), or the address of a
+    /// [`LazyErr`] with [`LAZY_TAG`] added.
     exc: Obj,
+}
+
+/// Marks a `PyErr` word that points at a [`LazyErr`] rather than at an exception object.
+const LAZY_TAG: usize = 1;
+
+/// A static exception: its type and a NUL-terminated message ([`err!`](crate::err) makes
+/// one per use). Not a stable API.
+#[doc(hidden)]
+#[repr(C, align(4))]
+pub struct LazyErr {
+    /// [`ExceptionType::type_object_raising`] of the type.
+    ty: unsafe fn() -> Obj,
+    msg: &'static core::ffi::CStr,
+}
+
+impl LazyErr {
+    /// `E(msg)`; `msg` must end with its only NUL (checked when the static is evaluated).
+    pub const fn new<E: ExceptionType>(msg: &'static str) -> LazyErr {
+        let ty = E::type_object_raising;
+        match core::ffi::CStr::from_bytes_with_nul(msg.as_bytes()) {
+            Ok(msg) => LazyErr { ty, msg },
+            Err(_) => panic!("an exception message must not contain a NUL character"),
+        }
+    }
+}
+
+/// `Err`-ready exception of a builtin or module exception type, PyO3's `new_err` in one
+/// macro: `mpy::err!(ValueError, "negative input")`. With only a literal message nothing is
+/// created until the exception is raised (or inspected), and raising it costs one firmware
+/// call; with format arguments (`mpy::err!(ValueError, "bad value {}", v)`) it is
+/// [`PyErr::new`] with `format_args!` (which links `core::fmt`).
+#[macro_export]
+macro_rules! err {
+    ($ty:ty, $msg:literal $(,)?) => {{
+        static __MPY_ERR: $crate::err::LazyErr =
+            $crate::err::LazyErr::new::<$ty>(::core::concat!($msg, "\0"));
+        $crate::PyErr::from_lazy(&__MPY_ERR)
+    }};
+    ($ty:ty, $($fmt:tt)+) => {
+        $crate::PyErr::new::<$ty>(::core::format_args!($($fmt)+))
+    };
 }
 
 /// Longest message kept by [`PyErr::new`]; longer ones are cut at a character boundary.
@@ -57,12 +103,56 @@ impl PyErr {
         }
     }
 
-    /// An exception instance (or type) that is already an object.
+    /// An exception instance (or type) that is already an object. Anything that cannot be
+    /// raised (null, `None`, a small int or other immediate) becomes `Exception`.
     pub fn from_value(exc: Obj) -> PyErr {
-        if exc.as_raw().is_null() || exc.is_none() {
+        if exc.as_raw().is_null() || exc.is_none() || exc.as_raw() as usize & 3 != 0 {
             return PyErr::new_empty::<crate::exceptions::Exception>();
         }
         PyErr { exc }
+    }
+
+    /// The exception [`err!`](crate::err) describes.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn from_lazy(lazy: &'static LazyErr) -> PyErr {
+        let p: *const LazyErr = lazy;
+        PyErr {
+            exc: Obj(p.cast::<u8>().wrapping_add(LAZY_TAG).cast_mut().cast()),
+        }
+    }
+
+    fn lazy(&self) -> Option<&'static LazyErr> {
+        let p = self.exc.as_raw().cast::<u8>();
+        if p as usize & 3 == LAZY_TAG {
+            // SAFETY: only `from_lazy` makes such a word, from a `&'static LazyErr`.
+            Some(unsafe { &*p.wrapping_sub(LAZY_TAG).cast::<LazyErr>() })
+        } else {
+            None
+        }
+    }
+
+    /// Raise this exception.
+    ///
+    /// # Safety
+    ///
+    /// Every Rust frame between here and the firmware's handler must own nothing with a
+    /// destructor.
+    pub(crate) unsafe fn raise(self) -> ! {
+        let Some(lazy) = self.lazy() else {
+            // SAFETY: per the contract.
+            unsafe { ffi::raise(self.exc.0) }
+        };
+        // SAFETY: per the contract; looking the type up may itself raise, which the
+        // contract allows too.
+        let ty = unsafe { (lazy.ty)() };
+        match ffi::table().raise_msg {
+            // SAFETY: per the contract.
+            Some(raise_msg) => unsafe { raise_msg(ty.as_raw().cast(), lazy.msg.as_ptr()) },
+            // A port without error messages: raise the type, as its `mp_raise_msg` would.
+            // SAFETY: per the contract.
+            None => unsafe { ffi::raise(ty.0) },
+        }
     }
 
     /// The exception caught by a protected call.
@@ -72,16 +162,30 @@ impl PyErr {
         PyErr::from_value(Obj(exc))
     }
 
-    /// The exception object (instance or type).
+    /// The exception object (instance or type). An [`err!`](crate::err) exception is
+    /// created now (if that fails, the failure is returned).
     pub fn value(&self) -> Obj {
-        self.exc
+        match self.lazy() {
+            None => self.exc,
+            Some(lazy) => {
+                let text = lazy.msg.to_bytes();
+                // SAFETY: the message came from a `&'static str` (see `LazyErr::new`).
+                let text = unsafe { core::str::from_utf8_unchecked(text) };
+                let ty = lazy.ty;
+                // SAFETY: the lookup makes one firmware call and owns nothing.
+                match unsafe { ffi::protect(move || ty().0) } {
+                    Ok(ty) => Self::with_message(Obj(ty), text).exc,
+                    Err(e) => Self::from_raised(e).exc,
+                }
+            }
+        }
     }
 
     /// Does this exception match `E` (`except E:`)?
     pub fn is_instance_of<E: ExceptionType>(&self) -> bool {
         match E::type_object() {
             Ok(ty) => self
-                .exc
+                .value()
                 .binary_op(mpy_sys::MP_BINARY_OP_EXCEPTION_MATCH, ty)
                 .and_then(|r| r.is_true())
                 .unwrap_or(false),
@@ -92,7 +196,10 @@ impl PyErr {
 
 impl fmt::Debug for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PyErr({:?})", self.exc)
+        match self.lazy() {
+            None => write!(f, "PyErr({:?})", self.exc),
+            Some(lazy) => write!(f, "PyErr(lazy {:?})", lazy.msg),
+        }
     }
 }
 

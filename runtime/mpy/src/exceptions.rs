@@ -13,6 +13,21 @@ use crate::obj::Obj;
 pub trait ExceptionType {
     /// The type object.
     fn type_object() -> PyResult<Obj>;
+
+    /// The type object, raising if it cannot be had.
+    ///
+    /// # Safety
+    ///
+    /// May raise: every Rust frame up to the firmware's handler must own nothing with a
+    /// destructor.
+    #[doc(hidden)]
+    unsafe fn type_object_raising() -> Obj {
+        match Self::type_object() {
+            Ok(t) => t,
+            // SAFETY: forwarded from the caller.
+            Err(e) => unsafe { e.raise() },
+        }
+    }
 }
 
 /// `Exception`.
@@ -34,6 +49,10 @@ macro_rules! builtin_exceptions {
         impl ExceptionType for $name {
             fn type_object() -> PyResult<Obj> {
                 ffi::load_global(crate::qstr!($name).as_raw()).map(Obj).map_err(PyErr::from_raised)
+            }
+            unsafe fn type_object_raising() -> Obj {
+                // SAFETY: the caller allows a raise.
+                Obj(unsafe { (ffi::table().load_global)(crate::qstr!($name).as_raw()) })
             }
         }
     )*};

@@ -48,28 +48,43 @@ unsafe extern "C" fn body<F: FnOnce() -> R + Copy, R: Copy>(ctx: *mut c_void) {
 /// that have destructors.
 #[inline]
 pub(crate) unsafe fn protect<F: FnOnce() -> R + Copy, R: Copy>(f: F) -> Result<R, MpObj> {
-    let t = table();
-    // The firmware initialises what it uses of the buffer; zeroing 60-odd words per call
-    // would be wasted work.
-    let mut buf = MaybeUninit::<NlrBuf>::uninit();
     let mut ctx = Ctx {
         f: MaybeUninit::new(f),
         out: MaybeUninit::<R>::uninit(),
     };
+    // SAFETY: `ctx` lives across the call; `body` satisfies the frame rule as argued above.
+    unsafe { protect_erased(body::<F, R>, (&raw mut ctx).cast())? };
+    // SAFETY: a normal return means `body` ran to completion and wrote `out`.
+    Ok(unsafe { ctx.out.assume_init() })
+}
+
+/// The part of [`protect`] that does not depend on the closure, shared by every call site:
+/// the nlr buffer and the frame live here.
+///
+/// # Safety
+///
+/// `body(ctx)` must be safe to call and own nothing with a destructor.
+#[inline(never)]
+unsafe fn protect_erased(
+    body: unsafe extern "C" fn(*mut c_void),
+    ctx: *mut c_void,
+) -> Result<(), MpObj> {
+    let t = table();
+    // The firmware initialises what it uses of the buffer; zeroing 60-odd words per call
+    // would be wasted work.
+    let mut buf = MaybeUninit::<NlrBuf>::uninit();
     let mut frame = ProtectFrame {
         buf: buf.as_mut_ptr(),
         nlr_push: t.nlr_push,
         setjmp: t.setjmp_,
         nlr_pop: t.nlr_pop,
-        body: body::<F, R>,
-        ctx: (&raw mut ctx).cast(),
+        body,
+        ctx,
     };
-    // SAFETY: the frame, buffer and context live across the call; `body` satisfies the frame
-    // rule as argued above.
+    // SAFETY: the frame and buffer live across the call; `body` is the caller's to vouch for.
     let raised = unsafe { mpy_sys::nlr::mpy_nlr_protect(&mut frame) };
     if raised == 0 {
-        // SAFETY: a normal return means `body` ran to completion and wrote `out`.
-        Ok(unsafe { ctx.out.assume_init() })
+        Ok(())
     } else {
         // SAFETY: a landed raise has stored the exception in `ret_val` before jumping.
         Err(unsafe { (*buf.as_ptr()).ret_val })

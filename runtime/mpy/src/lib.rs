@@ -75,7 +75,8 @@ extern crate self as mpy;
 
 mod alloc_heap;
 mod conv;
-mod err;
+#[doc(hidden)]
+pub mod err;
 mod ffi;
 #[cfg(all(mpy_module, target_os = "linux"))]
 mod libc;

@@ -182,8 +182,9 @@ impl Obj {
         // SAFETY: a fresh block (null asks for one); `gc_realloc` does not raise.
         let block = unsafe { ffi::heap_realloc(core::ptr::null_mut(), data.len().max(1), false) };
         if block.is_null() {
-            return Err(PyErr::new::<crate::exceptions::MemoryError>(
-                "memory allocation failed",
+            return Err(crate::err!(
+                crate::exceptions::MemoryError,
+                "memory allocation failed"
             ));
         }
         // SAFETY: the block holds at least `data.len()` bytes and is not shared.

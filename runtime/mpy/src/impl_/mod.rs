@@ -46,7 +46,7 @@ pub unsafe fn trampoline(body: impl FnOnce() -> PyResult<Obj>) -> MpObj {
     match result {
         Ok(o) => o.0,
         // SAFETY: the body has returned; this frame owns nothing with a destructor.
-        Err(e) => unsafe { ffi::raise(e.value().0) },
+        Err(e) => unsafe { e.raise() },
     }
 }
 
@@ -95,6 +95,28 @@ pub unsafe fn store_function(globals: *mut sys::MpObjDict, f: Function) {
     unsafe { (ffi::table().dict_store)(globals.cast(), f.name().as_obj().0, f.as_obj().0) };
 }
 
+/// Store the constant `value` under `name` in the dict `globals`, converting it directly
+/// (`#[mpy::module(constants = [...])]`).
+///
+/// # Safety
+///
+/// As [`store_function`].
+#[inline(always)]
+pub unsafe fn store_constant<T: IntoObj>(globals: *mut sys::MpObjDict, name: Qstr, value: T) {
+    const {
+        assert!(
+            plain::<T>(),
+            "`constants = [...]` takes values without destructors (ints, floats, bools, \
+             `&'static str`, qstrs); add other values with `m.add` in the init function"
+        )
+    };
+    // SAFETY: per the contract; `value` owns nothing, so a raise skips nothing.
+    unsafe {
+        let v = IntoObj::into_obj_raising(value);
+        (ffi::table().dict_store)(globals.cast(), name.as_obj().0, v.0)
+    };
+}
+
 /// Converts what a user function returns into the trampoline's result.
 pub trait IntoPyResult {
     fn into_py_result(self) -> PyResult<Obj>;
@@ -123,7 +145,7 @@ impl<T: IntoObj, E: Into<PyErr>> IntoPyResult for Result<T, E> {
             Err(e) => {
                 let e: PyErr = e.into();
                 // SAFETY: forwarded from the caller.
-                unsafe { ffi::raise(e.value().0) }
+                unsafe { e.raise() }
             }
         }
     }
@@ -260,7 +282,7 @@ pub unsafe fn required_raising<'a, T: FromObj<'a>>(
         None => match required::<T>(None, func, name) {
             Ok(v) => v,
             // SAFETY: forwarded from the caller.
-            Err(e) => unsafe { ffi::raise(e.value().0) },
+            Err(e) => unsafe { e.raise() },
         },
     }
 }
@@ -284,6 +306,38 @@ pub unsafe fn finish<R: IntoPyResult>(r: R) -> PyResult<Obj> {
         Ok(unsafe { r.into_obj_raising() })
     } else {
         r.into_py_result()
+    }
+}
+
+/// A required parameter of a positional-only function, converted directly (raising on
+/// failure). The firmware has checked the argument count against the signature, so the
+/// slot is always filled.
+///
+/// # Safety
+///
+/// As [`FromObj::from_obj_raising`].
+#[inline(always)]
+pub unsafe fn positional_raising<'a, T: FromObj<'a>>(slot: Option<&'a Obj>) -> T {
+    match slot {
+        // SAFETY: forwarded from the caller.
+        Some(o) => unsafe { T::from_obj_raising(o) },
+        // SAFETY: forwarded from the caller.
+        None => unsafe { crate::err!(TypeError, "missing argument").raise() },
+    }
+}
+
+/// [`optional`] for entry points whose frames own nothing with a destructor: a failure
+/// raises directly.
+///
+/// # Safety
+///
+/// As [`FromObj::from_obj_raising`].
+#[inline(always)]
+pub unsafe fn optional_raising<'a, T: FromObj<'a>>(slot: Option<&'a Obj>) -> Option<T> {
+    match slot {
+        // SAFETY: forwarded from the caller.
+        Some(o) if !o.is_none() => Some(unsafe { T::from_obj_raising(o) }),
+        _ => None,
     }
 }
 
@@ -326,6 +380,6 @@ pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         let err = PyErr::new::<crate::exceptions::RuntimeError>(msg);
         // SAFETY: see `crate::panic`: with `panic = "abort"` the panicking frames' destructors
         // are never run in any case; raising instead of trapping only resumes the interpreter.
-        unsafe { ffi::raise(err.value().0) }
+        unsafe { err.raise() }
     }
 }

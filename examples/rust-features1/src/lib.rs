@@ -1,0 +1,86 @@
+//! features1: MicroPython's examples/natmod/features1 in Rust, function for
+//! function, so that the two can be compared byte for byte: functions of
+//! fixed and variable arity, a helper, constants, a list, an exception,
+//! allocation, BSS, rodata and relocated pointers in rodata.
+#![no_std]
+
+use core::sync::atomic::{AtomicU16, Ordering};
+
+use mpy::exceptions::ValueError;
+use mpy::{qstr, IntoObj, Module, Obj, PyResult};
+
+/// BSS: four zero-initialised half-words.
+static DATA16: [AtomicU16; 4] = [const { AtomicU16::new(0) }; 4];
+
+/// Rodata: the first Fibonacci numbers, and two half-words.
+static TABLE8: [u8; 8] = [0, 1, 1, 2, 3, 5, 8, 13];
+static TABLE16: [u16; 2] = [0x1000, 0x2000];
+
+/// Relocated pointers in rodata: into BSS, and into rodata.
+static TABLE_PTR16A: [&AtomicU16; 4] = [&DATA16[0], &DATA16[1], &DATA16[2], &DATA16[3]];
+static TABLE_PTR16B: [&u16; 2] = [&TABLE16[0], &TABLE16[1]];
+
+/// `add(x, y)`: x + y on machine words.
+#[mpy::function(positional)]
+fn add(x: isize, y: isize) -> isize {
+    x.wrapping_add(y)
+}
+
+fn fibonacci_helper(x: isize) -> isize {
+    match TABLE8.get(x as usize) {
+        Some(&v) => v as isize,
+        None => fibonacci_helper(x - 1).wrapping_add(fibonacci_helper(x - 2)),
+    }
+}
+
+/// `fibonacci(x)`: raises ValueError for a negative x.
+#[mpy::function(positional)]
+fn fibonacci(x: isize) -> PyResult<isize> {
+    if x < 0 {
+        return Err(mpy::err!(
+            ValueError,
+            "can't compute negative Fibonacci number"
+        ));
+    }
+    Ok(fibonacci_helper(x))
+}
+
+/// `access()`: the BSS half-words as a list; `access(i)`: one of them;
+/// `access(i, v)`: store v through the relocated pointer table.
+#[mpy::function(positional)]
+fn access(index: Option<isize>, value: Option<isize>) -> PyResult<Obj> {
+    let Some(index) = index else {
+        let items = DATA16
+            .each_ref()
+            .map(|d| Obj::small_int(d.load(Ordering::Relaxed) as isize).unwrap_or(Obj::none()));
+        return Obj::new_list(&items);
+    };
+    let slot = (index & 3) as usize;
+    match value {
+        None => DATA16[slot].load(Ordering::Relaxed).into_obj(),
+        Some(v) => {
+            TABLE_PTR16A[slot].store(v as u16, Ordering::Relaxed);
+            Ok(Obj::none())
+        }
+    }
+}
+
+/// `make_array()`: a bytearray holding the half-words the rodata pointers
+/// point at.
+#[mpy::function(positional)]
+fn make_array() -> PyResult<Obj> {
+    let mut bytes = [0u8; 4];
+    for (chunk, p) in bytes.chunks_exact_mut(2).zip(TABLE_PTR16B) {
+        chunk.copy_from_slice(&p.to_ne_bytes());
+    }
+    Obj::new_bytearray(&bytes)
+}
+
+#[mpy::module(
+    functions = [add, fibonacci, access, make_array],
+    constants = [VAL = 42, MSG = qstr!(HELLO_MICROPYTHON)],
+)]
+fn init(_m: &Module<'_>) -> PyResult<()> {
+    mpy::print!("initialising module features1\n");
+    Ok(())
+}
