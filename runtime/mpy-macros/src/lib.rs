@@ -46,9 +46,11 @@ pub fn class(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `no_panic_handler` leave those out. Both are left out under `cfg(test)`.
 ///
 /// `functions = [f, g]` lists `#[mpy::function]` items to store in the module namespace
-/// when the init function returns `Ok` (instead of `m.add_function(&f::DEF)?` inside it):
-/// stored from a frame that owns nothing, they need no protected call, which matters for
-/// very small modules.
+/// when the init function returns `Ok` (instead of `m.add_function(&f::DEF)?` inside it);
+/// `constants = [VAL = 42, MSG = qstr!(HELLO)]` does the same for values whose types have no
+/// destructor (ints, floats, bools, `&'static str`, qstrs; checked at compile time). Stored
+/// from a frame that owns nothing, they need no protected call, which keeps small modules
+/// as small as their C counterparts.
 #[proc_macro_attribute]
 pub fn module(attr: TokenStream, item: TokenStream) -> TokenStream {
     module::expand(attr.into(), item.into())

@@ -13,12 +13,12 @@
 //!
 //! ```text
 //! #![no_std]
-//! use mpy::{PyResult, Module, exceptions::ValueError, PyErr};
+//! use mpy::{PyResult, Module, exceptions::ValueError};
 //!
 //! #[mpy::function]
 //! fn factorial(n: i64) -> PyResult<i64> {
 //!     if n < 0 {
-//!         return Err(PyErr::new::<ValueError>("negative argument"));
+//!         return Err(mpy::err!(ValueError, "negative argument"));
 //!     }
 //!     Ok((1..=n).product())
 //! }
@@ -30,6 +30,17 @@
 //!     Ok(())
 //! }
 //! ```
+//!
+//! # Small modules
+//!
+//! A module as small as its C counterpart (`examples/rust-minimal`, `examples/rust-features1`)
+//! uses `#[mpy::function(positional)]` (no keyword support, so no parameter names at run
+//! time), parameter and result types without destructors (ints, floats, bools, `&str`,
+//! `Obj`, tuples of these: converted with one direct firmware call each, as C does),
+//! [`err!`] with literal messages (raised by one `mp_raise_msg` call; nothing is created
+//! unless Rust code inspects the error), and `#[mpy::module(functions = [...], constants =
+//! [...])]` instead of `m.add_function`/`m.add` in the init function (stored after init
+//! returns, without a protected call).
 //!
 //! # Exceptions and `longjmp` (read this once)
 //!
