@@ -128,16 +128,21 @@ pub fn build_staticlib(
     }
     let status = child.wait().context("waiting for cargo")?;
     if !status.success() {
+        let help = if target_installed(target.triple) == Some(true) {
+            "the compiler's messages above say what to fix".to_owned()
+        } else {
+            format!(
+                "if the target is missing, install it with `rustup target add {}`",
+                target.triple
+            )
+        };
         return Err(error_with_help(
             format!(
                 "cargo could not build the Rust code for {} ({})",
                 arch.name(),
                 target.triple
             ),
-            format!(
-                "if the target is missing, install it with `rustup target add {}`",
-                target.triple
-            ),
+            help,
         ));
     }
     match staticlib {
@@ -146,5 +151,41 @@ pub fn build_staticlib(
             "cargo reported no static library for {}; is there a `[lib]` target?",
             target.triple
         ),
+    }
+}
+
+/// Whether the standard library for `triple` is installed in the active toolchain's
+/// sysroot (`None` when `rustc` cannot say).
+fn target_installed(triple: &str) -> Option<bool> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let sysroot = String::from_utf8(out.stdout).ok()?;
+    let lib = Path::new(sysroot.trim())
+        .join("lib")
+        .join("rustlib")
+        .join(triple)
+        .join("lib");
+    Some(lib.is_dir())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_which_targets_are_installed() {
+        // The host's standard library is always there; a made-up target never is.
+        let host = if cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+            "x86_64-unknown-linux-gnu"
+        } else {
+            return;
+        };
+        assert_eq!(target_installed(host), Some(true));
+        assert_eq!(target_installed("nonexistent-unknown-none"), Some(false));
     }
 }

@@ -686,6 +686,32 @@ fn package_with_rust_code_is_read_through_cargo_metadata() {
         err.contains("unknown field `float`") && err.contains("`float-impl`"),
         "{err}"
     );
+
+    // A Rust compile error: rustc's message, and no advice to install a target that is
+    // installed.
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\n\n{}",
+            manifest("withrust", "sources = [\"c/m.c\"]")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#![no_std]\npub fn f() -> u32 { \"text\" }\n#[panic_handler]\nfn panic(_: &core::panic::PanicInfo<'_>) -> ! {\n    loop {}\n}\n",
+    )
+    .unwrap();
+    let o = fx.cmd(&dir, &["build"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("mismatched types")
+            && err.contains("could not build the Rust code for x64")
+            && err.contains("the compiler's messages above say what to fix")
+            && !err.contains("rustup target add"),
+        "{err}"
+    );
 }
 
 #[test]
