@@ -59,7 +59,7 @@ pub unsafe fn trampoline(body: impl FnOnce() -> PyResult<Obj>) -> MpObj {
 pub unsafe fn module_init(
     self_: *mut MpObjFun,
     init: fn(&Module<'_>) -> PyResult<()>,
-    store_functions: impl FnOnce(*mut sys::MpObjDict),
+    store_exports: impl FnOnce(*mut sys::MpObjDict),
 ) -> MpObj {
     // SAFETY: the loader passes a function object whose context is the module being
     // imported (`self->context->module.globals`).
@@ -73,11 +73,11 @@ pub unsafe fn module_init(
     let result = init(&module);
     ffi::swap_globals(old);
     if result.is_ok() {
-        // `#[mpy::module(functions = [...])]`: stored straight into the module's dict. The
-        // previous globals are back and this frame owns nothing with a destructor
-        // (`result` is `Ok(())`), so the store may raise (MemoryError) without a protected
-        // call, which keeps small modules small.
-        store_functions(globals);
+        // `#[mpy::module(functions = [...], constants = [...])]`: stored straight into the
+        // module's dict. The previous globals are back and this frame owns nothing with a
+        // destructor (`result` is `Ok(())`), so the store may raise (MemoryError) without a
+        // protected call, which keeps small modules small.
+        store_exports(globals);
     }
     // SAFETY: `init` has returned and `module` owns nothing with a destructor.
     unsafe { trampoline(|| result.map(|()| Obj::none())) }
@@ -92,7 +92,7 @@ pub unsafe fn module_init(
 #[inline(always)]
 pub unsafe fn store_function(globals: *mut sys::MpObjDict, f: Function) {
     // SAFETY: per the contract.
-    unsafe { (ffi::table().dict_store)(globals.cast(), f.name().as_obj().0, f.as_obj().0) };
+    unsafe { store_constant(globals, f.name(), f.as_obj()) };
 }
 
 /// Store the constant `value` under `name` in the dict `globals`, converting it directly
