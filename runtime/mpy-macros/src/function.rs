@@ -138,28 +138,30 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let extract = params.iter().enumerate().map(|(i, p)| {
         let id = format_ident!("__arg_{}", i);
         let pname = p.ident.to_string();
-        if p.optional {
-            quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
-                // SAFETY: no parameter type has a destructor, so a raise skips nothing.
-                unsafe { ::mpy::impl_::optional_raising(__slots[#i]) }
-            } else {
-                ::mpy::impl_::optional(__slots[#i])?
-            };)
+        // The raising conversion when no parameter type has a destructor, else the
+        // checked one.
+        let (raising, checked) = if p.optional {
+            (
+                quote!(::mpy::impl_::optional_raising(__slots[#i])),
+                quote!(::mpy::impl_::optional(__slots[#i])),
+            )
         } else if opts.positional {
-            quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
-                // SAFETY: no parameter type has a destructor, so a raise skips nothing.
-                unsafe { ::mpy::impl_::positional_raising(__slots[#i]) }
-            } else {
-                ::mpy::impl_::required(__slots[#i], #py_name, #pname)?
-            };)
+            (
+                quote!(::mpy::impl_::positional_raising(__slots[#i])),
+                quote!(::mpy::impl_::required(__slots[#i], #py_name, #pname)),
+            )
         } else {
-            quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
-                // SAFETY: no parameter type has a destructor, so a raise skips nothing.
-                unsafe { ::mpy::impl_::required_raising(__slots[#i], #py_name, #pname) }
-            } else {
-                ::mpy::impl_::required(__slots[#i], #py_name, #pname)?
-            };)
-        }
+            (
+                quote!(::mpy::impl_::required_raising(__slots[#i], #py_name, #pname)),
+                quote!(::mpy::impl_::required(__slots[#i], #py_name, #pname)),
+            )
+        };
+        quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
+            // SAFETY: no parameter type has a destructor, so a raise skips nothing.
+            unsafe { #raising }
+        } else {
+            #checked?
+        };)
     });
     let arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
     // Without keyword arguments the firmware has checked the count already and
