@@ -7,7 +7,7 @@
 use core::sync::atomic::{AtomicU16, Ordering};
 
 use mpy::exceptions::ValueError;
-use mpy::{qstr, IntoObj, Module, Obj, PyResult};
+use mpy::{qstr, ByteArray, IntoObj, Module, PyResult};
 
 /// BSS: four zero-initialised half-words.
 static DATA16: [AtomicU16; 4] = [const { AtomicU16::new(0) }; 4];
@@ -45,22 +45,28 @@ fn fibonacci(x: isize) -> PyResult<isize> {
     Ok(fibonacci_helper(x))
 }
 
+/// What `access` returns: all the half-words (a list), one of them, or `None` after a
+/// store. Returned by value, it is converted after `access` returns.
+#[derive(IntoObj)]
+enum Access {
+    All([u16; 4]),
+    One(u16),
+    Stored,
+}
+
 /// `access()`: the BSS half-words as a list; `access(i)`: one of them;
 /// `access(i, v)`: store v through the relocated pointer table.
 #[mpy::function(positional)]
-fn access(index: Option<isize>, value: Option<isize>) -> PyResult<Obj> {
+fn access(index: Option<isize>, value: Option<isize>) -> Access {
     let Some(index) = index else {
-        let items = DATA16
-            .each_ref()
-            .map(|d| Obj::small_int(d.load(Ordering::Relaxed) as isize).unwrap_or(Obj::none()));
-        return Obj::new_list(&items);
+        return Access::All(DATA16.each_ref().map(|d| d.load(Ordering::Relaxed)));
     };
     let slot = (index & 3) as usize;
     match value {
-        None => DATA16[slot].load(Ordering::Relaxed).into_obj(),
+        None => Access::One(DATA16[slot].load(Ordering::Relaxed)),
         Some(v) => {
             TABLE_PTR16A[slot].store(v as u16, Ordering::Relaxed);
-            Ok(Obj::none())
+            Access::Stored
         }
     }
 }
@@ -68,12 +74,12 @@ fn access(index: Option<isize>, value: Option<isize>) -> PyResult<Obj> {
 /// `make_array()`: a bytearray holding the half-words the rodata pointers
 /// point at.
 #[mpy::function(positional)]
-fn make_array() -> PyResult<Obj> {
+fn make_array() -> ByteArray<[u8; 4]> {
     let mut bytes = [0u8; 4];
     for (chunk, p) in bytes.chunks_exact_mut(2).zip(TABLE_PTR16B) {
         chunk.copy_from_slice(&p.to_ne_bytes());
     }
-    Obj::new_bytearray(&bytes)
+    ByteArray(bytes)
 }
 
 #[mpy::module(

@@ -166,7 +166,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
     // Without keyword arguments the firmware has checked the count already and
     // no parameter names are needed at run time.
-    let binding = if opts.positional {
+    let fixed = opts.positional && all_required && n <= 3;
+    let binding = if fixed {
+        // A fixed-arity entry point receives exactly `n` objects: every slot is filled,
+        // which the optimiser can see, so no "missing argument" path is linked.
+        quote!(let __slots = ::mpy::impl_::fixed_slots(&__raw);)
+    } else if opts.positional {
         quote!(let __slots = __call.positional_slots::<#n>();)
     } else {
         quote! {
@@ -188,7 +193,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         &crate::qstr::symbol(&py_name),
         proc_macro2::Span::call_site(),
     );
-    let (entry, def, def_ty) = if opts.positional && all_required && n <= 3 {
+    let (entry, def, def_ty) = if fixed {
         let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
         let ctor = format_ident!("new_{}", n);
         (
@@ -196,12 +201,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 unsafe extern "C" fn __mpy_entry(#(#raw: #obj),*) -> #obj {
                     let __raw: [#obj; #n] = [#(#raw),*];
                     // SAFETY: the firmware calls this entry point with `n` valid objects.
-                    unsafe {
-                        ::mpy::impl_::trampoline(|| {
-                            let __call = ::mpy::impl_::CallArgs::positional(#n, __raw.as_ptr());
-                            #body
-                        })
-                    }
+                    unsafe { ::mpy::impl_::trampoline(|| { #body }) }
                 }
             },
             quote!(::mpy::function::objects::#ctor(__mpy_entry)),

@@ -6,6 +6,7 @@ use proc_macro::TokenStream;
 
 mod class;
 mod function;
+mod into_obj;
 mod module;
 mod qstr;
 mod utils;
@@ -66,6 +67,18 @@ pub fn module(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn qstr(input: TokenStream) -> TokenStream {
     qstr::expand(input.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// `#[derive(IntoObj)]`: convert an enum by converting the one field of each variant (a
+/// unit variant becomes `None`), or a one-field struct as its field. Lets a function return
+/// different kinds of value (`enum Access { All([u16; 4]), One(u16), Stored }`) and still
+/// have the result converted after it returns, with direct firmware calls when no variant
+/// owns anything with a destructor.
+#[proc_macro_derive(IntoObj)]
+pub fn derive_into_obj(item: TokenStream) -> TokenStream {
+    into_obj::expand(item.into())
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

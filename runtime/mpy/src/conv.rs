@@ -583,6 +583,56 @@ impl<T: IntoObj> IntoObj for Vec<T> {
         ffi::new_list(&raw).map(Obj).map_err(raised)
     }
 }
+/// Into a `list`. A function returning an array of plain values (`[u16; 4]`) builds the
+/// list after it returns, with direct firmware calls, like a C module.
+impl<T: IntoObj, const N: usize> IntoObj for [T; N] {
+    fn into_obj(self) -> PyResult<Obj> {
+        let mut raw = [Obj::none().0; N];
+        for (r, v) in raw.iter_mut().zip(self) {
+            *r = v.into_obj()?.0;
+        }
+        ffi::new_list(&raw).map(Obj).map_err(raised)
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: forwarded from the caller (the array owns nothing with a destructor, or
+        // the caller would not use this path); `new_list` copies the items.
+        unsafe {
+            let mut raw = self.map(|v| v.into_obj_raising().0);
+            Obj((ffi::table().new_list)(N, raw.as_mut_ptr()))
+        }
+    }
+}
+
+/// A `bytearray` holding a copy of the bytes: `ByteArray([1, 2, 3])`, `ByteArray(vec)`.
+///
+/// `&[u8]` and `Vec<u8>`-like byte strings convert to `bytes`; wrap them to get a mutable
+/// `bytearray` instead. Returned from a function as a plain array (`ByteArray<[u8; N]>`),
+/// it is built after the function returns with direct firmware calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ByteArray<B>(pub B);
+
+impl<B: AsRef<[u8]>> IntoObj for ByteArray<B> {
+    fn into_obj(self) -> PyResult<Obj> {
+        Obj::new_bytearray(self.0.as_ref())
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        let data = self.0.as_ref();
+        // SAFETY: as `Obj::new_bytearray`, raising instead of returning errors, which the
+        // caller allows.
+        unsafe {
+            let block = ffi::heap_realloc(core::ptr::null_mut(), data.len().max(1), false);
+            if block.is_null() {
+                crate::obj::out_of_memory().raise();
+            }
+            core::ptr::copy_nonoverlapping(data.as_ptr(), block, data.len());
+            Obj((ffi::table().obj_new_bytearray_by_ref)(
+                data.len(),
+                block.cast(),
+            ))
+        }
+    }
+}
+
 /// Into a `dict`.
 impl<K: IntoObj, V: IntoObj> IntoObj for BTreeMap<K, V> {
     fn into_obj(self) -> PyResult<Obj> {

@@ -104,10 +104,10 @@ pub mod impl_;
 
 pub use alloc_heap::MpHeap;
 pub use class::{Attrs, Class, Printer, Repr};
-pub use conv::{Buffer, BufferMut, FromObj, IntoObj};
+pub use conv::{Buffer, BufferMut, ByteArray, FromObj, IntoObj};
 pub use err::{PyErr, PyResult};
 pub use module::Module;
-pub use mpy_macros::{class, function, module, qstr};
+pub use mpy_macros::{class, function, module, qstr, IntoObj};
 pub use obj::{Obj, ObjIter, Qstr};
 pub use print::Console;
 

@@ -182,10 +182,7 @@ impl Obj {
         // SAFETY: a fresh block (null asks for one); `gc_realloc` does not raise.
         let block = unsafe { ffi::heap_realloc(core::ptr::null_mut(), data.len().max(1), false) };
         if block.is_null() {
-            return Err(crate::err!(
-                crate::exceptions::MemoryError,
-                "memory allocation failed"
-            ));
+            return Err(out_of_memory());
         }
         // SAFETY: the block holds at least `data.len()` bytes and is not shared.
         unsafe {
@@ -382,4 +379,9 @@ pub(crate) unsafe fn buf_bytes<'a>(b: &sys::MpBufferInfo) -> &'a [u8] {
         // SAFETY: forwarded from the caller; a non-empty buffer has a valid pointer.
         unsafe { core::slice::from_raw_parts(b.buf.cast::<u8>(), b.len) }
     }
+}
+
+/// The `MemoryError` of a failed heap allocation (one static message for the crate).
+pub(crate) fn out_of_memory() -> PyErr {
+    crate::err!(crate::exceptions::MemoryError, "memory allocation failed")
 }

@@ -191,12 +191,9 @@ impl<'a> CallArgs<'a> {
 
     /// The positional arguments as `N` slots (for functions without keyword arguments,
     /// whose argument count the firmware has already checked against the signature).
+    #[inline(always)]
     pub fn positional_slots<const N: usize>(&self) -> [Option<&'a Obj>; N] {
-        let mut out: [Option<&'a Obj>; N] = [None; N];
-        for (slot, arg) in out.iter_mut().zip(self.pos) {
-            *slot = Some(arg);
-        }
-        out
+        core::array::from_fn(|i| self.pos.get(i))
     }
 
     /// Match the arguments against parameter `names` (all may be passed by position or by
@@ -249,6 +246,13 @@ impl<'a> CallArgs<'a> {
         }
         Ok(out)
     }
+}
+
+/// The slots of a fixed-arity entry point: all filled.
+#[inline(always)]
+pub fn fixed_slots<const N: usize>(raw: &[MpObj; N]) -> [Option<&Obj>; N] {
+    // SAFETY: `Obj` is a transparent object word.
+    core::array::from_fn(|i| Some(unsafe { &*(&raw const raw[i]).cast::<Obj>() }))
 }
 
 /// Convert a required parameter.
