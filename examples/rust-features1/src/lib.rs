@@ -59,7 +59,7 @@ enum Access {
 #[mpy::function(positional)]
 fn access(index: Option<isize>, value: Option<isize>) -> Access {
     let Some(index) = index else {
-        return Access::All(DATA16.each_ref().map(|d| d.load(Ordering::Relaxed)));
+        return Access::All(core::array::from_fn(|i| DATA16[i].load(Ordering::Relaxed)));
     };
     let slot = (index & 3) as usize;
     match value {
@@ -75,11 +75,8 @@ fn access(index: Option<isize>, value: Option<isize>) -> Access {
 /// point at.
 #[mpy::function(positional)]
 fn make_array() -> ByteArray<[u8; 4]> {
-    let mut bytes = [0u8; 4];
-    for (chunk, p) in bytes.chunks_exact_mut(2).zip(TABLE_PTR16B) {
-        chunk.copy_from_slice(&p.to_ne_bytes());
-    }
-    ByteArray(bytes)
+    let [a, b] = [TABLE_PTR16B[0].to_ne_bytes(), TABLE_PTR16B[1].to_ne_bytes()];
+    ByteArray([a[0], a[1], b[0], b[1]])
 }
 
 #[mpy::module(

@@ -72,6 +72,17 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     }
     let init = &func.sig.ident;
     let functions = &opts.functions;
+    // Several functions: one table in rodata and a loop (the names are data relocations, so
+    // they need no GOT entries); a single one is stored directly.
+    let store_functions = if functions.len() >= 2 {
+        let n = functions.len();
+        quote! {
+            static __MPY_FUNCTIONS: [::mpy::impl_::Function; #n] = [#(#functions::DEF),*];
+            ::mpy::impl_::store_functions(__globals, &__MPY_FUNCTIONS);
+        }
+    } else {
+        quote!(#(::mpy::impl_::store_function(__globals, #functions::DEF);)*)
+    };
     let (const_names, const_values): (Vec<_>, Vec<_>) = opts.constants.iter().cloned().unzip();
     let allocator = (!opts.no_allocator).then(|| {
         quote! {
@@ -108,7 +119,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             // runs after `init` returned `Ok`, from a frame that owns nothing.
             unsafe {
                 ::mpy::impl_::module_init(self_, #init, |__globals| {
-                    #(::mpy::impl_::store_function(__globals, #functions::DEF);)*
+                    #store_functions
                     #(::mpy::impl_::store_constant(__globals, ::mpy::qstr!(#const_names), #const_values);)*
                 })
             }
@@ -163,7 +174,9 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("add :: DEF") && out.contains("sub :: inner :: DEF"),
+            out.contains("add :: DEF")
+                && out.contains("sub :: inner :: DEF")
+                && out.contains("store_functions"),
             "{out}"
         );
         let out = expand(

@@ -34,17 +34,49 @@ const LAZY_TAG: usize = 1;
 #[doc(hidden)]
 #[repr(C, align(4))]
 pub struct LazyErr {
-    /// [`ExceptionType::type_object_raising`] of the type.
-    ty: unsafe fn() -> Obj,
+    ty: LazyType,
     msg: &'static core::ffi::CStr,
+}
+
+// SAFETY: immutable after construction; the qstr slot pointer is only read.
+unsafe impl Sync for LazyErr {}
+
+/// How a static exception finds its type ([`ExceptionType::LAZY`]). Not a stable API.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum LazyType {
+    /// A builtin, by the address of its name's qstr symbol: looked up in the builtins when
+    /// raised, as C's dynruntime does. One lookup shared by every builtin type.
+    Builtin(*const u16),
+    /// Any other type: its [`ExceptionType::type_object_raising`].
+    Lookup(unsafe fn() -> Obj),
+}
+
+impl LazyType {
+    /// The type object, raising if it cannot be had.
+    ///
+    /// # Safety
+    ///
+    /// As [`ExceptionType::type_object_raising`].
+    unsafe fn type_object_raising(self) -> Obj {
+        match self {
+            // SAFETY: `sym` is a qstr symbol (see `ExceptionType::LAZY`); the caller allows
+            // a raise.
+            LazyType::Builtin(sym) => unsafe {
+                let name = crate::impl_::read_qstr(sym);
+                Obj((ffi::table().load_global)(name.as_raw()))
+            },
+            // SAFETY: forwarded from the caller.
+            LazyType::Lookup(f) => unsafe { f() },
+        }
+    }
 }
 
 impl LazyErr {
     /// `E(msg)`; `msg` must end with its only NUL (checked when the static is evaluated).
     pub const fn new<E: ExceptionType>(msg: &'static str) -> LazyErr {
-        let ty = E::type_object_raising;
         match core::ffi::CStr::from_bytes_with_nul(msg.as_bytes()) {
-            Ok(msg) => LazyErr { ty, msg },
+            Ok(msg) => LazyErr { ty: E::LAZY, msg },
             Err(_) => panic!("an exception message must not contain a NUL character"),
         }
     }
@@ -139,20 +171,23 @@ impl PyErr {
     /// Every Rust frame between here and the firmware's handler must own nothing with a
     /// destructor.
     pub(crate) unsafe fn raise(self) -> ! {
-        let Some(lazy) = self.lazy() else {
-            // SAFETY: per the contract.
-            unsafe { ffi::raise(self.exc.0) }
+        let exc = match self.lazy() {
+            None => self.exc,
+            Some(lazy) => {
+                // SAFETY: per the contract; looking the type up may itself raise, which the
+                // contract allows too.
+                let ty = unsafe { lazy.ty.type_object_raising() };
+                if let Some(raise_msg) = ffi::table().raise_msg {
+                    // SAFETY: per the contract.
+                    unsafe { raise_msg(ty.as_raw().cast(), lazy.msg.as_ptr()) };
+                }
+                // A port without error messages raises the type, as its `mp_raise_msg`
+                // would.
+                ty
+            }
         };
-        // SAFETY: per the contract; looking the type up may itself raise, which the
-        // contract allows too.
-        let ty = unsafe { (lazy.ty)() };
-        match ffi::table().raise_msg {
-            // SAFETY: per the contract.
-            Some(raise_msg) => unsafe { raise_msg(ty.as_raw().cast(), lazy.msg.as_ptr()) },
-            // A port without error messages: raise the type, as its `mp_raise_msg` would.
-            // SAFETY: per the contract.
-            None => unsafe { ffi::raise(ty.0) },
-        }
+        // SAFETY: per the contract.
+        unsafe { ffi::raise(exc.0) }
     }
 
     /// The exception caught by a protected call.
@@ -173,7 +208,7 @@ impl PyErr {
                 let text = unsafe { core::str::from_utf8_unchecked(text) };
                 let ty = lazy.ty;
                 // SAFETY: the lookup makes one firmware call and owns nothing.
-                match unsafe { ffi::protect(move || ty().0) } {
+                match unsafe { ffi::protect(move || ty.type_object_raising().0) } {
                     Ok(ty) => Self::with_message(Obj(ty), text).exc,
                     Err(e) => Self::from_raised(e).exc,
                 }

@@ -5,7 +5,7 @@
 //! looked up by name in the builtins (through the caller's globals, as the C dynruntime
 //! does), so a module-level rebinding of e.g. `ValueError` is honoured.
 
-use crate::err::{PyErr, PyResult};
+use crate::err::{LazyType, PyErr, PyResult};
 use crate::ffi;
 use crate::obj::Obj;
 
@@ -28,6 +28,10 @@ pub trait ExceptionType {
             Err(e) => unsafe { e.raise() },
         }
     }
+
+    /// How [`err!`](crate::err) finds the type when it raises. Not a stable API.
+    #[doc(hidden)]
+    const LAZY: LazyType = LazyType::Lookup(Self::type_object_raising);
 }
 
 /// `Exception`.
@@ -54,6 +58,13 @@ macro_rules! builtin_exceptions {
                 // SAFETY: the caller allows a raise.
                 Obj(unsafe { (ffi::table().load_global)(crate::qstr!($name).as_raw()) })
             }
+            const LAZY: LazyType = {
+                unsafe extern "C" {
+                    #[link_name = concat!("__mpy_qstr_", stringify!($name))]
+                    static NAME: u16;
+                }
+                LazyType::Builtin(&raw const NAME)
+            };
         }
     )*};
 }

@@ -97,6 +97,7 @@ unsafe fn protect_erased(
 ///
 /// Every Rust frame between here and the firmware's handler must own nothing with a
 /// destructor. Only the generated trampolines call this, after the user's function returned.
+#[inline]
 pub(crate) unsafe fn raise(exc: MpObj) -> ! {
     let t = table();
     // SAFETY: `raise_` never returns for a non-null, non-None object; the caller upholds the

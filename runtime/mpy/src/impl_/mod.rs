@@ -95,6 +95,20 @@ pub unsafe fn store_function(globals: *mut sys::MpObjDict, f: Function) {
     unsafe { store_constant(globals, f.name(), f.as_obj()) };
 }
 
+/// [`store_function`] for each of `functions` (`#[mpy::module(functions = [...])]` with
+/// several functions: a table in rodata costs less than one call sequence per function).
+///
+/// # Safety
+///
+/// As [`store_function`].
+#[inline(always)]
+pub unsafe fn store_functions(globals: *mut sys::MpObjDict, functions: &'static [Function]) {
+    for f in functions {
+        // SAFETY: per the contract.
+        unsafe { store_function(globals, *f) };
+    }
+}
+
 /// Store the constant `value` under `name` in the dict `globals`, converting it directly
 /// (`#[mpy::module(constants = [...])]`).
 ///
