@@ -61,6 +61,24 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
     Ok(opts)
 }
 
+/// An unsuffixed integer literal (possibly negated) becomes its small int at compile time;
+/// any other value is converted when stored.
+fn constant_value(value: &syn::Expr) -> TokenStream {
+    let lit = match value {
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => &*u.expr,
+        other => other,
+    };
+    match lit {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) if i.suffix().is_empty() => {
+            quote!(const { ::mpy::impl_::small_int_literal(#value) })
+        }
+        _ => quote!(#value),
+    }
+}
+
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let opts = parse_options(attr)?;
     let func: syn::ItemFn = syn::parse2(item)?;
@@ -83,7 +101,11 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     } else {
         quote!(#(::mpy::impl_::store_function(__globals, #functions::DEF);)*)
     };
-    let (const_names, const_values): (Vec<_>, Vec<_>) = opts.constants.iter().cloned().unzip();
+    let (const_names, const_values): (Vec<_>, Vec<_>) = opts
+        .constants
+        .iter()
+        .map(|(name, value)| (name.clone(), constant_value(value)))
+        .unzip();
     let allocator = (!opts.no_allocator).then(|| {
         quote! {
             #[cfg(not(test))]
@@ -188,7 +210,9 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("store_constant (__globals , :: mpy :: qstr ! (VAL) , 42)"),
+            out.contains(
+                "store_constant (__globals , :: mpy :: qstr ! (VAL) , const { :: mpy :: impl_ :: small_int_literal (42) })"
+            ) && out.contains("store_constant (__globals , :: mpy :: qstr ! (MSG) , qstr ! (HELLO))"),
             "{out}"
         );
         assert!(expand(

@@ -35,13 +35,13 @@ pub fn mp_obj_small_int_value(o: MpObj) -> MpInt {
 /// `MP_OBJ_NEW_SMALL_INT`: encode a small int. The value must fit in a word minus one bit
 /// (see [`mp_small_int_fits`]); otherwise the top bit is lost.
 #[inline]
-pub fn mp_obj_new_small_int(v: MpInt) -> MpObj {
+pub const fn mp_obj_new_small_int(v: MpInt) -> MpObj {
     (((v as MpUint) << 1) | 1) as MpObj
 }
 
 /// `MP_SMALL_INT_FITS`: can `v` be encoded as a small int?
 #[inline]
-pub fn mp_small_int_fits(v: MpInt) -> bool {
+pub const fn mp_small_int_fits(v: MpInt) -> bool {
     // The top two bits must be equal (both sign bits survive the shift).
     ((v ^ (v << 1)) as MpUint) >> (usize::BITS - 1) == 0
 }

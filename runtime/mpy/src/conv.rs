@@ -240,8 +240,13 @@ macro_rules! small_ints {
                 word_into_obj(self as isize)
             }
             unsafe fn into_obj_raising(self) -> Obj {
-                // SAFETY: forwarded from the caller.
-                unsafe { word_into_obj_raising(self as isize) }
+                match Obj::small_int(self as isize) {
+                    // A type narrower than a machine word always fits a small int, which
+                    // is then encoded inline; wider ones make the one firmware call.
+                    Some(o) if <$t>::BITS < usize::BITS => o,
+                    // SAFETY: forwarded from the caller.
+                    _ => unsafe { word_into_obj_raising(self as isize) },
+                }
             }
         }
     )*};
@@ -595,10 +600,17 @@ impl<T: IntoObj, const N: usize> IntoObj for [T; N] {
     }
     unsafe fn into_obj_raising(self) -> Obj {
         // SAFETY: forwarded from the caller (the array owns nothing with a destructor, or
-        // the caller would not use this path); `new_list` copies the items.
+        // the caller would not use this path). As C modules do, the list is made first with
+        // room for `N` items, which are then stored into it; until then the collector sees
+        // zeros or stale words there, both harmless to a conservative scan.
         unsafe {
-            let mut raw = self.map(|v| v.into_obj_raising().0);
-            Obj((ffi::table().new_list)(N, raw.as_mut_ptr()))
+            let list = (ffi::table().new_list)(N, core::ptr::null_mut());
+            let items = (*list.cast::<sys::MpObjList>()).items;
+            let values = core::mem::ManuallyDrop::new(self);
+            for i in 0..N {
+                *items.add(i) = core::ptr::read(&values[i]).into_obj_raising().0;
+            }
+            Obj(list)
         }
     }
 }

@@ -35,7 +35,8 @@ const LAZY_TAG: usize = 1;
 #[repr(C, align(4))]
 pub struct LazyErr {
     ty: LazyType,
-    msg: &'static core::ffi::CStr,
+    /// NUL-terminated UTF-8 (one word: the length is needed only to inspect the message).
+    msg: *const u8,
 }
 
 // SAFETY: immutable after construction; the qstr slot pointer is only read.
@@ -76,8 +77,25 @@ impl LazyErr {
     /// `E(msg)`; `msg` must end with its only NUL (checked when the static is evaluated).
     pub const fn new<E: ExceptionType>(msg: &'static str) -> LazyErr {
         match core::ffi::CStr::from_bytes_with_nul(msg.as_bytes()) {
-            Ok(msg) => LazyErr { ty: E::LAZY, msg },
+            Ok(_) => LazyErr {
+                ty: E::LAZY,
+                msg: msg.as_ptr(),
+            },
             Err(_) => panic!("an exception message must not contain a NUL character"),
+        }
+    }
+
+    /// The message, without its NUL.
+    fn text(&self) -> &'static str {
+        let mut len = 0;
+        // SAFETY: `new` checked that the message ends with its only NUL. The volatile read
+        // keeps the optimiser from turning the loop into a call to `strlen`, which hosted
+        // targets would expect from a libc the module does not have.
+        unsafe {
+            while self.msg.add(len).read_volatile() != 0 {
+                len += 1;
+            }
+            core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.msg, len))
         }
     }
 }
@@ -179,7 +197,7 @@ impl PyErr {
                 let ty = unsafe { lazy.ty.type_object_raising() };
                 if let Some(raise_msg) = ffi::table().raise_msg {
                     // SAFETY: per the contract.
-                    unsafe { raise_msg(ty.as_raw().cast(), lazy.msg.as_ptr()) };
+                    unsafe { raise_msg(ty.as_raw().cast(), lazy.msg.cast()) };
                 }
                 // A port without error messages raises the type, as its `mp_raise_msg`
                 // would.
@@ -203,9 +221,7 @@ impl PyErr {
         match self.lazy() {
             None => self.exc,
             Some(lazy) => {
-                let text = lazy.msg.to_bytes();
-                // SAFETY: the message came from a `&'static str` (see `LazyErr::new`).
-                let text = unsafe { core::str::from_utf8_unchecked(text) };
+                let text = lazy.text();
                 let ty = lazy.ty;
                 // SAFETY: the lookup makes one firmware call and owns nothing.
                 match unsafe { ffi::protect(move || ty.type_object_raising().0) } {
@@ -233,7 +249,7 @@ impl fmt::Debug for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.lazy() {
             None => write!(f, "PyErr({:?})", self.exc),
-            Some(lazy) => write!(f, "PyErr(lazy {:?})", lazy.msg),
+            Some(lazy) => write!(f, "PyErr(lazy {:?})", lazy.text()),
         }
     }
 }

@@ -97,16 +97,12 @@ unsafe fn protect_erased(
 ///
 /// Every Rust frame between here and the firmware's handler must own nothing with a
 /// destructor. Only the generated trampolines call this, after the user's function returned.
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn raise(exc: MpObj) -> ! {
-    let t = table();
     // SAFETY: `raise_` never returns for a non-null, non-None object; the caller upholds the
     // frame rule.
-    unsafe { (t.raise_)(exc) };
-    // Only reached for null/None, which `PyErr` never holds. Raise something rather than
-    // return into C with a garbage result.
-    // SAFETY: `type_exception` is the firmware's Exception type.
-    unsafe { (t.raise_)(t.type_exception as MpObj) };
+    unsafe { (table().raise_)(exc) };
+    // Only reached for null/None, which a `PyErr` never holds (see `PyErr::from_value`).
     crate::panic::abort()
 }
 

@@ -95,6 +95,15 @@ pub unsafe fn store_function(globals: *mut sys::MpObjDict, f: Function) {
     unsafe { store_constant(globals, f.name(), f.as_obj()) };
 }
 
+/// The small int of an integer literal, made at compile time (`constants = [VAL = 42]`).
+pub const fn small_int_literal(v: i128) -> Obj {
+    assert!(
+        v >= sys::MP_SMALL_INT_MIN as i128 && v <= sys::MP_SMALL_INT_MAX as i128,
+        "this integer constant does not fit a small int; give it a type (`42i64`)"
+    );
+    Obj(sys::mp_obj_new_small_int(v as isize))
+}
+
 /// [`store_function`] for each of `functions` (`#[mpy::module(functions = [...])]` with
 /// several functions: a table in rodata costs less than one call sequence per function).
 ///
