@@ -12,8 +12,13 @@ use crate::link::{
 impl<'d> Linker<'d> {
     /// GOT entries for relocations of the architecture's GOT kinds against
     /// global or weak symbols, in the order first met.
+    ///
+    /// `mpy_ld.py` also makes an entry for every pointer-sized absolute word
+    /// (RISC-V), though the word itself is relocated directly and the entry is
+    /// never read; with `gc_sections` such unread entries are left out.
     pub(crate) fn build_got_generic(&mut self) -> Result<()> {
         let got_types = arch::got_reloc_types(self.spec);
+        let skip_abs_words = self.options.improvements.gc_sections;
         let mut entries = Vec::new();
         for (o, obj) in self.objects.iter().enumerate() {
             for (si, sec) in obj.sections.iter().enumerate() {
@@ -24,7 +29,10 @@ impl<'d> Linker<'d> {
                 }
                 for r in &sec.relocs {
                     let sym = &obj.symbols[r.sym as usize];
-                    if sym.bind == Bind::Local || !got_types.contains(&r.r_type) {
+                    if sym.bind == Bind::Local
+                        || !got_types.contains(&r.r_type)
+                        || (skip_abs_words && arch::is_abs_word(self.spec.family, r.r_type))
+                    {
                         continue;
                     }
                     if ![STT_NOTYPE, STT_FUNC, STT_OBJECT].contains(&sym.st_type)

@@ -80,7 +80,9 @@ pub struct Improvements {
     /// (where native code lives in writable RAM), so PC-relative accesses
     /// to them work.
     pub static_data: bool,
-    /// Drop sections not reachable from `mpy_init`.
+    /// Drop sections not reachable from `mpy_init`, and GOT entries that no
+    /// code reads (`mpy_ld.py` makes one for every absolute data word on
+    /// RISC-V).
     pub gc_sections: bool,
 }
 

@@ -162,3 +162,29 @@ fn merge_mode() {
     assert!(!merged.exists());
     assert!(String::from_utf8_lossy(&res.stderr).contains("native"));
 }
+
+#[test]
+fn dump_mode_prints_what_a_module_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("d.o");
+    std::fs::write(&obj, good_object()).unwrap();
+    let native = dir.path().join("d.mpy");
+    assert!(mpy_link()
+        .args(["--arch", "x64", "-o"])
+        .arg(&native)
+        .arg(&obj)
+        .status()
+        .unwrap()
+        .success());
+    let res = mpy_link().arg("--dump").arg(&native).output().unwrap();
+    assert!(res.status.success());
+    let text = String::from_utf8(res.stdout).unwrap();
+    // The header, the file name as qstr 0, and the GOT entry's relocation.
+    assert!(text.contains("arch x64"), "{text}");
+    assert!(text.contains("0: 'd.mpy'"), "{text}");
+    assert!(text.contains("mp_fun_table"), "{text}");
+    // Not a .mpy: an error naming the file, and a failure status.
+    let res = mpy_link().arg("--dump").arg(&obj).output().unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("d.o"));
+}

@@ -679,3 +679,44 @@ fn riscv_call_and_jump_table_pairs() {
     assert_eq!(le32(&m.text, 20), 16); // .rodata at 20: f (16) - mpy_init (0)
     assert!(m.relocs.is_empty(), "differences need no loader relocation");
 }
+
+/// `mpy_ld.py` gives every absolute data word a GOT entry on RISC-V although
+/// only the word itself is relocated; with `gc_sections` no unread entry is
+/// made, and the word is relocated the same way.
+#[test]
+fn riscv_absolute_data_words_need_no_got_entry_with_gc_sections() {
+    let build = || {
+        let mut o = Obj::new(Arch::Rv64imc);
+        let text = o.text(&[0x82, 0x80]); // c.jr ra
+        o.func("mpy_init", text, 0);
+        let ro = o.section(".data.rel.ro.table", SectionKind::ReadOnlyData, &[0; 8], 8);
+        let ft = o.undef("mp_fun_table");
+        o.reloc(ro, 0, ft, 2, 0); // R_RISCV_64
+                                  // Keep the table alive from mpy_init (an assembler-style reference).
+        let t = o.data("table", ro, 0);
+        o.reloc(text, 0, t, 51, 0); // R_RISCV_RELAX: a marker only
+        o.finish()
+    };
+    let compat = link(Arch::Rv64imc, vec![build()]).unwrap();
+    let mut options = LinkOptions::new(Arch::Rv64imc, "mod.mpy");
+    options.improvements.gc_sections = true;
+    let improved = mpy_link::link(
+        &options,
+        &[Input::from_bytes("obj0.o".to_string(), build())],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(compat.got_entries, 1, "mpy_ld.py-compatible layout");
+    assert_eq!(improved.got_entries, 0);
+    // The table word (text 0..2, then the table aligned to 8) is relocated to
+    // mp_fun_table in both; the compatible layout adds the unread GOT entry after it.
+    assert_eq!(
+        compat.relocs,
+        vec![
+            reloc(16, RelocDest::FunTable),
+            reloc(8, RelocDest::FunTable)
+        ]
+    );
+    assert_eq!(improved.relocs, vec![reloc(8, RelocDest::FunTable)]);
+    assert_eq!(improved.text.len(), 16);
+}

@@ -1,5 +1,6 @@
 //! `mpy-link`: a drop-in replacement for MicroPython's `tools/mpy_ld.py`
-//! (same arguments), plus `--merge` in place of `mpy-tool.py --merge`.
+//! (same arguments), plus `--merge` in place of `mpy-tool.py --merge` and `--dump` to
+//! print what a `.mpy` file holds.
 //! Use it from `py/dynruntime.mk` with `MPY_LD=mpy-link MPY_TOOL=mpy-link`.
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,9 @@ struct Args {
     /// Merge .mpy files (as `mpy-tool.py --merge`).
     #[arg(long)]
     merge: bool,
+    /// Print the contents of .mpy files (header, qstrs, code, relocations) instead of linking.
+    #[arg(long, conflicts_with = "merge")]
+    dump: bool,
     /// Improvement: support file-local bss and initialised .data.
     #[arg(long)]
     static_data: bool,
@@ -70,6 +74,9 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), LinkError> {
     if args.merge {
         return merge(args);
+    }
+    if args.dump {
+        return dump(args);
     }
     let arch: Arch = args
         .arch
@@ -151,6 +158,21 @@ fn run(args: &Args) -> Result<(), LinkError> {
         }
     }
     mpy_link::write_atomic(&output, &module.to_mpy())
+}
+
+fn dump(args: &Args) -> Result<(), LinkError> {
+    let mut out = String::new();
+    for p in &args.files {
+        let data = std::fs::read(p).map_err(|source| LinkError::Io {
+            action: "read",
+            path: p.clone(),
+            source,
+        })?;
+        let mpy = mpy_link::mpy::read::read(&p.display().to_string(), &data)?;
+        out.push_str(&mpy_link::mpy::dump::dump(&mpy));
+    }
+    print!("{out}");
+    Ok(())
 }
 
 fn merge(args: &Args) -> Result<(), LinkError> {
