@@ -46,7 +46,9 @@ print(b.choose([], 1, 2), b.choose('x', 1, 2), b.choose(0, 1, 2), b.choose(True,
 for bad in (lambda: b.square(16), lambda: b.add(1 << 62, 1 << 62)):\n    try:\n        bad()\n    except ValueError as e:\n        print('ValueError', e)\n\
 try:\n    b.entry(99)\nexcept RuntimeError as e:\n    print('RuntimeError', 'panicked' in str(e))\n\
 print(b.entry(3))\n\
-print(b.classify(2), b.classify(16))\n";
+print(b.classify(2), b.classify(16))\n\
+print(b.even(4), b.parity(4), b.parity(5))\n\
+try:\n    b.even(5)\nexcept ValueError as e:\n    print('ValueError', e.args)\n";
     let Some(lines) = run_x64("rust-basics", "basics", code) else {
         return;
     };
@@ -73,6 +75,9 @@ print(b.classify(2), b.classify(16))\n";
             "9",
             // a lazily created error examined in Rust
             "ok ValueError",
+            // a message-less static error: raised as the bare type, examined in Rust
+            "4 even odd",
+            "ValueError ()",
         ]
     );
 }
@@ -252,6 +257,9 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
             "call allocate 10",
             "call classify 2",
             "call classify 16",
+            "call even 4",
+            "call even 5",
+            "call parity 5",
             "get VERSION",
             "get TABLE_SIZE",
         ],
@@ -288,6 +296,9 @@ fn basics_runs_under_the_loader_on_every_rust_arch() {
                 "30",
                 "'ok'",
                 "'ValueError'",
+                "4",
+                "exception: ValueError",
+                "'odd'",
                 "'1.0'",
                 "16",
             ],

@@ -105,6 +105,32 @@ fn classify(i: usize) -> &'static str {
     }
 }
 
+/// `n` when it is even; an odd `n` is the bare `ValueError` type (`mpy::err!`
+/// without a message).
+fn check_even(n: isize) -> PyResult<isize> {
+    if n % 2 != 0 {
+        return Err(mpy::err!(ValueError));
+    }
+    Ok(n)
+}
+
+/// `even(n)`: `n`, or a ValueError without a message for an odd `n`.
+#[mpy::function(positional)]
+fn even(n: isize) -> PyResult<isize> {
+    check_even(n)
+}
+
+/// `parity(n)`: "even", or "odd" when the check's (message-less) error is a
+/// ValueError: the error is examined in Rust.
+#[mpy::function(positional)]
+fn parity(n: isize) -> &'static str {
+    match check_even(n) {
+        Ok(_) => "even",
+        Err(e) if e.is_instance_of::<ValueError>() => "odd",
+        Err(_) => "other",
+    }
+}
+
 /// `entry(i)`: indexes the table without a check of its own, so an index past
 /// the end panics; the panic becomes a Python `RuntimeError`.
 #[mpy::function(positional)]
@@ -164,6 +190,8 @@ fn init(m: &Module<'_>) -> PyResult<()> {
         &bump_state::DEF,
         &square::DEF,
         &classify::DEF,
+        &even::DEF,
+        &parity::DEF,
         &entry::DEF,
         &sum_list::DEF,
         &squares::DEF,

@@ -36,7 +36,7 @@ use mpy_sys::{self as sys, MpObj, MpObjFullType, MpObjType, MpPrint, Qstr as Raw
 
 use crate::conv::{FromObj, IntoObj};
 use crate::err::{Msg, PyErr, PyResult, StackStr};
-use crate::exceptions::{ExceptionType, MemoryError, TypeError};
+use crate::exceptions::{ExceptionType, TypeError};
 use crate::ffi;
 use crate::function::Function;
 use crate::module::Module;
@@ -108,7 +108,7 @@ fn gc_alloc(n: usize) -> PyResult<*mut u8> {
     // SAFETY: a null pointer asks `gc_realloc` for a fresh block; it does not raise.
     let p = unsafe { ffi::heap_realloc(core::ptr::null_mut(), n, false) };
     if p.is_null() {
-        return Err(PyErr::new::<MemoryError>("memory allocation failed"));
+        return Err(crate::obj::out_of_memory());
     }
     // SAFETY: `p` is a fresh block of at least `n` bytes.
     unsafe { core::ptr::write_bytes(p, 0, n) };

@@ -85,6 +85,12 @@ impl LazyErr {
         }
     }
 
+    /// Whether there is no message (`err!(Type)`).
+    fn text_is_empty(&self) -> bool {
+        // SAFETY: the message holds at least its NUL.
+        unsafe { *self.msg == 0 }
+    }
+
     /// The message, without its NUL.
     fn text(&self) -> &'static str {
         let mut len = 0;
@@ -104,9 +110,14 @@ impl LazyErr {
 /// macro: `mpy::err!(ValueError, "negative input")`. With only a literal message nothing is
 /// created until the exception is raised (or inspected), and raising it costs one firmware
 /// call; with format arguments (`mpy::err!(ValueError, "bad value {}", v)`) it is
-/// [`PyErr::new`] with `format_args!` (which links `core::fmt`).
+/// [`PyErr::new`] with `format_args!` (which links `core::fmt`). Without a message
+/// (`mpy::err!(MemoryError)`) the bare type is raised, as `raise MemoryError` does.
 #[macro_export]
 macro_rules! err {
+    ($ty:ty $(,)?) => {{
+        static __MPY_ERR: $crate::err::LazyErr = $crate::err::LazyErr::new::<$ty>("\0");
+        $crate::PyErr::from_lazy(&__MPY_ERR)
+    }};
     ($ty:ty, $msg:literal $(,)?) => {{
         static __MPY_ERR: $crate::err::LazyErr =
             $crate::err::LazyErr::new::<$ty>(::core::concat!($msg, "\0"));
@@ -195,13 +206,15 @@ impl PyErr {
                 // SAFETY: per the contract; looking the type up may itself raise, which the
                 // contract allows too.
                 let ty = unsafe { lazy.ty.type_object_raising() };
-                if let Some(raise_msg) = ffi::table().raise_msg {
-                    // SAFETY: per the contract.
-                    unsafe { raise_msg(ty.as_raw().cast(), lazy.msg.cast()) };
+                match ffi::table().raise_msg {
+                    // SAFETY: per the contract; the message is not empty.
+                    Some(raise_msg) if !lazy.text_is_empty() => unsafe {
+                        raise_msg(ty.as_raw().cast(), lazy.msg.cast())
+                    },
+                    // No message (or a port without error messages, which raises the type
+                    // as its `mp_raise_msg` would): the bare type.
+                    _ => ty,
                 }
-                // A port without error messages raises the type, as its `mp_raise_msg`
-                // would.
-                ty
             }
         };
         // SAFETY: per the contract.
@@ -225,6 +238,8 @@ impl PyErr {
                 let ty = lazy.ty;
                 // SAFETY: the lookup makes one firmware call and owns nothing.
                 match unsafe { ffi::protect(move || ty.type_object_raising().0) } {
+                    // No message: the type, which the firmware instantiates when raising.
+                    Ok(ty) if text.is_empty() => Obj(ty),
                     Ok(ty) => Self::with_message(Obj(ty), text).exc,
                     Err(e) => Self::from_raised(e).exc,
                 }

@@ -381,7 +381,8 @@ pub(crate) unsafe fn buf_bytes<'a>(b: &sys::MpBufferInfo) -> &'a [u8] {
     }
 }
 
-/// The `MemoryError` of a failed heap allocation (one static message for the crate).
+/// The `MemoryError` of a failed heap allocation: the bare type, as the firmware's own
+/// allocation failures raise it on ports built without error messages.
 pub(crate) fn out_of_memory() -> PyErr {
-    crate::err!(crate::exceptions::MemoryError, "memory allocation failed")
+    crate::err!(crate::exceptions::MemoryError)
 }
