@@ -577,3 +577,55 @@ print(features1.VAL, features1.MSG)\n";
         assert_eq!(lines, expected, "{arch}");
     }
 }
+
+#[test]
+fn features3_twin_runs_in_micropython_and_under_the_loader() {
+    let code = "import features3 as f\n\
+print(f.get_types())\n\
+print(f.get_const_objects())\n\
+d = f.make_dict(1, 'a', 'b', 2.5)\n\
+print(f.make_dict(), len(d), d[1], d['b'], f.make_dict(1, 2, 3))\n\
+print(f.get_types()[3] is int, f.get_types()[5] is bytes, f.get_types()[6] is tuple)\n";
+    let Some(lines) = run_x64("rust-features3", "features3", code) else {
+        return;
+    };
+    assert_eq!(
+        lines,
+        [
+            "(<class 'type'>, <class 'NoneType'>, <class 'bool'>, <class 'int'>, <class 'str'>, \
+             <class 'bytes'>, <class 'tuple'>, <class 'list'>, <class 'dict'>)",
+            "(None, False, True, b'', ())",
+            // an odd last argument is ignored
+            "{} 2 a 2.5 {1: 2}",
+            "True True True",
+        ]
+    );
+    let Some(runs) = run_loader_everywhere(
+        "rust-features3",
+        "features3",
+        &[
+            "call get_types",
+            "call get_const_objects",
+            "call make_dict",
+            "call make_dict 1 'a' 'b' 2",
+            "call make_dict 1 2 3",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        assert_eq!(
+            lines,
+            [
+                "(<class 'type'>, <class 'NoneType'>, <class 'bool'>, <class 'int'>, \
+                 <class 'str'>, <class 'bytes'>, <class 'tuple'>, <class 'list'>, <class 'dict'>)",
+                "(None, False, True, b'', ())",
+                "{}",
+                // the loader's dicts keep insertion order
+                "{1: 'a', 'b': 2}",
+                "{1: 2}",
+            ],
+            "{arch}"
+        );
+    }
+}

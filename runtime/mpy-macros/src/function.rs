@@ -37,7 +37,25 @@ struct Param {
     /// The type with every lifetime replaced by `'_` (usable inside the generated module).
     ty: TokenStream,
     optional: bool,
+    /// `&[Obj]`: every positional argument from here on.
+    rest: bool,
     span: Span,
+}
+
+/// Whether `ty` is `&[Obj]` (any lifetime, any path ending in `Obj`): the parameter that
+/// takes the remaining positional arguments.
+fn is_rest(ty: &syn::Type) -> bool {
+    let syn::Type::Reference(r) = ty else {
+        return false;
+    };
+    if r.mutability.is_some() {
+        return false;
+    }
+    let syn::Type::Slice(sl) = &*r.elem else {
+        return false;
+    };
+    matches!(&*sl.elem, syn::Type::Path(p)
+        if p.qself.is_none() && p.path.segments.last().is_some_and(|s| s.ident == "Obj"))
 }
 
 /// `tokens` with each lifetime (`'a`) replaced by `'_`.
@@ -102,6 +120,7 @@ fn params(sig: &syn::Signature) -> syn::Result<Vec<Param>> {
                     ident: pi.ident.clone(),
                     ty: erase_lifetimes(pt.ty.to_token_stream()),
                     optional: option_inner(&pt.ty).is_some(),
+                    rest: is_rest(&pt.ty),
                     span: pt.span(),
                 }),
                 other => errors.push(syn::Error::new(
@@ -118,7 +137,21 @@ fn params(sig: &syn::Signature) -> syn::Result<Vec<Param>> {
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let opts = parse_options(attr)?;
     let func: syn::ItemFn = syn::parse2(item)?;
-    let params = params(&func.sig)?;
+    let mut params = params(&func.sig)?;
+    // A trailing `&[Obj]` takes the remaining positional arguments (`*args`).
+    let rest = match params.iter().position(|p| p.rest) {
+        None => None,
+        Some(i) if i + 1 == params.len() && opts.positional => params.pop(),
+        Some(i) => {
+            let msg = if opts.positional {
+                "a `&[Obj]` parameter takes the remaining arguments, so it must come last"
+            } else {
+                "a `&[Obj]` parameter (the remaining positional arguments) needs \
+                 `#[mpy::function(positional)]`"
+            };
+            return Err(syn::Error::new(params[i].span, msg));
+        }
+    };
 
     let fn_ident = &func.sig.ident;
     let vis = &func.vis;
@@ -163,16 +196,22 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             #checked?
         };)
     });
-    let arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
+    let mut arg_ids: Vec<_> = (0..n).map(|i| format_ident!("__arg_{}", i)).collect();
+    if rest.is_some() {
+        arg_ids.push(format_ident!("__rest"));
+    }
     // Without keyword arguments the firmware has checked the count already and
     // no parameter names are needed at run time.
-    let fixed = opts.positional && all_required && n <= 3;
+    let fixed = opts.positional && all_required && n <= 3 && rest.is_none();
     let binding = if fixed {
         // A fixed-arity entry point receives exactly `n` objects: every slot is filled,
         // which the optimiser can see, so no "missing argument" path is linked.
         quote!(let __slots = ::mpy::impl_::fixed_slots(&__raw);)
     } else if opts.positional {
-        quote!(let __slots = __call.positional_slots::<#n>();)
+        let rest = rest
+            .as_ref()
+            .map(|_| quote!(let __rest = __call.rest_after(#n);));
+        quote!(let __slots = __call.positional_slots::<#n>(); #rest)
     } else {
         quote! {
             let __names: [::mpy::Qstr; #n] = [#(#names),*];
@@ -208,7 +247,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             quote!(::mpy::sys::MpObjFunBuiltinFixed),
         )
     } else if opts.positional {
-        let (min, max) = (n_required as u32, n as u32);
+        let min = n_required as u32;
+        let max = if rest.is_some() {
+            quote!(::mpy::sys::MP_OBJ_FUN_ARGS_MAX)
+        } else {
+            let max = n as u32;
+            quote!(#max)
+        };
         (
             quote! {
                 unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj) -> #obj {
@@ -297,6 +342,39 @@ mod tests {
             p.iter().map(|p| p.optional).collect::<Vec<_>>(),
             [false, true, true]
         );
+    }
+
+    #[test]
+    fn trailing_obj_slice_takes_the_remaining_arguments() {
+        let out = expand(
+            quote!(positional),
+            quote!(
+                fn make_dict(first: Obj, args: &[Obj]) -> Obj {
+                    first
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("new_var (1u32 , :: mpy :: sys :: MP_OBJ_FUN_ARGS_MAX"),
+            "{out}"
+        );
+        assert!(out.contains("rest_after (1usize)"), "{out}");
+        let not_last = expand(
+            quote!(positional),
+            quote!(
+                fn f(args: &[Obj], x: Obj) {}
+            ),
+        );
+        assert!(not_last.unwrap_err().to_string().contains("must come last"));
+        let keywords = expand(
+            quote!(),
+            quote!(
+                fn f(args: &'a [mpy::Obj]) {}
+            ),
+        );
+        assert!(keywords.unwrap_err().to_string().contains("positional"));
     }
 
     #[test]

@@ -474,6 +474,10 @@ impl IntoObj for &[u8] {
     fn into_obj(self) -> PyResult<Obj> {
         ffi::new_bytes(self).map(Obj).map_err(raised)
     }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: the bytes are copied; a raise is the caller's to allow.
+        Obj(unsafe { (ffi::table().obj_new_bytes)(self.as_ptr(), self.len()) })
+    }
 }
 
 /// A read-only buffer with its `struct` typecode (e.g. `b'B'`, `b'h'`, `b'f'`).
@@ -615,6 +619,93 @@ impl<T: IntoObj, const N: usize> IntoObj for [T; N] {
     }
 }
 
+/// A `tuple` of the array's items: `Tuple([a, b, c])` (a plain array converts to a list).
+/// Returned from a function as an array of plain values, it is built after the function
+/// returns with direct firmware calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Tuple<A>(pub A);
+
+impl<T: IntoObj, const N: usize> IntoObj for Tuple<[T; N]> {
+    fn into_obj(self) -> PyResult<Obj> {
+        let mut raw = [Obj::none().0; N];
+        for (r, v) in raw.iter_mut().zip(self.0) {
+            *r = v.into_obj()?.0;
+        }
+        ffi::new_tuple(&raw).map(Obj).map_err(raised)
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: forwarded from the caller (the array owns nothing with a destructor);
+        // `new_tuple` copies the items.
+        unsafe {
+            let values = core::mem::ManuallyDrop::new(self.0);
+            let raw: [sys::MpObj; N] =
+                core::array::from_fn(|i| core::ptr::read(&values[i]).into_obj_raising().0);
+            Obj((ffi::table().new_tuple)(N, raw.as_ptr()))
+        }
+    }
+}
+
+/// A `dict` of the `(key, value)` pairs an iterator yields: `Dict(pairs)`, e.g.
+/// `Dict(args.chunks_exact(2).map(|kv| (kv[0], kv[1])))`. Returned from a function (as
+/// `impl IntoObj`), it is built after the function returns, with direct firmware calls when
+/// neither the iterator nor its keys and values own anything with a destructor.
+#[derive(Clone, Copy, Debug)]
+pub struct Dict<I>(pub I);
+
+impl<I, K, V> IntoObj for Dict<I>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: IntoObj,
+    V: IntoObj,
+{
+    fn into_obj(self) -> PyResult<Obj> {
+        let iter = self.0.into_iter();
+        let d = ffi::new_dict(iter.size_hint().0).map_err(raised)?;
+        for (k, v) in iter {
+            let (k, v) = (k.into_obj()?, v.into_obj()?);
+            ffi::dict_store(d, k.0, v.0).map_err(raised)?;
+        }
+        Ok(Obj(d))
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // The caller vouches for the iterator; the pairs it yields are checked here.
+        if core::mem::needs_drop::<(K, V)>() {
+            return match self.into_obj() {
+                Ok(o) => o,
+                // SAFETY: forwarded from the caller; nothing is held at this point.
+                Err(e) => unsafe { e.raise() },
+            };
+        }
+        let iter = self.0.into_iter();
+        let t = ffi::table();
+        // SAFETY: a raise is the caller's to allow, and the pairs own nothing.
+        unsafe {
+            let d = (t.new_dict)(iter.size_hint().0);
+            for (k, v) in iter {
+                let k = k.into_obj_raising();
+                let v = v.into_obj_raising();
+                (t.dict_store)(d, k.0, v.0);
+            }
+            Obj(d)
+        }
+    }
+}
+
+/// The builtin named by a qstr (`Builtin(qstr!(int))` is the `int` type), looked up when
+/// converted, as C modules find `mp_type_int`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtin(pub crate::obj::Qstr);
+
+impl IntoObj for Builtin {
+    fn into_obj(self) -> PyResult<Obj> {
+        Obj::builtin(self.0)
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        // SAFETY: a raise (NameError) is the caller's to allow.
+        Obj(unsafe { (ffi::table().load_global)(self.0.as_raw()) })
+    }
+}
+
 /// A `bytearray` holding a copy of the bytes: `ByteArray([1, 2, 3])`, `ByteArray(vec)`.
 ///
 /// `&[u8]` and `Vec<u8>`-like byte strings convert to `bytes`; wrap them to get a mutable
@@ -713,4 +804,10 @@ tuples! {
     (4: A 0, B 1, C 2, D 3)
     (5: A 0, B 1, C 2, D 3, E 4)
     (6: A 0, B 1, C 2, D 3, E 4, F 5)
+    (7: A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (8: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+    (9: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+    (10: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
+    (11: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10)
+    (12: A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11)
 }

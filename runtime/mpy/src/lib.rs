@@ -101,10 +101,11 @@ pub mod exceptions;
 pub mod function;
 #[doc(hidden)]
 pub mod impl_;
+pub mod types;
 
 pub use alloc_heap::MpHeap;
 pub use class::{Attrs, Class, Printer, Repr};
-pub use conv::{Buffer, BufferMut, ByteArray, FromObj, IntoObj};
+pub use conv::{Buffer, BufferMut, Builtin, ByteArray, Dict, FromObj, IntoObj, Tuple};
 pub use err::{PyErr, PyResult};
 pub use module::Module;
 pub use mpy_macros::{class, function, module, qstr, IntoObj};

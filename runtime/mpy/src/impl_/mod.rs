@@ -219,6 +219,12 @@ impl<'a> CallArgs<'a> {
         core::array::from_fn(|i| self.pos.get(i))
     }
 
+    /// The positional arguments from index `n` on (a trailing `&[Obj]` parameter).
+    #[inline(always)]
+    pub fn rest_after(&self, n: usize) -> &'a [Obj] {
+        self.pos.get(n..).unwrap_or(&[])
+    }
+
     /// Match the arguments against parameter `names` (all may be passed by position or by
     /// keyword). Returns one slot per parameter; `None` means "not given".
     pub fn bind<const N: usize>(
