@@ -89,7 +89,14 @@ pub fn build_staticlib(
         cmd.arg("--quiet");
     }
     // `mpy_module` lets the runtime crate supply what libc would on hosted targets.
-    let mut flags = vec!["-Crelocation-model=pic", "--cfg", "mpy_module"];
+    // Loops are not padded to an alignment (LLVM does so for Cortex-M7 even at
+    // `opt-level = "s"`), which keeps modules as small as GCC's `-Os` output.
+    let mut flags = vec![
+        "-Crelocation-model=pic",
+        "-Cllvm-args=-align-loops=1",
+        "--cfg",
+        "mpy_module",
+    ];
     flags.extend(target.flags);
     cmd.env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\u{1f}"))
