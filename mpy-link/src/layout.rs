@@ -10,6 +10,45 @@ use crate::link::{
 };
 
 impl<'d> Linker<'d> {
+    /// With `static_data`, find the bss sections that some relocation reaches other than
+    /// through the GOT or an absolute word (PC-relative code, GOT-relative offsets): those
+    /// go into the text image, next to the code. Bss reached only through the GOT (global
+    /// variables of `-fpic` code, exported Rust statics) or absolute words stays in the
+    /// module's BSS block and costs nothing in the file. Xtensa keeps every bss in the
+    /// image.
+    pub(crate) fn find_text_bss(&mut self) {
+        if !self.options.improvements.static_data || self.spec.family == Family::Xtensa {
+            return;
+        }
+        let got_types = arch::got_reloc_types(self.spec);
+        let family = self.spec.family;
+        let mut found = std::collections::HashSet::new();
+        for o in 0..self.objects.len() {
+            let obj_id = ObjId(o as u32);
+            for si in 0..self.objects[o].sections.len() {
+                if !self.is_live(obj_id, SecId(si as u32)) {
+                    continue;
+                }
+                for ri in 0..self.objects[o].sections[si].relocs.len() {
+                    let r = self.objects[o].sections[si].relocs[ri];
+                    // Loads through the GOT and absolute words reach any block. (`R_386_PC32`
+                    // is a GOT kind only for calls to undefined functions.)
+                    let via_got = got_types.contains(&r.r_type)
+                        && !(family == Family::I386 && r.r_type == arch::x86::R_386_PC32);
+                    if via_got || arch::is_abs_word(family, r.r_type) {
+                        continue;
+                    }
+                    if let Ok(Target::Defined(to, ts, _)) = self.resolve(obj_id, r.sym) {
+                        if self.section(to, ts).class == SecClass::Bss {
+                            found.insert((to, ts));
+                        }
+                    }
+                }
+            }
+        }
+        self.text_bss = found;
+    }
+
     /// GOT entries for relocations of the architecture's GOT kinds against
     /// global or weak symbols, in the order first met.
     ///
@@ -219,7 +258,14 @@ impl<'d> Linker<'d> {
                     }
                     // Static data: where code runs from writable RAM, bss goes
                     // into the text image so PC-relative code reaches it.
-                    SecClass::Bss if static_data && !self.spec.text_is_iram => Blob::Text,
+                    SecClass::Bss
+                        if static_data
+                            && !self.spec.text_is_iram
+                            && (self.spec.family == Family::Xtensa
+                                || self.text_bss.contains(&(o, s))) =>
+                    {
+                        Blob::Text
+                    }
                     SecClass::Bss => Blob::Bss,
                     // Initialised data next to rodata where that is a separate
                     // (writable) heap block; load_object refused it elsewhere.

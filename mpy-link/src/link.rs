@@ -610,6 +610,9 @@ pub(crate) struct Linker<'d> {
     pub(crate) trampoline_len: usize,
     /// Sections reachable from `mpy_init` (`None`: keep every section).
     pub(crate) live: Option<std::collections::HashSet<(ObjId, SecId)>>,
+    /// With `static_data`: the bss sections that code reaches PC-relatively, which must sit
+    /// in the text image; other bss stays in the module's BSS block.
+    pub(crate) text_bss: std::collections::HashSet<(ObjId, SecId)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -661,6 +664,7 @@ pub fn link(options: &LinkOptions, objects: &[Input], libs: &[Library]) -> Resul
         mpy_relocs: Vec::new(),
         trampoline_len: 0,
         live: None,
+        text_bss: std::collections::HashSet::new(),
     };
     for obj in mains {
         linker.add_object(obj)?;
@@ -950,6 +954,7 @@ impl<'d> Linker<'d> {
         } else {
             self.build_got_generic()?;
         }
+        self.find_text_bss();
         self.order_sections(&stubs);
         self.layout(entry_obj, entry_sym)?;
         self.populate_got()?;

@@ -3,23 +3,56 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// The Python-visible name: `name = "..."`, else the type's own name.
-fn parse_name(attr: TokenStream, default: &syn::Ident) -> syn::Result<String> {
-    let mut name = None;
+/// Options of `#[mpy::class(...)]`.
+#[derive(Default)]
+struct Options {
+    name: Option<String>,
+    /// `constructor = f`: the `#[mpy::function]` that `T(...)` calls.
+    constructor: Option<syn::Path>,
+    /// `methods = [f, g]`: `#[mpy::function]`s whose first parameter is `&T`.
+    methods: Vec<syn::Path>,
+}
+
+fn parse_options(attr: TokenStream) -> syn::Result<Options> {
+    let mut opts = Options::default();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("name") {
             let lit: syn::LitStr = meta.value()?.parse()?;
-            name = Some(lit.value());
+            opts.name = Some(lit.value());
+            Ok(())
+        } else if meta.path.is_ident("constructor") {
+            opts.constructor = Some(meta.value()?.parse()?);
+            Ok(())
+        } else if meta.path.is_ident("methods") {
+            let list: syn::ExprArray = meta.value()?.parse()?;
+            for e in list.elems {
+                match e {
+                    syn::Expr::Path(p) => opts.methods.push(p.path),
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            other,
+                            "expected the name of a `#[mpy::function]`",
+                        ))
+                    }
+                }
+            }
             Ok(())
         } else {
-            Err(meta.error("unknown option; expected `name = \"PyName\"`"))
+            Err(meta.error(
+                "unknown option; expected `name = \"PyName\"`, `constructor = f` or `methods = [f, g]`",
+            ))
         }
     });
     syn::parse::Parser::parse2(parser, attr)?;
-    Ok(name.unwrap_or_else(|| {
+    Ok(opts)
+}
+
+/// The Python-visible name: `name = "..."`, else the type's own name.
+fn py_name(opts: &Options, default: &syn::Ident) -> String {
+    opts.name.clone().unwrap_or_else(|| {
         let s = default.to_string();
         s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
-    }))
+    })
 }
 
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
@@ -40,8 +73,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             "a class cannot be generic: each class is one Python type",
         ));
     }
-    let name = parse_name(attr, ident)?;
+    let opts = parse_options(attr)?;
+    let name = py_name(&opts, ident);
     let qstr = crate::qstr::read_expr(&name);
+    let constructor = match &opts.constructor {
+        Some(f) => quote!(::core::option::Option::Some(#f::__mpy_make_new)),
+        None => quote!(::core::option::Option::None),
+    };
+    let methods = &opts.methods;
     Ok(quote! {
         #item
 
@@ -50,9 +89,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 #qstr
             }
             fn slot() -> &'static ::mpy::class::TypeSlot {
+                // Exported, so that the linker keeps the type object in BSS (reached
+                // through the GOT) instead of in the module's image.
+                #[unsafe(export_name = ::core::concat!("__mpy_type_", ::core::module_path!(), "::", #name))]
                 static SLOT: ::mpy::class::TypeSlot = ::mpy::class::TypeSlot::new();
                 &SLOT
             }
+            const MAKE_NEW: ::core::option::Option<::mpy::sys::MpMakeNewFun> = #constructor;
+            const METHODS: &'static [::mpy::impl_::Function] = &[#(#methods::DEF),*];
         }
     })
 }
@@ -64,9 +108,23 @@ mod tests {
     #[test]
     fn names_and_errors() {
         let id: syn::Ident = syn::parse_quote!(Counter);
-        assert_eq!(parse_name(quote!(), &id).unwrap(), "Counter");
-        assert_eq!(parse_name(quote!(name = "Ctr"), &id).unwrap(), "Ctr");
-        assert!(parse_name(quote!(bogus), &id).is_err());
+        assert_eq!(py_name(&parse_options(quote!()).unwrap(), &id), "Counter");
+        assert_eq!(
+            py_name(&parse_options(quote!(name = "Ctr")).unwrap(), &id),
+            "Ctr"
+        );
+        assert!(parse_options(quote!(bogus)).is_err());
+        assert!(parse_options(quote!(methods = [1])).is_err());
+        let out = expand(
+            quote!(constructor = new, methods = [incr, m::reset]),
+            quote!(
+                struct Counter;
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(out.contains("Some (new :: __mpy_make_new)"), "{out}");
+        assert!(out.contains("& [incr :: DEF , m :: reset :: DEF]"), "{out}");
         let out = expand(
             quote!(),
             quote!(

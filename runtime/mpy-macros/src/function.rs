@@ -235,12 +235,32 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let (entry, def, def_ty) = if fixed {
         let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
         let ctor = format_ident!("new_{}", n);
+        let idx: Vec<_> = (0..n).collect();
+        let n32 = n as u32;
         (
             quote! {
                 unsafe extern "C" fn __mpy_entry(#(#raw: #obj),*) -> #obj {
                     let __raw: [#obj; #n] = [#(#raw),*];
                     // SAFETY: the firmware calls this entry point with `n` valid objects.
                     unsafe { ::mpy::impl_::trampoline(|| { #body }) }
+                }
+
+                /// The function as a type's `make_new` slot (`#[mpy::class(constructor =
+                /// ...)]`): the argument count checked as the firmware checks a call, then
+                /// the entry point. Dropped by the linker when no class uses it.
+                #[doc(hidden)]
+                pub unsafe extern "C" fn __mpy_make_new(
+                    _ty: *const ::mpy::sys::MpObjType,
+                    __n: usize,
+                    __n_kw: usize,
+                    __args: *const #obj,
+                ) -> #obj {
+                    // SAFETY: the firmware passes `__n` positional and `__n_kw` keyword
+                    // arguments; the check raises unless they are exactly `n` positional ones.
+                    unsafe {
+                        ::mpy::impl_::check_args(__n, __n_kw, #n32, #n32);
+                        __mpy_entry(#(*__args.add(#idx)),*)
+                    }
                 }
             },
             quote!(::mpy::function::objects::#ctor(__mpy_entry)),
@@ -292,6 +312,23 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         )
     };
 
+    // Functions of other shapes become a `make_new` slot by forwarding the call.
+    let make_new = (!fixed).then(|| {
+        quote! {
+            /// The function as a type's `make_new` slot: the call forwarded to the
+            /// function object. Dropped by the linker when no class uses it.
+            #[doc(hidden)]
+            pub unsafe extern "C" fn __mpy_make_new(
+                _ty: *const ::mpy::sys::MpObjType,
+                __n: usize,
+                __n_kw: usize,
+                __args: *const #obj,
+            ) -> #obj {
+                // SAFETY: the firmware's arguments, passed on unchanged.
+                unsafe { ::mpy::impl_::forward_call(DEF, __n, __n_kw, __args) }
+            }
+        }
+    });
     Ok(quote! {
         #func
 
@@ -302,6 +339,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             use super::*;
 
             #entry
+            #make_new
 
             unsafe extern "C" {
                 #[link_name = #name_sym]

@@ -11,6 +11,25 @@ struct Options {
     functions: Vec<syn::Path>,
     /// `constants = [NAME = value, ...]`: values stored when init returns.
     constants: Vec<(syn::Ident, syn::Expr)>,
+    /// `classes = [T]`: `#[mpy::class]` types registered when init returns.
+    classes: Vec<syn::Path>,
+    /// `exceptions = [E, F(ValueError)]`: `create_exception!` types and their bases
+    /// (`Exception` when none is given).
+    exceptions: Vec<(syn::Path, Option<syn::Path>)>,
+}
+
+/// The paths of a `[a, b::c]` list.
+fn path_list(list: syn::ExprArray, what: &str) -> syn::Result<Vec<syn::Path>> {
+    list.elems
+        .into_iter()
+        .map(|e| match e {
+            syn::Expr::Path(p) => Ok(p.path),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("expected the name of {what}"),
+            )),
+        })
+        .collect()
 }
 
 fn parse_options(attr: TokenStream) -> syn::Result<Options> {
@@ -29,6 +48,32 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
                         return Err(syn::Error::new_spanned(
                             other,
                             "expected the name of a `#[mpy::function]`",
+                        ))
+                    }
+                }
+            }
+        } else if meta.path.is_ident("classes") {
+            opts.classes = path_list(meta.value()?.parse()?, "an `#[mpy::class]` type")?;
+        } else if meta.path.is_ident("exceptions") {
+            let list: syn::ExprArray = meta.value()?.parse()?;
+            for e in list.elems {
+                match e {
+                    syn::Expr::Path(p) => opts.exceptions.push((p.path, None)),
+                    syn::Expr::Call(c) if c.args.len() == 1 => match (&*c.func, &c.args[0]) {
+                        (syn::Expr::Path(e), syn::Expr::Path(b)) => {
+                            opts.exceptions.push((e.path.clone(), Some(b.path.clone())))
+                        }
+                        _ => {
+                            return Err(syn::Error::new_spanned(
+                                c,
+                                "expected `Name` or `Name(BaseException)`",
+                            ))
+                        }
+                    },
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            other,
+                            "expected `Name` or `Name(BaseException)`",
                         ))
                     }
                 }
@@ -52,7 +97,8 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
             }
         } else {
             return Err(meta.error(
-                "unknown option; expected `no_allocator`, `no_panic_handler`, `functions = [...]` or `constants = [...]`",
+                "unknown option; expected `no_allocator`, `no_panic_handler`, `functions = [...]`, \
+                 `constants = [...]`, `classes = [...]` or `exceptions = [...]`",
             ));
         }
         Ok(())
@@ -101,6 +147,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     } else {
         quote!(#(::mpy::impl_::store_function(__globals, #functions::DEF);)*)
     };
+    let classes = &opts.classes;
+    let exceptions = opts.exceptions.iter().map(|(e, base)| match base {
+        Some(b) => quote!(::mpy::class::register_exception::<#e, #b>(__globals);),
+        None => quote!(
+            ::mpy::class::register_exception::<#e, ::mpy::exceptions::Exception>(__globals);
+        ),
+    });
     let (const_names, const_values): (Vec<_>, Vec<_>) = opts
         .constants
         .iter()
@@ -142,6 +195,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             unsafe {
                 ::mpy::impl_::module_init(self_, #init, |__globals| {
                     #store_functions
+                    #(#exceptions)*
+                    #(::mpy::class::register_class::<#classes>(__globals);)*
                     #(::mpy::impl_::store_constant(__globals, ::mpy::qstr!(#const_names), #const_values);)*
                 })
             }
@@ -215,6 +270,29 @@ mod tests {
             ) && out.contains("store_constant (__globals , :: mpy :: qstr ! (MSG) , qstr ! (HELLO))"),
             "{out}"
         );
+        let out = expand(
+            quote!(classes = [Counter], exceptions = [Oops, Bad(ValueError)]),
+            quote!(
+                fn init(m: &Module) {}
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("register_class :: < Counter > (__globals)")
+                && out.contains(
+                    "register_exception :: < Oops , :: mpy :: exceptions :: Exception > (__globals)"
+                )
+                && out.contains("register_exception :: < Bad , ValueError > (__globals)"),
+            "{out}"
+        );
+        assert!(expand(
+            quote!(exceptions = [Bad(1)]),
+            quote!(
+                fn init(m: &Module) {}
+            )
+        )
+        .is_err());
         assert!(expand(
             quote!(constants = [42]),
             quote!(

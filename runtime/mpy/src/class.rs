@@ -49,15 +49,24 @@ pub trait Class: Sized + 'static {
     /// Where the registered type object is recorded (one per class, in the module's BSS).
     #[doc(hidden)]
     fn slot() -> &'static TypeSlot;
+    /// `#[mpy::class(constructor = f)]`: the type's `make_new` slot, `f`'s own
+    /// constructor entry point (arguments checked as `f` checks them).
+    #[doc(hidden)]
+    const MAKE_NEW: Option<sys::MpMakeNewFun> = None;
+    /// `#[mpy::class(methods = [f, g])]`: the methods.
+    #[doc(hidden)]
+    const METHODS: &'static [Function] = &[];
 }
 
-/// The type object of a class or custom exception, recorded when the module registers it.
+/// The type object of a class or custom exception: static storage, filled in when the module
+/// registers the type (as C modules keep theirs in BSS).
 ///
-/// The object itself lives on the GC heap and is reachable from the module namespace; the
-/// recorded pointer is only compared with and read from.
+/// The `#[mpy::class]` and `create_exception!` macros give each type one exported static,
+/// which the linker places in the module's BSS (reached through the GOT), so the type costs
+/// no bytes in the `.mpy` file and is never moved or freed by the garbage collector.
 #[doc(hidden)]
 pub struct TypeSlot {
-    ty: Cell<*const MpObjType>,
+    ty: core::cell::UnsafeCell<MpObjFullType>,
     ctor: Cell<Option<&'static Function>>,
 }
 
@@ -69,15 +78,52 @@ impl TypeSlot {
     /// An empty slot.
     pub const fn new() -> TypeSlot {
         TypeSlot {
-            ty: Cell::new(core::ptr::null()),
+            // SAFETY: an all-zero type object is valid (null pointers, no slots).
+            ty: core::cell::UnsafeCell::new(unsafe { core::mem::zeroed() }),
             ctor: Cell::new(None),
         }
     }
 
+    /// The type object's storage.
+    fn raw(&self) -> *mut MpObjFullType {
+        self.ty.get()
+    }
+
     /// The registered type, if any.
     pub fn get(&self) -> Option<*const MpObjType> {
-        let t = self.ty.get();
-        (!t.is_null()).then_some(t)
+        let t = self.raw();
+        // SAFETY: the storage is a valid (possibly zeroed) type object.
+        let registered = unsafe { !(*t).head.base.type_.is_null() };
+        registered.then_some(t.cast_const().cast())
+    }
+
+    /// Start (re)building the type: cleared, then named and typed as a type object.
+    ///
+    /// # Safety
+    ///
+    /// Only while the module initialises, with no reference into the storage alive.
+    unsafe fn start(&self, name: Qstr) -> &mut MpObjFullType {
+        // SAFETY: per the contract.
+        unsafe {
+            *self.raw() = core::mem::zeroed();
+            self.start_fresh(name)
+        }
+    }
+
+    /// [`start`](Self::start) for storage that is still all zero (a module's BSS when it
+    /// is loaded; each type registered once).
+    ///
+    /// # Safety
+    ///
+    /// As `start`, and the storage must be zero.
+    unsafe fn start_fresh(&self, name: Qstr) -> &mut MpObjFullType {
+        // SAFETY: per the contract.
+        unsafe {
+            let ty = &mut *self.raw();
+            ty.head.base.type_ = ffi::table().type_type;
+            ty.head.name = name.as_raw() as u16;
+            ty
+        }
     }
 }
 
@@ -94,13 +140,100 @@ struct Instance<T> {
     value: T,
 }
 
-fn not_registered(name: Qstr) -> PyErr {
-    PyErr::new::<TypeError>(
-        Msg::new()
-            .s("class ")
-            .q(name)
-            .s(" is used before the module registered it"),
-    )
+fn not_registered() -> PyErr {
+    crate::err!(TypeError, "class not registered")
+}
+
+/// Append slot `value` of `kind` to a type under construction whose first `*n` slots are
+/// in use.
+fn push_slot(ty: &mut MpObjFullType, n: &mut u8, kind: SlotKind, value: *const core::ffi::c_void) {
+    // Callers push at most six slots, far fewer than the type has; `get_mut` keeps a
+    // bounds-check panic (and the panic machinery) out of every module with a class.
+    if let Some(slot) = ty.slots.get_mut(usize::from(*n)) {
+        *slot = value;
+        *n += 1;
+        *kind.index_mut(&mut ty.head) = *n;
+    }
+}
+
+/// `#[mpy::module(classes = [T])]`: make the type object of `T` with its constructor and
+/// methods (`#[mpy::class(constructor = f, methods = [g])]`) and store it in `globals`,
+/// with direct firmware calls.
+///
+/// # Safety
+///
+/// `globals` must be the module's dict, and the caller's frames must own nothing with a
+/// destructor (a failure raises).
+#[doc(hidden)]
+pub unsafe fn register_class<T: Class>(globals: *mut sys::MpObjDict) {
+    let t = ffi::table();
+    // SAFETY: per the contract; the type object is being built, not yet visible to Python.
+    unsafe {
+        // `#[mpy::module(classes = [...])]` registers each class once, into fresh BSS.
+        let full = T::slot().start_fresh(T::name());
+        let mut n = 0u8;
+        if let Some(f) = T::MAKE_NEW {
+            push_slot(
+                full,
+                &mut n,
+                SlotKind::MakeNew,
+                f as *const core::ffi::c_void,
+            );
+        }
+        if !T::METHODS.is_empty() {
+            let locals = (t.new_dict)(T::METHODS.len());
+            for f in T::METHODS {
+                (t.dict_store)(locals, f.name().as_obj().0, f.as_obj().0);
+            }
+            push_slot(
+                full,
+                &mut n,
+                SlotKind::LocalsDict,
+                locals.cast_const().cast(),
+            );
+        }
+        (t.dict_store)(globals.cast(), T::name().as_obj().0, T::slot().raw().cast());
+    }
+}
+
+/// `#[mpy::module(exceptions = [E])]`: make exception type `E` (a subclass of `Base`) and
+/// store it in `globals`, as [`Module::add_exception`] does but with direct firmware calls.
+///
+/// # Safety
+///
+/// As [`register_class`].
+#[doc(hidden)]
+pub unsafe fn register_exception<E: CustomException, Base: ExceptionType>(
+    globals: *mut sys::MpObjDict,
+) {
+    // SAFETY: per the contract.
+    unsafe {
+        let base = Base::type_object_raising();
+        init_exception_type(E::slot().start_fresh(E::name()), base);
+        (ffi::table().dict_store)(globals.cast(), E::name().as_obj().0, E::slot().raw().cast());
+    }
+}
+
+/// Give a fresh type object the slots every exception type shares with `Exception`
+/// (make_new, print, attr) and `base` as its parent, as the C dynruntime's
+/// `mp_obj_exception_init` does.
+fn init_exception_type(full: &mut MpObjFullType, base: Obj) {
+    let exc = ffi::table().type_exception;
+    // `Exception` has all three slots in every firmware; read without a presence check and
+    // placed at fixed positions, as the C dynruntime's `mp_obj_exception_init` does.
+    // SAFETY: `exc` is the firmware's `Exception` type object, which has these slots.
+    let (make_new, print, attr) = unsafe {
+        (
+            read_present_slot(exc, SlotKind::MakeNew),
+            read_present_slot(exc, SlotKind::Print),
+            read_present_slot(exc, SlotKind::Attr),
+        )
+    };
+    let mut n = 0u8;
+    push_slot(full, &mut n, SlotKind::MakeNew, make_new);
+    push_slot(full, &mut n, SlotKind::Print, print);
+    push_slot(full, &mut n, SlotKind::Attr, attr);
+    push_slot(full, &mut n, SlotKind::Parent, base.0.cast_const().cast());
 }
 
 /// Allocates `n` bytes of GC memory, zeroed.
@@ -123,7 +256,7 @@ fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
             "a class's alignment must not exceed the GC block alignment"
         )
     };
-    let ty = T::slot().get().ok_or_else(|| not_registered(T::name()))?;
+    let ty = T::slot().get().ok_or_else(not_registered)?;
     let p = gc_alloc(core::mem::size_of::<Instance<T>>())?.cast::<Instance<T>>();
     // SAFETY: a fresh, suitably aligned block of the instance's size.
     unsafe {
@@ -139,6 +272,14 @@ fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
 impl<T: Class> IntoObj for T {
     fn into_obj(self) -> PyResult<Obj> {
         new_instance(self)
+    }
+    unsafe fn into_obj_raising(self) -> Obj {
+        match new_instance(self) {
+            Ok(o) => o,
+            // SAFETY: forwarded from the caller; the value has been moved into the instance
+            // or dropped with the failed attempt.
+            Err(e) => unsafe { e.raise() },
+        }
     }
 }
 
@@ -160,6 +301,18 @@ impl<'a, T: Class> FromObj<'a> for &'a T {
                     .s("'"),
             )),
         }
+    }
+    unsafe fn from_obj_raising(obj: &'a Obj) -> &'a T {
+        // No object has the type before it is registered (`new_instance` checks), so the
+        // comparison with the storage's address suffices.
+        if ffi::type_of(obj.0) != T::slot().raw().cast_const().cast() {
+            // A fixed message: naming both types would link the message builder into
+            // every module with a class.
+            // SAFETY: forwarded from the caller.
+            unsafe { crate::err!(TypeError, "argument has wrong type").raise() }
+        }
+        // SAFETY: as in `from_obj`.
+        unsafe { &(*obj.0.cast::<Instance<T>>()).value }
     }
 }
 
@@ -222,13 +375,10 @@ pub struct ClassBuilder<'m, T: Class> {
 impl Module<'_> {
     /// Start registering class `T`; finish with [`ClassBuilder::finish`].
     pub fn add_class<T: Class>(&self) -> PyResult<ClassBuilder<'_, T>> {
-        let ty = gc_alloc(core::mem::size_of::<MpObjFullType>())?.cast::<MpObjFullType>();
         let locals = Obj(ffi::new_dict(4).map_err(PyErr::from_raised)?);
-        // SAFETY: a fresh, zeroed type object.
-        unsafe {
-            (*ty).head.base.type_ = ffi::table().type_type;
-            (*ty).head.name = T::name().as_raw() as u16;
-        }
+        // SAFETY: the module is initialising; the builder is the only user of the storage
+        // until `finish` publishes it.
+        let ty: *mut MpObjFullType = unsafe { T::slot().start(T::name()) };
         let mut b = ClassBuilder {
             _module: PhantomData,
             ty,
@@ -244,27 +394,9 @@ impl Module<'_> {
     /// as a subclass of `Base`.
     pub fn add_exception<E: CustomException, Base: ExceptionType>(&self) -> PyResult<Obj> {
         let base = Base::type_object()?;
-        let exc = ffi::table().type_exception;
-        let ty = gc_alloc(core::mem::size_of::<MpObjFullType>())?.cast::<MpObjFullType>();
-        // SAFETY: a fresh, zeroed type object; `exc` is the firmware's `Exception`, whose
-        // make_new, print and attr slots every exception type shares.
-        unsafe {
-            (*ty).head.base.type_ = ffi::table().type_type;
-            (*ty).head.name = E::name().as_raw() as u16;
-            let full = &mut *ty;
-            let mut n = 0u8;
-            for kind in [SlotKind::MakeNew, SlotKind::Print, SlotKind::Attr] {
-                if let Some(f) = read_slot(exc, kind) {
-                    full.slots[usize::from(n)] = f;
-                    n += 1;
-                    *kind.index_mut(&mut full.head) = n;
-                }
-            }
-            full.slots[usize::from(n)] = base.0.cast_const().cast();
-            full.head.slot_index_parent = n + 1;
-        }
-        let obj = Obj(ty.cast());
-        E::slot().ty.set(ty.cast_const().cast());
+        // SAFETY: the module is initialising; nothing else refers to the storage yet.
+        unsafe { init_exception_type(E::slot().start(E::name()), base) };
+        let obj = Obj(E::slot().raw().cast());
         self.add(E::name(), obj)?;
         Ok(obj)
     }
@@ -294,25 +426,32 @@ impl SlotKind {
     }
 }
 
-/// A slot of a firmware type, read through its index.
+/// A slot that type `ty` is known to have, read through its index.
 ///
 /// # Safety
 ///
-/// `ty` must be a valid type object.
-unsafe fn read_slot(ty: *const MpObjType, kind: SlotKind) -> Option<*const core::ffi::c_void> {
-    // SAFETY: per the contract; slots follow the fixed header (`MpObjFullType`'s layout),
-    // and an index names one of them.
+/// `ty` must be a valid type object with slot `kind`.
+unsafe fn read_present_slot(ty: *const MpObjType, kind: SlotKind) -> *const core::ffi::c_void {
+    // SAFETY: per the contract; the index is at least 1.
     unsafe {
-        let mut head = *ty;
-        let i = *kind.index_mut(&mut head);
-        if i == 0 {
-            return None;
-        }
+        let i = slot_index(&*ty, kind);
         let slots = ty
             .cast::<u8>()
             .add(core::mem::offset_of!(MpObjFullType, slots))
             .cast::<*const core::ffi::c_void>();
-        Some(*slots.add(usize::from(i - 1)))
+        *slots.add(usize::from(i).wrapping_sub(1))
+    }
+}
+
+/// The slot index field of `kind` (0: the type has no such slot).
+fn slot_index(head: &MpObjType, kind: SlotKind) -> u8 {
+    match kind {
+        SlotKind::MakeNew => head.slot_index_make_new,
+        SlotKind::Print => head.slot_index_print,
+        SlotKind::BinaryOp => head.slot_index_binary_op,
+        SlotKind::Attr => head.slot_index_attr,
+        SlotKind::LocalsDict => head.slot_index_locals_dict,
+        SlotKind::Parent => head.slot_index_parent,
     }
 }
 
@@ -386,7 +525,6 @@ impl<'m, T: Class> ClassBuilder<'m, T> {
     /// Record the class and add it to the module namespace; returns the type object.
     pub fn finish(self) -> PyResult<Obj> {
         let obj = Obj(self.ty.cast());
-        T::slot().ty.set(self.ty.cast_const().cast());
         ffi::store_global(T::name().as_raw(), obj.0).map_err(PyErr::from_raised)?;
         Ok(obj)
     }
@@ -490,6 +628,10 @@ macro_rules! create_exception {
                 $crate::qstr!($name)
             }
             fn slot() -> &'static $crate::class::TypeSlot {
+                // Exported: kept in BSS by the linker (see `TypeSlot`).
+                #[unsafe(export_name = ::core::concat!(
+                    "__mpy_type_", ::core::module_path!(), "::", ::core::stringify!($name)
+                ))]
                 static SLOT: $crate::class::TypeSlot = $crate::class::TypeSlot::new();
                 &SLOT
             }
@@ -498,6 +640,10 @@ macro_rules! create_exception {
         impl $crate::exceptions::ExceptionType for $name {
             fn type_object() -> $crate::PyResult<$crate::Obj> {
                 $crate::class::registered_exception::<$name>()
+            }
+            unsafe fn type_object_raising() -> $crate::Obj {
+                // SAFETY: forwarded from the caller.
+                unsafe { $crate::class::registered_exception_raising::<$name>() }
             }
         }
     };
@@ -508,6 +654,20 @@ macro_rules! create_exception {
 pub fn registered_exception<E: CustomException>() -> PyResult<Obj> {
     match <E as CustomException>::slot().get() {
         Some(t) => Ok(Obj(t.cast_mut().cast())),
-        None => Err(not_registered(<E as CustomException>::name())),
+        None => Err(not_registered()),
+    }
+}
+
+/// [`registered_exception`], raising.
+///
+/// # Safety
+///
+/// May raise: the caller's frames must own nothing with a destructor.
+#[doc(hidden)]
+pub unsafe fn registered_exception_raising<E: CustomException>() -> Obj {
+    match <E as CustomException>::slot().get() {
+        Some(t) => Obj(t.cast_mut().cast()),
+        // SAFETY: forwarded from the caller.
+        None => unsafe { not_registered().raise() },
     }
 }

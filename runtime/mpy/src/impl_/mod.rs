@@ -277,6 +277,31 @@ impl<'a> CallArgs<'a> {
     }
 }
 
+/// Raise `TypeError` unless a call has `min..=max` positional and no keyword arguments
+/// (`mp_arg_check_num`), for a function used as a type's `make_new` slot.
+///
+/// # Safety
+///
+/// May raise: the caller's frames must own nothing with a destructor.
+#[inline(always)]
+pub unsafe fn check_args(n_args: usize, n_kw: usize, min: u32, max: u32) {
+    // SAFETY: a raise is the caller's to allow.
+    unsafe {
+        (ffi::table().arg_check_num_sig)(n_args, n_kw, sys::mp_obj_fun_make_sig(min, max, false))
+    };
+}
+
+/// Call `f` with the firmware's arguments (a function of any shape as a `make_new` slot).
+///
+/// # Safety
+///
+/// `args` must hold `n_args + 2 * n_kw` objects; may raise, as [`check_args`].
+#[inline(always)]
+pub unsafe fn forward_call(f: Function, n_args: usize, n_kw: usize, args: *const MpObj) -> MpObj {
+    // SAFETY: per the contract.
+    unsafe { (ffi::table().call_function_n_kw)(f.as_obj().0, n_args | (n_kw << 8), args) }
+}
+
 /// The slots of a fixed-arity entry point: all filled.
 #[inline(always)]
 pub fn fixed_slots<const N: usize>(raw: &[MpObj; N]) -> [Option<&Obj>; N] {
@@ -405,12 +430,17 @@ pub fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
             }
             msg
         };
-        #[cfg(not(feature = "panic-message"))]
-        let msg = {
-            let _ = info;
-            "Rust code panicked (enable the `mpy/panic-message` feature for the message and location)"
-        };
+        #[cfg(feature = "panic-message")]
         let err = PyErr::new::<crate::exceptions::RuntimeError>(msg);
+        // A static exception: raising it is one firmware call, with no message building.
+        #[cfg(not(feature = "panic-message"))]
+        let err = {
+            let _ = info;
+            crate::err!(
+                crate::exceptions::RuntimeError,
+                "Rust code panicked (enable the `mpy/panic-message` feature for the message and location)"
+            )
+        };
         // SAFETY: see `crate::panic`: with `panic = "abort"` the panicking frames' destructors
         // are never run in any case; raising instead of trapping only resumes the interpreter.
         unsafe { err.raise() }
