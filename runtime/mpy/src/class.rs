@@ -102,7 +102,7 @@ impl TypeSlot {
     /// # Safety
     ///
     /// Only while the module initialises, with no reference into the storage alive.
-    unsafe fn start(&self, name: Qstr) -> &mut MpObjFullType {
+    unsafe fn start(&self, name: Qstr) -> *mut MpObjFullType {
         // SAFETY: per the contract.
         unsafe {
             *self.raw() = core::mem::zeroed();
@@ -116,14 +116,14 @@ impl TypeSlot {
     /// # Safety
     ///
     /// As `start`, and the storage must be zero.
-    unsafe fn start_fresh(&self, name: Qstr) -> &mut MpObjFullType {
+    unsafe fn start_fresh(&self, name: Qstr) -> *mut MpObjFullType {
+        let ty = self.raw();
         // SAFETY: per the contract.
         unsafe {
-            let ty = &mut *self.raw();
-            ty.head.base.type_ = ffi::table().type_type;
-            ty.head.name = name.as_raw() as u16;
-            ty
+            (*ty).head.base.type_ = ffi::table().type_type;
+            (*ty).head.name = name.as_raw() as u16;
         }
+        ty
     }
 }
 
@@ -170,7 +170,7 @@ pub unsafe fn register_class<T: Class>(globals: *mut sys::MpObjDict) {
     // SAFETY: per the contract; the type object is being built, not yet visible to Python.
     unsafe {
         // `#[mpy::module(classes = [...])]` registers each class once, into fresh BSS.
-        let full = T::slot().start_fresh(T::name());
+        let full = &mut *T::slot().start_fresh(T::name());
         let mut n = 0u8;
         if let Some(f) = T::MAKE_NEW {
             push_slot(
@@ -209,7 +209,7 @@ pub unsafe fn register_exception<E: CustomException, Base: ExceptionType>(
     // SAFETY: per the contract.
     unsafe {
         let base = Base::type_object_raising();
-        init_exception_type(E::slot().start_fresh(E::name()), base);
+        init_exception_type(&mut *E::slot().start_fresh(E::name()), base);
         (ffi::table().dict_store)(globals.cast(), E::name().as_obj().0, E::slot().raw().cast());
     }
 }
@@ -395,7 +395,7 @@ impl Module<'_> {
     pub fn add_exception<E: CustomException, Base: ExceptionType>(&self) -> PyResult<Obj> {
         let base = Base::type_object()?;
         // SAFETY: the module is initialising; nothing else refers to the storage yet.
-        unsafe { init_exception_type(E::slot().start(E::name()), base) };
+        unsafe { init_exception_type(&mut *E::slot().start(E::name()), base) };
         let obj = Obj(E::slot().raw().cast());
         self.add(E::name(), obj)?;
         Ok(obj)
