@@ -88,14 +88,19 @@ pub fn build_staticlib(
     if shell.verbosity() == crate::shell::Verbosity::Quiet {
         cmd.arg("--quiet");
     }
-    // `mpy_module` lets the runtime crate supply what libc would on hosted targets.
-    // Loops are not padded to an alignment (LLVM does so for Cortex-M7 even at
-    // `opt-level = "s"`), which keeps modules as small as GCC's `-Os` output.
+    // `mpy_module` lets the runtime crate supply what libc would on hosted targets;
+    // `mpy_arch = "armv7emdp"` names the MicroPython architecture (two of them share
+    // a Rust target). Loops are not padded to an alignment (LLVM does so for
+    // Cortex-M7 even at `opt-level = "s"`), which keeps modules as small as GCC's
+    // `-Os` output.
+    let arch_cfg = format!("mpy_arch=\"{}\"", arch.name());
     let mut flags = vec![
         "-Crelocation-model=pic",
         "-Cllvm-args=-align-loops=1",
         "--cfg",
         "mpy_module",
+        "--cfg",
+        &arch_cfg,
     ];
     flags.extend(target.flags);
     cmd.env("CARGO_TARGET_DIR", target_dir)

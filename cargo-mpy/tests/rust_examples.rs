@@ -682,3 +682,101 @@ for bad in (lambda: features4.Factorial(), lambda: features4.Factorial(1, 2), la
         );
     }
 }
+
+#[test]
+fn features2_twin_runs_in_micropython_and_under_the_loader() {
+    let code = "import features2 as f, array\n\
+f.test()\n\
+print(f.round(2.5), f.round(-2.5), f.round(0.49999997), f.round(1e10), f.add(1, 2) == 3)\n\
+a = array.array('f', [])\n\
+f.productf(a)\n\
+print(len(a))\n\
+try:\n    f.productf(array.array('i', [1, 2]))\nexcept ValueError as e:\n    print('ValueError', e)\n\
+try:\n    f.productf(b'abcd')\nexcept TypeError:\n    print('TypeError')\n";
+    let Some(lines) = run_x64("rust-features2", "features2", code) else {
+        return;
+    };
+    assert_eq!(
+        lines,
+        [
+            // the merged Python half's own test: add, add_f, productf, add_d (x64 has it)
+            "[True, True, True, True]",
+            "3.0 -3.0 0.0 10000000000.0 True",
+            // an empty array: nothing to store the product in
+            "0",
+            "ValueError expecting float array",
+            // bytes are not writable
+            "TypeError",
+        ]
+    );
+    // The loader runs no bytecode: a copy without the Python half. RISC-V
+    // modules have no float functions (see the example).
+    let copy = temp_dir("features2-rust-only");
+    let example = mpy_tests::workspace_root().join("examples/rust-features2");
+    let manifest = std::fs::read_to_string(example.join("Cargo.toml"))
+        .unwrap()
+        .replace("sources = [\"features2.py\"]", "")
+        .replace(
+            "path = \"../../runtime/mpy\"",
+            &format!(
+                "path = {:?}",
+                mpy_tests::workspace_root()
+                    .join("runtime/mpy")
+                    .display()
+                    .to_string()
+            ),
+        );
+    assert!(!manifest.contains("sources ="), "{manifest}");
+    std::fs::create_dir_all(copy.path().join("src")).unwrap();
+    std::fs::write(copy.path().join("Cargo.toml"), manifest).unwrap();
+    for f in ["lib.rs", "prod.rs"] {
+        std::fs::copy(example.join("src").join(f), copy.path().join("src").join(f)).unwrap();
+    }
+    let Some(runs) = run_loader_everywhere_at(
+        &copy.path().join("Cargo.toml"),
+        "features2",
+        &[
+            "call add 0.25 0.5",
+            "call add_f 1.5 2.25",
+            "call add_d 0.125 0.25",
+            "call round 2.5",
+            "call round -0.5",
+            "call productf 'abc'",
+        ],
+    ) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        let expect: Vec<&str> = match arch {
+            Arch::Rv32imc | Arch::Rv64imc => {
+                vec!["exception: AttributeError: module has no attribute 'add'"; 1]
+                    .into_iter()
+                    .chain([
+                        "exception: AttributeError: module has no attribute 'add_f'",
+                        "exception: AttributeError: module has no attribute 'add_d'",
+                        "exception: AttributeError: module has no attribute 'round'",
+                        "exception: AttributeError: module has no attribute 'round'",
+                        "exception: AttributeError: module has no attribute 'productf'",
+                    ])
+                    .collect()
+            }
+            _ => {
+                let double = matches!(arch, Arch::X86 | Arch::X64 | Arch::Armv7emdp);
+                vec![
+                    "0.75",
+                    "3.75",
+                    if double {
+                        "0.375"
+                    } else {
+                        "exception: AttributeError: module has no attribute 'add_d'"
+                    },
+                    "3.0",
+                    "-1.0",
+                    // the firmware's (here the loader's) raising buffer lookup
+                    "exception: TypeError: object with buffer protocol required",
+                ]
+            }
+        };
+        assert_eq!(lines, expect, "{arch}");
+    }
+}

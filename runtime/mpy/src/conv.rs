@@ -407,10 +407,18 @@ mod floats {
         fn from_obj(obj: &'a Obj) -> PyResult<f32> {
             ffi::get_float_f(obj.0).map_err(raised)
         }
+        unsafe fn from_obj_raising(obj: &'a Obj) -> f32 {
+            // SAFETY: any object is accepted; a raise is the caller's to allow.
+            unsafe { (ffi::table().obj_get_float_to_f)(obj.0) }
+        }
     }
     impl IntoObj for f32 {
         fn into_obj(self) -> PyResult<Obj> {
             ffi::new_float_f(self).map(Obj).map_err(raised)
+        }
+        unsafe fn into_obj_raising(self) -> Obj {
+            // SAFETY: a raise (MemoryError) is the caller's to allow.
+            Obj(unsafe { (ffi::table().obj_new_float_from_f)(self) })
         }
     }
 }
@@ -543,21 +551,44 @@ impl<'a> BufferMut<'a> {
     }
 }
 
-impl<'a> FromObj<'a> for BufferMut<'a> {
-    fn from_obj(obj: &'a Obj) -> PyResult<BufferMut<'a>> {
-        let info = ffi::get_buffer(obj.0, sys::MP_BUFFER_RW)
-            .ok_or_else(|| type_error("a writable buffer", obj))?;
+impl<'a> BufferMut<'a> {
+    fn from_info(info: &sys::MpBufferInfo) -> BufferMut<'a> {
         let data: &'a [Cell<u8>] = if info.len == 0 {
             &[]
         } else {
-            // SAFETY: the buffer is owned by `obj` (which outlives 'a) and writable; shared
-            // mutation goes through `Cell`, which permits aliasing.
+            // SAFETY: the caller got `info` from an object that outlives 'a, writable;
+            // shared mutation goes through `Cell`, which permits aliasing.
             unsafe { core::slice::from_raw_parts(info.buf.cast::<Cell<u8>>(), info.len) }
         };
-        Ok(BufferMut {
+        BufferMut {
             data,
             typecode: info.typecode as u8,
-        })
+        }
+    }
+}
+
+impl<'a> FromObj<'a> for BufferMut<'a> {
+    unsafe fn from_obj_raising(obj: &'a Obj) -> BufferMut<'a> {
+        let mut info = sys::MpBufferInfo {
+            buf: core::ptr::null_mut(),
+            len: 0,
+            typecode: 0,
+        };
+        // SAFETY: the firmware raises TypeError for an object without a writable buffer,
+        // which the caller allows; `info` is a valid out-parameter.
+        unsafe {
+            (ffi::table().get_buffer)(
+                obj.0,
+                &mut info,
+                sys::MP_BUFFER_RW | sys::MP_BUFFER_RAISE_IF_UNSUPPORTED,
+            )
+        };
+        BufferMut::from_info(&info)
+    }
+    fn from_obj(obj: &'a Obj) -> PyResult<BufferMut<'a>> {
+        let info = ffi::get_buffer(obj.0, sys::MP_BUFFER_RW)
+            .ok_or_else(|| type_error("a writable buffer", obj))?;
+        Ok(BufferMut::from_info(&info))
     }
 }
 
