@@ -81,6 +81,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         None => quote!(::core::option::Option::None),
     };
     let methods = &opts.methods;
+    let declared = opts.constructor.is_some() || !opts.methods.is_empty();
     Ok(quote! {
         #item
 
@@ -96,6 +97,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 &SLOT
             }
             const MAKE_NEW: ::core::option::Option<::mpy::sys::MpMakeNewFun> = #constructor;
+            const DECLARED: bool = #declared;
             const METHODS: &'static [::mpy::impl_::Function] = &[#(#methods::DEF),*];
         }
     })

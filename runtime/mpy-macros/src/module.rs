@@ -13,9 +13,8 @@ struct Options {
     constants: Vec<(syn::Ident, syn::Expr)>,
     /// `classes = [T]`: `#[mpy::class]` types registered when init returns.
     classes: Vec<syn::Path>,
-    /// `exceptions = [E, F(ValueError)]`: `create_exception!` types and their bases
-    /// (`Exception` when none is given).
-    exceptions: Vec<(syn::Path, Option<syn::Path>)>,
+    /// `exceptions = [E, F]`: `create_exception!` types stored when init returns.
+    exceptions: Vec<syn::Path>,
 }
 
 /// The paths of a `[a, b::c]` list.
@@ -55,29 +54,10 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
         } else if meta.path.is_ident("classes") {
             opts.classes = path_list(meta.value()?.parse()?, "an `#[mpy::class]` type")?;
         } else if meta.path.is_ident("exceptions") {
-            let list: syn::ExprArray = meta.value()?.parse()?;
-            for e in list.elems {
-                match e {
-                    syn::Expr::Path(p) => opts.exceptions.push((p.path, None)),
-                    syn::Expr::Call(c) if c.args.len() == 1 => match (&*c.func, &c.args[0]) {
-                        (syn::Expr::Path(e), syn::Expr::Path(b)) => {
-                            opts.exceptions.push((e.path.clone(), Some(b.path.clone())))
-                        }
-                        _ => {
-                            return Err(syn::Error::new_spanned(
-                                c,
-                                "expected `Name` or `Name(BaseException)`",
-                            ))
-                        }
-                    },
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            "expected `Name` or `Name(BaseException)`",
-                        ))
-                    }
-                }
-            }
+            opts.exceptions = path_list(
+                meta.value()?.parse()?,
+                "an exception declared with `mpy::create_exception!`",
+            )?;
         } else if meta.path.is_ident("constants") {
             let list: syn::ExprArray = meta.value()?.parse()?;
             for e in list.elems {
@@ -148,12 +128,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         quote!(#(::mpy::impl_::store_function(__globals, #functions::DEF);)*)
     };
     let classes = &opts.classes;
-    let exceptions = opts.exceptions.iter().map(|(e, base)| match base {
-        Some(b) => quote!(::mpy::class::register_exception::<#e, #b>(__globals);),
-        None => quote!(
-            ::mpy::class::register_exception::<#e, ::mpy::exceptions::Exception>(__globals);
-        ),
-    });
+    let exceptions = &opts.exceptions;
     let (const_names, const_values): (Vec<_>, Vec<_>) = opts
         .constants
         .iter()
@@ -195,7 +170,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             unsafe {
                 ::mpy::impl_::module_init(self_, #init, |__globals| {
                     #store_functions
-                    #(#exceptions)*
+                    #(::mpy::class::register_exception::<#exceptions>(__globals);)*
                     #(::mpy::class::register_class::<#classes>(__globals);)*
                     #(::mpy::impl_::store_constant(__globals, ::mpy::qstr!(#const_names), #const_values);)*
                 })
@@ -271,7 +246,7 @@ mod tests {
             "{out}"
         );
         let out = expand(
-            quote!(classes = [Counter], exceptions = [Oops, Bad(ValueError)]),
+            quote!(classes = [Counter], exceptions = [Oops, m::Bad]),
             quote!(
                 fn init(m: &Module) {}
             ),
@@ -280,14 +255,12 @@ mod tests {
         .to_string();
         assert!(
             out.contains("register_class :: < Counter > (__globals)")
-                && out.contains(
-                    "register_exception :: < Oops , :: mpy :: exceptions :: Exception > (__globals)"
-                )
-                && out.contains("register_exception :: < Bad , ValueError > (__globals)"),
+                && out.contains("register_exception :: < Oops > (__globals)")
+                && out.contains("register_exception :: < m :: Bad > (__globals)"),
             "{out}"
         );
         assert!(expand(
-            quote!(exceptions = [Bad(1)]),
+            quote!(exceptions = [Bad(ValueError)]),
             quote!(
                 fn init(m: &Module) {}
             )

@@ -56,6 +56,11 @@ pub trait Class: Sized + 'static {
     /// `#[mpy::class(methods = [f, g])]`: the methods.
     #[doc(hidden)]
     const METHODS: &'static [Function] = &[];
+    /// Whether the type is declared by `#[mpy::class(constructor = .., methods = [..])]`
+    /// and so can be built whenever it is first needed (else the module builds it with
+    /// [`Module::add_class`]).
+    #[doc(hidden)]
+    const DECLARED: bool = false;
 }
 
 /// The type object of a class or custom exception: static storage, filled in when the module
@@ -156,20 +161,21 @@ fn push_slot(ty: &mut MpObjFullType, n: &mut u8, kind: SlotKind, value: *const c
     }
 }
 
-/// `#[mpy::module(classes = [T])]`: make the type object of `T` with its constructor and
-/// methods (`#[mpy::class(constructor = f, methods = [g])]`) and store it in `globals`,
-/// with direct firmware calls.
+/// Build the type object of a declared class (`#[mpy::class(constructor = f, methods =
+/// [g])]`) unless it is built already: its constructor and a namespace with its methods.
 ///
 /// # Safety
 ///
-/// `globals` must be the module's dict, and the caller's frames must own nothing with a
-/// destructor (a failure raises).
+/// May raise (`MemoryError`): the caller's frames must own nothing with a destructor.
 #[doc(hidden)]
-pub unsafe fn register_class<T: Class>(globals: *mut sys::MpObjDict) {
+pub unsafe fn ensure_class<T: Class>() {
+    if T::slot().get().is_some() {
+        return;
+    }
     let t = ffi::table();
-    // SAFETY: per the contract; the type object is being built, not yet visible to Python.
+    // SAFETY: per the contract; the storage is still zero (never built), and the type is
+    // not visible to Python before it is complete.
     unsafe {
-        // `#[mpy::module(classes = [...])]` registers each class once, into fresh BSS.
         let full = &mut *T::slot().start_fresh(T::name());
         let mut n = 0u8;
         if let Some(f) = T::MAKE_NEW {
@@ -192,25 +198,61 @@ pub unsafe fn register_class<T: Class>(globals: *mut sys::MpObjDict) {
                 locals.cast_const().cast(),
             );
         }
-        (t.dict_store)(globals.cast(), T::name().as_obj().0, T::slot().raw().cast());
     }
 }
 
-/// `#[mpy::module(exceptions = [E])]`: make exception type `E` (a subclass of `Base`) and
-/// store it in `globals`, as [`Module::add_exception`] does but with direct firmware calls.
+/// `#[mpy::module(classes = [T])]`: store the type object of declared class `T` in
+/// `globals` (building it if nothing has yet), with direct firmware calls.
+///
+/// # Safety
+///
+/// `globals` must be the module's dict, and the caller's frames must own nothing with a
+/// destructor (a failure raises).
+#[doc(hidden)]
+pub unsafe fn register_class<T: Class>(globals: *mut sys::MpObjDict) {
+    const {
+        assert!(
+            T::DECLARED,
+            "`classes = [...]` takes classes declared with `#[mpy::class(constructor = ..., methods = [...])]`; register others with `m.add_class::<T>()`"
+        )
+    };
+    // SAFETY: per the contract.
+    unsafe {
+        ensure_class::<T>();
+        (ffi::table().dict_store)(globals.cast(), T::name().as_obj().0, T::slot().raw().cast());
+    }
+}
+
+/// Build exception type `E` (a subclass of its declared base) unless it is built already.
+///
+/// # Safety
+///
+/// May raise: the caller's frames must own nothing with a destructor.
+#[doc(hidden)]
+pub unsafe fn ensure_exception<E: CustomException>() -> Obj {
+    let slot = E::slot();
+    if slot.get().is_none() {
+        // SAFETY: per the contract; the storage is still zero.
+        unsafe {
+            let base = E::Base::type_object_raising();
+            init_exception_type(&mut *slot.start_fresh(E::name()), base);
+        }
+    }
+    Obj(slot.raw().cast())
+}
+
+/// `#[mpy::module(exceptions = [E])]`: store exception type `E` in `globals` (building it
+/// if nothing has yet), with direct firmware calls.
 ///
 /// # Safety
 ///
 /// As [`register_class`].
 #[doc(hidden)]
-pub unsafe fn register_exception<E: CustomException, Base: ExceptionType>(
-    globals: *mut sys::MpObjDict,
-) {
+pub unsafe fn register_exception<E: CustomException>(globals: *mut sys::MpObjDict) {
     // SAFETY: per the contract.
     unsafe {
-        let base = Base::type_object_raising();
-        init_exception_type(&mut *E::slot().start_fresh(E::name()), base);
-        (ffi::table().dict_store)(globals.cast(), E::name().as_obj().0, E::slot().raw().cast());
+        let ty = ensure_exception::<E>();
+        (ffi::table().dict_store)(globals.cast(), E::name().as_obj().0, ty.0);
     }
 }
 
@@ -256,7 +298,15 @@ fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
             "a class's alignment must not exceed the GC block alignment"
         )
     };
-    let ty = T::slot().get().ok_or_else(not_registered)?;
+    let ty = match T::slot().get() {
+        Some(ty) => ty,
+        None if T::DECLARED => {
+            // SAFETY: building the type makes firmware calls only and owns nothing.
+            unsafe { ffi::protect(|| ensure_class::<T>()) }.map_err(PyErr::from_raised)?;
+            T::slot().raw().cast_const().cast()
+        }
+        None => return Err(not_registered()),
+    };
     let p = gc_alloc(core::mem::size_of::<Instance<T>>())?.cast::<Instance<T>>();
     // SAFETY: a fresh, suitably aligned block of the instance's size.
     unsafe {
@@ -274,12 +324,45 @@ impl<T: Class> IntoObj for T {
         new_instance(self)
     }
     unsafe fn into_obj_raising(self) -> Obj {
-        match new_instance(self) {
-            Ok(o) => o,
-            // SAFETY: forwarded from the caller; the value has been moved into the instance
-            // or dropped with the failed attempt.
-            Err(e) => unsafe { e.raise() },
+        let ty: *const MpObjType = if T::DECLARED {
+            // SAFETY: forwarded from the caller.
+            unsafe { ensure_class::<T>() };
+            T::slot().raw().cast_const().cast()
+        } else {
+            match T::slot().get() {
+                Some(ty) => ty,
+                // SAFETY: forwarded from the caller (the value is plain).
+                None => unsafe { not_registered().raise() },
+            }
+        };
+        const {
+            assert!(
+                core::mem::align_of::<Instance<T>>() <= crate::alloc_heap::HEAP_ALIGN,
+                "a class's alignment must not exceed the GC block alignment"
+            )
+        };
+        // Not zeroed: the instance is written whole (as C's `mp_obj_malloc`).
+        // SAFETY: a null pointer asks `gc_realloc` for a fresh block; it does not raise.
+        let p = unsafe {
+            ffi::heap_realloc(
+                core::ptr::null_mut(),
+                core::mem::size_of::<Instance<T>>(),
+                false,
+            )
         }
+        .cast::<Instance<T>>();
+        if p.is_null() {
+            // SAFETY: forwarded from the caller; the value is plain, so nothing is skipped.
+            unsafe { crate::obj::out_of_memory().raise() }
+        }
+        // SAFETY: a fresh, suitably aligned block of the instance's size.
+        unsafe {
+            p.write(Instance {
+                base: sys::MpObjBase { type_: ty },
+                value: self,
+            })
+        };
+        Obj(p.cast())
     }
 }
 
@@ -606,6 +689,8 @@ unsafe extern "C" fn binary_op_eq<T: Class + PartialEq>(op: c_int, a: MpObj, b: 
 /// [`create_exception!`](crate::create_exception) and register it with
 /// [`Module::add_exception`].
 pub trait CustomException: ExceptionType {
+    /// The base class (`Exception` unless `create_exception!` names another).
+    type Base: ExceptionType;
     /// The exception's name.
     fn name() -> Qstr;
     /// Where the registered type is recorded.
@@ -613,17 +698,23 @@ pub trait CustomException: ExceptionType {
     fn slot() -> &'static TypeSlot;
 }
 
-/// Declare an exception type of the module: `mpy::create_exception!(FactorialError);`.
-/// Register it in the module's init with `m.add_exception::<FactorialError, Base>()?`;
-/// raise it with `PyErr::new::<FactorialError>("...")`.
+/// Declare an exception type of the module: `mpy::create_exception!(FactorialError);`
+/// (a subclass of `Exception`) or `mpy::create_exception!(BadInput, ValueError);`. List it
+/// in `#[mpy::module(exceptions = [FactorialError])]` to make it a module attribute (or
+/// register it with `m.add_exception::<FactorialError, Base>()?`); raise it with
+/// `mpy::err!(FactorialError, "...")`. The type object is built when first needed.
 #[macro_export]
 macro_rules! create_exception {
     ($(#[$m:meta])* $vis:vis $name:ident) => {
+        $crate::create_exception!($(#[$m])* $vis $name, $crate::exceptions::Exception);
+    };
+    ($(#[$m:meta])* $vis:vis $name:ident, $base:ty) => {
         $(#[$m])*
         #[derive(Debug)]
         $vis struct $name;
 
         impl $crate::class::CustomException for $name {
+            type Base = $base;
             fn name() -> $crate::Qstr {
                 $crate::qstr!($name)
             }
@@ -639,35 +730,24 @@ macro_rules! create_exception {
 
         impl $crate::exceptions::ExceptionType for $name {
             fn type_object() -> $crate::PyResult<$crate::Obj> {
-                $crate::class::registered_exception::<$name>()
+                $crate::class::exception_type::<$name>()
             }
             unsafe fn type_object_raising() -> $crate::Obj {
                 // SAFETY: forwarded from the caller.
-                unsafe { $crate::class::registered_exception_raising::<$name>() }
+                unsafe { $crate::class::ensure_exception::<$name>() }
             }
         }
     };
 }
 
-/// The type object of a registered custom exception.
+/// The type object of a custom exception, built if nothing has yet.
 #[doc(hidden)]
-pub fn registered_exception<E: CustomException>() -> PyResult<Obj> {
-    match <E as CustomException>::slot().get() {
+pub fn exception_type<E: CustomException>() -> PyResult<Obj> {
+    match E::slot().get() {
         Some(t) => Ok(Obj(t.cast_mut().cast())),
-        None => Err(not_registered()),
-    }
-}
-
-/// [`registered_exception`], raising.
-///
-/// # Safety
-///
-/// May raise: the caller's frames must own nothing with a destructor.
-#[doc(hidden)]
-pub unsafe fn registered_exception_raising<E: CustomException>() -> Obj {
-    match <E as CustomException>::slot().get() {
-        Some(t) => Obj(t.cast_mut().cast()),
-        // SAFETY: forwarded from the caller.
-        None => unsafe { not_registered().raise() },
+        // SAFETY: building the type makes firmware calls only and owns nothing.
+        None => unsafe { ffi::protect(|| ensure_exception::<E>().0) }
+            .map(Obj)
+            .map_err(PyErr::from_raised),
     }
 }
