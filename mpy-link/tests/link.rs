@@ -720,3 +720,41 @@ fn riscv_absolute_data_words_need_no_got_entry_with_gc_sections() {
     assert_eq!(improved.relocs, vec![reloc(8, RelocDest::FunTable)]);
     assert_eq!(improved.text.len(), 16);
 }
+
+/// With `static_data`, bss that code reaches PC-relatively sits in the text
+/// image; bss reached only through the GOT stays in the module's BSS block.
+#[test]
+fn static_data_keeps_got_only_bss_in_the_bss_block() {
+    let build = || {
+        let mut o = Obj::new(Arch::Armv7m);
+        let mut code = Vec::new();
+        code.extend([0x70, 0x47, 0x00, 0xbf]); // bx lr; nop
+        code.extend([0, 0, 0, 0]); // .word local - .        at 4 (R_ARM_REL32)
+        code.extend([0, 0, 0, 0]); // .word GOT(global) - .  at 8 (R_ARM_GOT_PREL)
+        let text = o.text(&code);
+        let local_bss = o.section(".bss.local", SectionKind::UninitializedData, &[0; 8], 4);
+        let global_bss = o.section(".bss.global", SectionKind::UninitializedData, &[0; 64], 4);
+        o.func("mpy_init", text, 0);
+        let l = o.local("counter", local_bss, 0);
+        let g = o.data("type_object", global_bss, 0);
+        o.reloc(text, 4, l, 3, 0); // R_ARM_REL32
+        o.reloc(text, 8, g, 96, 0); // R_ARM_GOT_PREL
+        o.finish()
+    };
+    let mut options = LinkOptions::new(Arch::Armv7m, "mod.mpy");
+    options.improvements.static_data = true;
+    let m = mpy_link::link(
+        &options,
+        &[Input::from_bytes("obj0.o".to_string(), build())],
+        &[],
+    )
+    .unwrap();
+    // .text 0..12, the local bss 12..20 in the image, GOT at 20; the 64-byte
+    // global is the whole BSS block.
+    assert_eq!(m.text.len(), 24);
+    assert_eq!(m.bss_size, 64);
+    assert_eq!(le32(&m.text, 4), 12 - 4); // counter - place
+    assert_eq!(le32(&m.text, 8), 20 - 8); // GOT entry - place
+    assert_eq!(le32(&m.text, 20), 0); // type_object at BSS offset 0
+    assert_eq!(m.relocs, vec![reloc(20, RelocDest::Bss)]);
+}
