@@ -187,6 +187,25 @@ fn c_module_builds_runs_and_rebuilds_incrementally() {
         "{err}"
     );
 
+    // Another cargo-mpy binary (a rebuilt or reinstalled linker): relinked, not
+    // recompiled.
+    let other = tempfile::tempdir().unwrap();
+    let other_bin = other.path().join("cargo-mpy");
+    std::fs::copy(bin(), &other_bin).unwrap();
+    let o = Command::new(&other_bin)
+        .args(["build"])
+        .current_dir(&dir)
+        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("Linking") && !err.contains("Compiling"),
+        "{err}"
+    );
+
     // An included header changed: the source that includes it is rebuilt.
     std::thread::sleep(std::time::Duration::from_millis(20));
     std::fs::write(dir.join("include/helper.h"), "#define HELPER_OFFSET 100\n").unwrap();

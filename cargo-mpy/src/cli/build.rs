@@ -437,6 +437,11 @@ fn link_fingerprint(
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "cargo-mpy {}", env!("CARGO_PKG_VERSION"));
+    // The linker itself: a rebuilt or reinstalled cargo-mpy (same version, new
+    // code) relinks, as cargo recompiles after a compiler change.
+    if let Ok(exe) = std::env::current_exe() {
+        let _ = writeln!(s, "linker {}", stamp(&exe));
+    }
     let _ = writeln!(s, "source-name {}", plan.source_name);
     let _ = writeln!(s, "arch-flags {:?}", plan.arch_flags);
     let _ = writeln!(s, "qstrs {}", qstrs.join(","));
