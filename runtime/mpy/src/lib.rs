@@ -33,14 +33,23 @@
 //!
 //! # Small modules
 //!
-//! A module as small as its C counterpart (`examples/rust-minimal`, `examples/rust-features1`)
-//! uses `#[mpy::function(positional)]` (no keyword support, so no parameter names at run
-//! time), parameter and result types without destructors (ints, floats, bools, `&str`,
-//! `Obj`, tuples of these: converted with one direct firmware call each, as C does),
-//! [`err!`] with literal messages (raised by one `mp_raise_msg` call; nothing is created
-//! unless Rust code inspects the error), and `#[mpy::module(functions = [...], constants =
-//! [...])]` instead of `m.add_function`/`m.add` in the init function (stored after init
-//! returns, without a protected call).
+//! A module as small as its C counterpart (`examples/rust-minimal`, `examples/rust-features1`
+//! to `rust-features4`) uses:
+//!
+//! * `#[mpy::function(positional)]` (no keyword support, so no parameter names at run
+//!   time), with parameter and result types without destructors (ints, floats, bools,
+//!   `&str`, `Obj`, buffers, tuples of these): converted with one direct firmware call
+//!   each, as C does;
+//! * results built after the function returns rather than objects made inside it: arrays
+//!   (lists), [`Tuple`], [`Dict`], [`ByteArray`], [`Builtin`], or an enum with
+//!   `#[derive(IntoObj)]`, so no protected call is needed;
+//! * [`err!`] with literal messages (raised by one `mp_raise_msg` call; nothing is created
+//!   unless Rust code inspects the error);
+//! * `#[mpy::module(functions = [...], constants = [...], classes = [...], exceptions =
+//!   [...])]` instead of registering things in the init function (stored after init
+//!   returns, without a protected call), and classes declared with
+//!   `#[mpy::class(constructor = f, methods = [g])]`, whose type objects live in the
+//!   module's BSS and are built when first needed.
 //!
 //! # Exceptions and `longjmp` (read this once)
 //!
