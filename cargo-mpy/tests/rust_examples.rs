@@ -362,16 +362,15 @@ fn objects_runs_under_the_loader_on_every_rust_arch() {
     }
 }
 
-#[test]
-fn hybrid_rust_part_runs_under_the_loader_on_every_rust_arch() {
-    // The Python half is bytecode, which the loader does not run (it is
-    // checked in `micropython` above): build a copy of the example without it.
-    // Floats: not on RISC-V (see the example).
-    let copy = temp_dir("hybrid-rust-only");
-    let example = mpy_tests::workspace_root().join("examples/rust-hybrid");
-    let manifest = std::fs::read_to_string(example.join("Cargo.toml"))
+/// A copy of a hybrid example without its Python half (the loader runs no
+/// bytecode): the manifest without the `sources` line, pointing at this
+/// workspace's runtime, and the listed Rust sources.
+fn rust_only_copy(example: &str, py_source: &str, rust_files: &[&str]) -> tempfile::TempDir {
+    let copy = temp_dir(&format!("{example}-rust-only"));
+    let dir = mpy_tests::workspace_root().join("examples").join(example);
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
         .unwrap()
-        .replace("sources = [\"hybrid.py\"]", "")
+        .replace(&format!("sources = [\"{py_source}\"]"), "")
         .replace(
             "path = \"../../runtime/mpy\"",
             &format!(
@@ -385,9 +384,22 @@ fn hybrid_rust_part_runs_under_the_loader_on_every_rust_arch() {
     assert!(!manifest.contains("sources ="), "{manifest}");
     std::fs::create_dir_all(copy.path().join("src")).unwrap();
     std::fs::write(copy.path().join("Cargo.toml"), manifest).unwrap();
-    for f in ["lib.rs", "ints.rs", "floats.rs"] {
-        std::fs::copy(example.join("src").join(f), copy.path().join("src").join(f)).unwrap();
+    for f in rust_files {
+        std::fs::copy(dir.join("src").join(f), copy.path().join("src").join(f)).unwrap();
     }
+    copy
+}
+
+#[test]
+fn hybrid_rust_part_runs_under_the_loader_on_every_rust_arch() {
+    // The Python half is bytecode, which the loader does not run (it is
+    // checked in `micropython` above): build a copy of the example without it.
+    // Floats: not on RISC-V (see the example).
+    let copy = rust_only_copy(
+        "rust-hybrid",
+        "hybrid.py",
+        &["lib.rs", "ints.rs", "floats.rs"],
+    );
     let Some(runs) = run_loader_everywhere_at(
         &copy.path().join("Cargo.toml"),
         "hybrid",
@@ -711,27 +723,7 @@ try:\n    f.productf(b'abcd')\nexcept TypeError:\n    print('TypeError')\n";
     );
     // The loader runs no bytecode: a copy without the Python half. RISC-V
     // modules have no float functions (see the example).
-    let copy = temp_dir("features2-rust-only");
-    let example = mpy_tests::workspace_root().join("examples/rust-features2");
-    let manifest = std::fs::read_to_string(example.join("Cargo.toml"))
-        .unwrap()
-        .replace("sources = [\"features2.py\"]", "")
-        .replace(
-            "path = \"../../runtime/mpy\"",
-            &format!(
-                "path = {:?}",
-                mpy_tests::workspace_root()
-                    .join("runtime/mpy")
-                    .display()
-                    .to_string()
-            ),
-        );
-    assert!(!manifest.contains("sources ="), "{manifest}");
-    std::fs::create_dir_all(copy.path().join("src")).unwrap();
-    std::fs::write(copy.path().join("Cargo.toml"), manifest).unwrap();
-    for f in ["lib.rs", "prod.rs"] {
-        std::fs::copy(example.join("src").join(f), copy.path().join("src").join(f)).unwrap();
-    }
+    let copy = rust_only_copy("rust-features2", "features2.py", &["lib.rs", "prod.rs"]);
     let Some(runs) = run_loader_everywhere_at(
         &copy.path().join("Cargo.toml"),
         "features2",

@@ -160,14 +160,18 @@ fn run(args: &Args) -> Result<(), LinkError> {
     mpy_link::write_atomic(&output, &module.to_mpy())
 }
 
+fn read_input(p: &Path) -> Result<Vec<u8>, LinkError> {
+    std::fs::read(p).map_err(|source| LinkError::Io {
+        action: "read",
+        path: p.to_path_buf(),
+        source,
+    })
+}
+
 fn dump(args: &Args) -> Result<(), LinkError> {
     let mut out = String::new();
     for p in &args.files {
-        let data = std::fs::read(p).map_err(|source| LinkError::Io {
-            action: "read",
-            path: p.clone(),
-            source,
-        })?;
+        let data = read_input(p)?;
         let mpy = mpy_link::mpy::read::read(&p.display().to_string(), &data)?;
         out.push_str(&mpy_link::mpy::dump::dump(&mpy));
     }
@@ -181,11 +185,7 @@ fn merge(args: &Args) -> Result<(), LinkError> {
     };
     let mut files = Vec::new();
     for p in &args.files {
-        let data = std::fs::read(p).map_err(|source| LinkError::Io {
-            action: "read",
-            path: p.clone(),
-            source,
-        })?;
+        let data = read_input(p)?;
         files.push((p.display().to_string(), data));
     }
     let inputs: Vec<(&str, &[u8])> = files

@@ -3,6 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::utils::path_list;
+
 /// Options of `#[mpy::class(...)]`.
 #[derive(Default)]
 struct Options {
@@ -24,18 +26,7 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
             opts.constructor = Some(meta.value()?.parse()?);
             Ok(())
         } else if meta.path.is_ident("methods") {
-            let list: syn::ExprArray = meta.value()?.parse()?;
-            for e in list.elems {
-                match e {
-                    syn::Expr::Path(p) => opts.methods.push(p.path),
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            "expected the name of a `#[mpy::function]`",
-                        ))
-                    }
-                }
-            }
+            opts.methods = path_list(meta.value()?.parse()?, "a `#[mpy::function]`")?;
             Ok(())
         } else {
             Err(meta.error(

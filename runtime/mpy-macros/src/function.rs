@@ -235,8 +235,6 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let (entry, def, def_ty) = if fixed {
         let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
         let ctor = format_ident!("new_{}", n);
-        let idx: Vec<_> = (0..n).collect();
-        let n32 = n as u32;
         (
             quote! {
                 unsafe extern "C" fn __mpy_entry(#(#raw: #obj),*) -> #obj {
@@ -245,23 +243,6 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     unsafe { ::mpy::impl_::trampoline(|| { #body }) }
                 }
 
-                /// The function as a type's `make_new` slot (`#[mpy::class(constructor =
-                /// ...)]`): the argument count checked as the firmware checks a call, then
-                /// the entry point. Dropped by the linker when no class uses it.
-                #[doc(hidden)]
-                pub unsafe extern "C" fn __mpy_make_new(
-                    _ty: *const ::mpy::sys::MpObjType,
-                    __n: usize,
-                    __n_kw: usize,
-                    __args: *const #obj,
-                ) -> #obj {
-                    // SAFETY: the firmware passes `__n` positional and `__n_kw` keyword
-                    // arguments; the check raises unless they are exactly `n` positional ones.
-                    unsafe {
-                        ::mpy::impl_::check_args(__n, __n_kw, #n32, #n32);
-                        __mpy_entry(#(*__args.add(#idx)),*)
-                    }
-                }
             },
             quote!(::mpy::function::objects::#ctor(__mpy_entry)),
             quote!(::mpy::sys::MpObjFunBuiltinFixed),
@@ -312,23 +293,39 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         )
     };
 
-    // Functions of other shapes become a `make_new` slot by forwarding the call.
-    let make_new = (!fixed).then(|| {
+    // The function as a type's `make_new` slot (`#[mpy::class(constructor = ...)]`),
+    // dropped by the linker when no class uses it: a fixed-arity function checks the
+    // argument count as the firmware checks a call and enters directly; others forward the
+    // call to the function object.
+    let make_new_body = if fixed {
+        let idx = 0..n;
+        let n32 = n as u32;
         quote! {
-            /// The function as a type's `make_new` slot: the call forwarded to the
-            /// function object. Dropped by the linker when no class uses it.
-            #[doc(hidden)]
-            pub unsafe extern "C" fn __mpy_make_new(
-                _ty: *const ::mpy::sys::MpObjType,
-                __n: usize,
-                __n_kw: usize,
-                __args: *const #obj,
-            ) -> #obj {
-                // SAFETY: the firmware's arguments, passed on unchanged.
-                unsafe { ::mpy::impl_::forward_call(DEF, __n, __n_kw, __args) }
+            // SAFETY: the firmware passes `__n` positional and `__n_kw` keyword arguments;
+            // the check raises unless they are exactly `n` positional ones.
+            unsafe {
+                ::mpy::impl_::check_args(__n, __n_kw, #n32, #n32);
+                __mpy_entry(#(*__args.add(#idx)),*)
             }
         }
-    });
+    } else {
+        quote! {
+            // SAFETY: the firmware's arguments, passed on unchanged.
+            unsafe { ::mpy::impl_::forward_call(DEF, __n, __n_kw, __args) }
+        }
+    };
+    let make_new = quote! {
+        /// The function as a type's `make_new` slot.
+        #[doc(hidden)]
+        pub unsafe extern "C" fn __mpy_make_new(
+            _ty: *const ::mpy::sys::MpObjType,
+            __n: usize,
+            __n_kw: usize,
+            __args: *const #obj,
+        ) -> #obj {
+            #make_new_body
+        }
+    };
     Ok(quote! {
         #func
 

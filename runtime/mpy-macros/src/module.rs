@@ -3,6 +3,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::utils::path_list;
+
 #[derive(Default)]
 struct Options {
     no_allocator: bool,
@@ -17,20 +19,6 @@ struct Options {
     exceptions: Vec<syn::Path>,
 }
 
-/// The paths of a `[a, b::c]` list.
-fn path_list(list: syn::ExprArray, what: &str) -> syn::Result<Vec<syn::Path>> {
-    list.elems
-        .into_iter()
-        .map(|e| match e {
-            syn::Expr::Path(p) => Ok(p.path),
-            other => Err(syn::Error::new_spanned(
-                other,
-                format!("expected the name of {what}"),
-            )),
-        })
-        .collect()
-}
-
 fn parse_options(attr: TokenStream) -> syn::Result<Options> {
     let mut opts = Options::default();
     let parser = syn::meta::parser(|meta| {
@@ -39,18 +27,7 @@ fn parse_options(attr: TokenStream) -> syn::Result<Options> {
         } else if meta.path.is_ident("no_panic_handler") {
             opts.no_panic_handler = true;
         } else if meta.path.is_ident("functions") {
-            let list: syn::ExprArray = meta.value()?.parse()?;
-            for e in list.elems {
-                match e {
-                    syn::Expr::Path(p) => opts.functions.push(p.path),
-                    other => {
-                        return Err(syn::Error::new_spanned(
-                            other,
-                            "expected the name of a `#[mpy::function]`",
-                        ))
-                    }
-                }
-            }
+            opts.functions = path_list(meta.value()?.parse()?, "a `#[mpy::function]`")?;
         } else if meta.path.is_ident("classes") {
             opts.classes = path_list(meta.value()?.parse()?, "an `#[mpy::class]` type")?;
         } else if meta.path.is_ident("exceptions") {

@@ -34,3 +34,17 @@ pub(crate) fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
         _ => None,
     }
 }
+
+/// The paths of a `[a, b::c]` list; anything else is an error naming `what` was expected.
+pub(crate) fn path_list(list: syn::ExprArray, what: &str) -> syn::Result<Vec<syn::Path>> {
+    list.elems
+        .into_iter()
+        .map(|e| match e {
+            syn::Expr::Path(p) => Ok(p.path),
+            other => Err(syn::Error::new_spanned(
+                other,
+                format!("expected the name of {what}"),
+            )),
+        })
+        .collect()
+}
