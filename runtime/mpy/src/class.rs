@@ -386,9 +386,16 @@ impl<'a, T: Class> FromObj<'a> for &'a T {
         }
     }
     unsafe fn from_obj_raising(obj: &'a Obj) -> &'a T {
-        // No object has the type before it is registered (`new_instance` checks), so the
-        // comparison with the storage's address suffices.
-        if ffi::type_of(obj.0) != T::slot().raw().cast_const().cast() {
+        // No object has the type before it is built, so the comparison with the storage's
+        // address suffices. Instances are heap objects: a word with either low bit set is
+        // an immediate (small int, qstr, None/True/False) and cannot be one; a heap object
+        // starts with its type.
+        let ty: *const MpObjType = T::slot().raw().cast_const().cast();
+        let raw = obj.0;
+        // SAFETY: with both low bits clear the word points at an object header.
+        let is_instance =
+            raw as usize & 3 == 0 && unsafe { (*raw.cast::<sys::MpObjBase>()).type_ } == ty;
+        if !is_instance {
             // A fixed message: naming both types would link the message builder into
             // every module with a class.
             // SAFETY: forwarded from the caller.
@@ -736,6 +743,8 @@ macro_rules! create_exception {
                 // SAFETY: forwarded from the caller.
                 unsafe { $crate::class::ensure_exception::<$name>() }
             }
+            const LAZY: $crate::err::LazyType =
+                $crate::err::LazyType::Lookup($crate::class::ensure_exception::<$name>);
         }
     };
 }
