@@ -133,6 +133,28 @@ mod tests {
     }
 
     #[test]
+    fn generic_fields_get_conversion_bounds() {
+        let out = expand(quote! {
+            enum Either<L, R> where L: Copy { Left(L), Right(R) }
+        })
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("impl < L , R > :: mpy :: IntoObj for Either < L , R > where L : Copy , L : :: mpy :: IntoObj , R : :: mpy :: IntoObj"),
+            "{out}"
+        );
+        let out = expand(quote!(
+            struct Wrapper(u8);
+        ))
+        .unwrap()
+        .to_string();
+        assert!(
+            out.contains("Wrapper (__v) => :: mpy :: IntoObj :: into_obj (__v)"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn several_fields_are_refused_with_every_error() {
         let err = expand(quote! {
             enum E { A(u8, u8), B { x: u8, y: u8 }, C(u8) }
