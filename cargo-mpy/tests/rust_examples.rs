@@ -155,7 +155,10 @@ try:\n    c.even = True\nexcept AttributeError:\n    print('AttributeError')\n\
 c.reset()\n\
 print(c, classes.Counter() == c, classes.Counter(1) == c, classes.Counter(1) != c, c == 0)\n\
 try:\n    classes.Counter.incr(f)\nexcept TypeError:\n    print('TypeError')\n\
-print(classes.Counter, classes.Factorial)\n";
+print(classes.Counter, classes.Factorial)\n\
+p = classes.Point(3, 4)\n\
+print(p.norm2(), classes.ORIGIN.norm2(), type(classes.ORIGIN) is classes.Point, type(p).__name__)\n\
+for bad in (lambda: classes.Point(1), lambda: classes.Point.norm2(c)):\n    try:\n        bad()\n    except TypeError:\n        print('TypeError')\n";
     let Some(lines) = run_x64("rust-classes", "classes", code) else {
         return;
     };
@@ -176,6 +179,11 @@ print(classes.Counter, classes.Factorial)\n";
             // a method of Counter refuses a Factorial
             "TypeError",
             "<class 'Counter'> <class 'Factorial'>",
+            // a declared class; ORIGIN was made in init, before the module stored Point
+            "25 0 True Point",
+            // one argument short; a Counter as `self`
+            "TypeError",
+            "TypeError",
         ]
     );
 }
@@ -464,6 +472,10 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
             "call Counter.incr %f",
             "get Counter",
             "get FactorialError",
+            "let %p = call Point 3 4",
+            "call %p.norm2",
+            "call ORIGIN.norm2",
+            "get Point",
         ],
     ) else {
         return;
@@ -491,12 +503,16 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
                 "Counter(0)",
                 // no `__eq__` method: equality is the binary_op slot (checked in micropython)
                 "exception: AttributeError: 'Counter' object has no attribute '__eq__'",
-                // the runtime's own type check on `&Counter` (the loader does not check self)
-                // a method given an instance of another class (a fixed message: naming
-                // the types would link the message builder into every class module)
+                // the runtime's own type check on `&Counter` (the loader does not check
+                // self): a fixed message, since naming the types would link the message
+                // builder into every class module
                 "exception: TypeError: argument has wrong type",
                 "<class 'Counter'>",
                 "<class 'FactorialError'>",
+                // the declared class; ORIGIN was made before the module stored Point
+                "25",
+                "0",
+                "<class 'Point'>",
             ],
             "{arch}"
         );

@@ -105,8 +105,31 @@ impl mpy::Attrs for Counter {
     }
 }
 
-#[mpy::module]
+/// `Point(x, y)`: a declared class (constructor and methods named in the
+/// attribute), registered by `#[mpy::module(classes = [Point])]`. Its type is
+/// built when first needed: here by `ORIGIN`, made in `init` before the module
+/// stores the class.
+#[mpy::class(constructor = point_new, methods = [norm2])]
+struct Point {
+    x: i32,
+    y: i32,
+}
+
+#[mpy::function(positional)]
+fn point_new(x: i32, y: i32) -> Point {
+    Point { x, y }
+}
+
+/// `p.norm2()`: x² + y².
+#[mpy::function(positional)]
+fn norm2(this: &Point) -> i64 {
+    let (x, y) = (i64::from(this.x), i64::from(this.y));
+    x * x + y * y
+}
+
+#[mpy::module(classes = [Point])]
 fn init(m: &Module<'_>) -> PyResult<()> {
+    m.add(qstr!(ORIGIN), Point { x: 0, y: 0 })?;
     m.add_exception::<FactorialError, Exception>()?;
     m.add_class::<Factorial>()?
         .constructor(&factorial_new::DEF)
