@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::Obj;
@@ -123,12 +124,11 @@ fn failure_leaves_no_output_and_explains() {
     assert!(!out.exists());
 }
 
-#[test]
-fn merge_mode() {
-    let dir = tempfile::tempdir().unwrap();
-    let obj = dir.path().join("m.o");
+/// Links [`good_object`] (written as `<stem>.o` in `dir`) into `dir/<output>`.
+fn link_good_object(dir: &Path, stem: &str, output: &str) -> (PathBuf, PathBuf) {
+    let obj = dir.join(format!("{stem}.o"));
     std::fs::write(&obj, good_object()).unwrap();
-    let native = dir.path().join("m_native.mpy");
+    let native = dir.join(output);
     assert!(mpy_link()
         .args(["--arch", "x64", "-o"])
         .arg(&native)
@@ -136,6 +136,13 @@ fn merge_mode() {
         .status()
         .unwrap()
         .success());
+    (obj, native)
+}
+
+#[test]
+fn merge_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, native) = link_good_object(dir.path(), "m", "m_native.mpy");
     // One input is copied unchanged.
     let merged = dir.path().join("m.mpy");
     assert!(mpy_link()
@@ -166,16 +173,7 @@ fn merge_mode() {
 #[test]
 fn dump_mode_prints_what_a_module_holds() {
     let dir = tempfile::tempdir().unwrap();
-    let obj = dir.path().join("d.o");
-    std::fs::write(&obj, good_object()).unwrap();
-    let native = dir.path().join("d.mpy");
-    assert!(mpy_link()
-        .args(["--arch", "x64", "-o"])
-        .arg(&native)
-        .arg(&obj)
-        .status()
-        .unwrap()
-        .success());
+    let (obj, native) = link_good_object(dir.path(), "d", "d.mpy");
     let res = mpy_link().arg("--dump").arg(&native).output().unwrap();
     assert!(res.status.success());
     let text = String::from_utf8(res.stdout).unwrap();

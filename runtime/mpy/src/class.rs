@@ -278,26 +278,40 @@ fn init_exception_type(full: &mut MpObjFullType, base: Obj) {
     push_slot(full, &mut n, SlotKind::Parent, base.0.cast_const().cast());
 }
 
-/// Allocates `n` bytes of GC memory, zeroed.
-fn gc_alloc(n: usize) -> PyResult<*mut u8> {
-    // SAFETY: a null pointer asks `gc_realloc` for a fresh block; it does not raise.
-    let p = unsafe { ffi::heap_realloc(core::ptr::null_mut(), n, false) };
-    if p.is_null() {
-        return Err(crate::obj::out_of_memory());
-    }
-    // SAFETY: `p` is a fresh block of at least `n` bytes.
-    unsafe { core::ptr::write_bytes(p, 0, n) };
-    Ok(p)
-}
-
-/// Moves `value` into a new instance of its class.
-fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
+/// Moves `value` into a new instance of type `ty` on the GC heap; `None` (the value
+/// dropped) when there is no room. Not zeroed: the instance is written whole, as C's
+/// `mp_obj_malloc` does.
+fn place_instance<T: Class>(ty: *const MpObjType, value: T) -> Option<Obj> {
     const {
         assert!(
             core::mem::align_of::<Instance<T>>() <= crate::alloc_heap::HEAP_ALIGN,
             "a class's alignment must not exceed the GC block alignment"
         )
     };
+    // SAFETY: a null pointer asks `gc_realloc` for a fresh block; it does not raise.
+    let p = unsafe {
+        ffi::heap_realloc(
+            core::ptr::null_mut(),
+            core::mem::size_of::<Instance<T>>(),
+            false,
+        )
+    }
+    .cast::<Instance<T>>();
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a fresh, suitably aligned block of the instance's size.
+    unsafe {
+        p.write(Instance {
+            base: sys::MpObjBase { type_: ty },
+            value,
+        })
+    };
+    Some(Obj(p.cast()))
+}
+
+/// Moves `value` into a new instance of its class.
+fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
     let ty = match T::slot().get() {
         Some(ty) => ty,
         None if T::DECLARED => {
@@ -307,15 +321,7 @@ fn new_instance<T: Class>(value: T) -> PyResult<Obj> {
         }
         None => return Err(not_registered()),
     };
-    let p = gc_alloc(core::mem::size_of::<Instance<T>>())?.cast::<Instance<T>>();
-    // SAFETY: a fresh, suitably aligned block of the instance's size.
-    unsafe {
-        p.write(Instance {
-            base: sys::MpObjBase { type_: ty },
-            value,
-        })
-    };
-    Ok(Obj(p.cast()))
+    place_instance(ty, value).ok_or_else(crate::obj::out_of_memory)
 }
 
 /// A new instance of the class.
@@ -335,34 +341,11 @@ impl<T: Class> IntoObj for T {
                 None => unsafe { not_registered().raise() },
             }
         };
-        const {
-            assert!(
-                core::mem::align_of::<Instance<T>>() <= crate::alloc_heap::HEAP_ALIGN,
-                "a class's alignment must not exceed the GC block alignment"
-            )
-        };
-        // Not zeroed: the instance is written whole (as C's `mp_obj_malloc`).
-        // SAFETY: a null pointer asks `gc_realloc` for a fresh block; it does not raise.
-        let p = unsafe {
-            ffi::heap_realloc(
-                core::ptr::null_mut(),
-                core::mem::size_of::<Instance<T>>(),
-                false,
-            )
-        }
-        .cast::<Instance<T>>();
-        if p.is_null() {
+        match place_instance(ty, self) {
+            Some(o) => o,
             // SAFETY: forwarded from the caller; the value is plain, so nothing is skipped.
-            unsafe { crate::obj::out_of_memory().raise() }
+            None => unsafe { crate::obj::out_of_memory().raise() },
         }
-        // SAFETY: a fresh, suitably aligned block of the instance's size.
-        unsafe {
-            p.write(Instance {
-                base: sys::MpObjBase { type_: ty },
-                value: self,
-            })
-        };
-        Obj(p.cast())
     }
 }
 
