@@ -158,7 +158,10 @@ try:\n    classes.Counter.incr(f)\nexcept TypeError:\n    print('TypeError')\n\
 print(classes.Counter, classes.Factorial)\n\
 p = classes.Point(3, 4)\n\
 print(p.norm2(), classes.ORIGIN.norm2(), type(classes.ORIGIN) is classes.Point, type(p).__name__)\n\
-for bad in (lambda: classes.Point(1), lambda: classes.Point.norm2(c)):\n    try:\n        bad()\n    except TypeError:\n        print('TypeError')\n";
+for bad in (lambda: classes.Point(1), lambda: classes.Point.norm2(c)):\n    try:\n        bad()\n    except TypeError:\n        print('TypeError')\n\
+print(classes.Span(3).len(), classes.Span(1, 5).len(), classes.Span(start=2, stop=9).len(), classes.Span(1, stop=4).len())\n\
+print(classes.Scale(4).scaled(), classes.Scale(4, 3).scaled())\n\
+for bad in (lambda: classes.Span(), lambda: classes.Span(5, 1), lambda: classes.Span(1, 2, 3), lambda: classes.Span(1, nope=2), lambda: classes.Scale(1, factor=2), lambda: classes.Scale(), lambda: classes.Scale(1, 2, 3)):\n    try:\n        bad()\n    except Exception as e:\n        print(type(e).__name__, e)\n";
     let Some(lines) = run_x64("rust-classes", "classes", code) else {
         return;
     };
@@ -184,6 +187,17 @@ for bad in (lambda: classes.Point(1), lambda: classes.Point.norm2(c)):\n    try:
             // one argument short; a Counter as `self`
             "TypeError",
             "TypeError",
+            // declared classes whose constructors take keywords / optional positionals
+            "1 4 7 3",
+            "8 12",
+            "TypeError span_new() missing required argument 'start'",
+            "ValueError stop before start",
+            "TypeError span_new() takes 2 positional arguments but 3 were given",
+            "TypeError span_new() got an unexpected keyword argument 'nope'",
+            // the firmware's own argument check, as for a call of the function
+            "TypeError function doesn't take keyword arguments",
+            "TypeError function missing 1 required positional arguments",
+            "TypeError function expected at most 2 arguments, got 3",
         ]
     );
 }
@@ -476,6 +490,15 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
             "call %p.norm2",
             "call ORIGIN.norm2",
             "get Point",
+            "let %s = call Span 1 5",
+            "call %s.len",
+            "let %s = call Span 3",
+            "call %s.len",
+            "call Span 5 1",
+            "let %k = call Scale 4 3",
+            "call %k.scaled",
+            "let %k = call Scale 4",
+            "call %k.scaled",
         ],
     ) else {
         return;
@@ -513,6 +536,12 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
                 "25",
                 "0",
                 "<class 'Point'>",
+                // constructors with keyword / optional positional parameters
+                "4",
+                "1",
+                "exception: ValueError: stop before start",
+                "12",
+                "8",
             ],
             "{arch}"
         );
@@ -787,4 +816,57 @@ try:\n    f.productf(b'abcd')\nexcept TypeError:\n    print('TypeError')\n";
         };
         assert_eq!(lines, expect, "{arch}");
     }
+}
+
+/// A class's constructor must return that class: naming a function that returns another
+/// class, or a borrowed value, is a compile error that says so (the generated `make_new`
+/// slot places the value in an instance of the class's own type).
+#[test]
+fn a_constructor_returning_another_type_does_not_compile() {
+    if let Err(skip) = rust_target_installed(Arch::X64) {
+        eprintln!("skipped: {skip}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("wrongctor");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    let runtime = mpy_tests::workspace_root().join("runtime/mpy");
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"wrongctor\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [lib]\ncrate-type = [\"staticlib\"]\n\n\
+             [dependencies]\nmpy = {{ path = {:?} }}\n\n[package.metadata.mpy]\n\n[workspace]\n",
+            runtime.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        krate.join("src/lib.rs"),
+        "#![no_std]\n\
+         use mpy::{Module, PyResult};\n\
+         #[mpy::class(constructor = make_b)]\nstruct A { n: i32 }\n\
+         #[mpy::class]\nstruct B { n: i32 }\n\
+         #[mpy::function(positional)]\nfn make_b(n: i32) -> B { B { n } }\n\
+         #[mpy::class(constructor = label)]\nstruct C;\n\
+         #[mpy::function(positional)]\nfn label() -> &'static str { \"c\" }\n\
+         #[mpy::module(classes = [A, C])]\nfn init(_m: &Module<'_>) -> PyResult<()> { Ok(()) }\n",
+    )
+    .unwrap();
+    let res = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-mpy"))
+        .args(["mpy", "build", "-q", "--arch", "x64", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!res.status.success(), "{err}");
+    assert!(
+        err.contains("a constructor of `A` must return `A` or `PyResult<A>`, not `B`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a constructor of `C` must return `C` or `PyResult<C>` by value"),
+        "{err}"
+    );
 }

@@ -133,7 +133,7 @@ impl<'d> Linker<'d> {
                         hint: format!("; {why}"),
                     }
                 };
-                if sec.size % 4 != 0 {
+                if !sec.size.is_multiple_of(4) {
                     return Err(err(0, 0, "", "literal section size is not a multiple of 4"));
                 }
                 let mut taken = Vec::new();

@@ -33,7 +33,6 @@ mod link;
 pub mod mpy;
 pub mod qstr;
 mod relocate;
-mod static_qstrs;
 
 pub use arch::{Arch, ArchSpec, ARCH_SPECS};
 pub use error::LinkError;

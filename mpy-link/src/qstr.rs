@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::static_qstrs::STATIC_QSTRS;
+use mpy_sys::static_qstrs::STATIC_QSTRS;
 
 /// Result of scanning sources for `MP_QSTR_` names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

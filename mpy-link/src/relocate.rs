@@ -255,7 +255,7 @@ impl<'d> Linker<'d> {
             return Err(self.unsupported(site, ""));
         }
         let word = self.options.arch.word_size();
-        if site.place % word != 0 {
+        if !site.place.is_multiple_of(word) {
             return Err(self.unrelocatable(
                 site,
                 "pointer is not word aligned, the loader relocates whole words only".into(),

@@ -127,7 +127,52 @@ fn norm2(this: &Point) -> i64 {
     x * x + y * y
 }
 
-#[mpy::module(classes = [Point])]
+/// `Span(start, stop=None)`: a declared class whose constructor takes keyword
+/// arguments; `stop` defaults to `start + 1`.
+#[mpy::class(constructor = span_new, methods = [span_len])]
+struct Span {
+    start: i64,
+    stop: i64,
+}
+
+#[mpy::function]
+fn span_new(start: i64, stop: Option<i64>) -> PyResult<Span> {
+    let stop = stop.unwrap_or(start + 1);
+    if stop < start {
+        return Err(mpy::err!(ValueError, "stop before start"));
+    }
+    Ok(Span { start, stop })
+}
+
+/// `s.len()`: the number of integers in the span.
+#[mpy::function(name = "len", positional)]
+fn span_len(this: &Span) -> i64 {
+    this.stop - this.start
+}
+
+/// `Scale(x, factor=2)`: a declared class whose constructor takes positional
+/// arguments only, one of them optional.
+#[mpy::class(constructor = scale_new, methods = [scaled])]
+struct Scale {
+    x: i64,
+    factor: i64,
+}
+
+#[mpy::function(positional)]
+fn scale_new(x: i64, factor: Option<i64>) -> Scale {
+    Scale {
+        x,
+        factor: factor.unwrap_or(2),
+    }
+}
+
+/// `s.scaled()`: x times the factor.
+#[mpy::function(positional)]
+fn scaled(this: &Scale) -> i64 {
+    this.x * this.factor
+}
+
+#[mpy::module(classes = [Point, Span, Scale])]
 fn init(m: &Module<'_>) -> PyResult<()> {
     m.add(qstr!(ORIGIN), Point { x: 0, y: 0 })?;
     m.add_exception::<FactorialError, Exception>()?;

@@ -26,7 +26,7 @@ use crate::mpy::{
     MPY_FEATURE_ARCH_FLAGS, MPY_SUB_VERSION, MPY_VERSION, MP_CODE_BYTECODE, MP_SCOPE_FLAG_VIPERBSS,
     MP_SCOPE_FLAG_VIPERRELOC, MP_SCOPE_FLAG_VIPERRODATA,
 };
-use crate::static_qstrs::STATIC_QSTRS;
+use mpy_sys::static_qstrs::STATIC_QSTRS;
 
 /// How deep constant tuples and nested raw codes may go before the file is
 /// rejected (real files stay far below; the limit protects the stack).

@@ -68,7 +68,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let name = py_name(&opts, ident);
     let qstr = crate::qstr::read_expr(&name);
     let constructor = match &opts.constructor {
-        Some(f) => quote!(::core::option::Option::Some(#f::__mpy_make_new)),
+        Some(f) => quote!(::core::option::Option::Some(#f::__mpy_make_new::<Self>)),
         None => quote!(::core::option::Option::None),
     };
     let methods = &opts.methods;
@@ -116,7 +116,10 @@ mod tests {
         )
         .unwrap()
         .to_string();
-        assert!(out.contains("Some (new :: __mpy_make_new)"), "{out}");
+        assert!(
+            out.contains("Some (new :: __mpy_make_new :: < Self >)"),
+            "{out}"
+        );
         assert!(out.contains("& [incr :: DEF , m :: reset :: DEF]"), "{out}");
         let out = expand(
             quote!(),

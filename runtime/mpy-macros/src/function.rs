@@ -218,12 +218,17 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             let __slots = __call.bind(#py_name, &__names)?;
         }
     };
-    let body = quote! {
+    // Binding and converting the arguments, shared by the entry point and the constructor.
+    let prelude = quote! {
         #binding
         #(#extract)*
+    };
+    let call = quote!(super::#fn_ident(#(#arg_ids),*));
+    let body = quote! {
+        #prelude
         // SAFETY: the user function has returned; only its result is left.
         #[allow(unused_unsafe)]
-        let __result = unsafe { ::mpy::impl_::finish(super::#fn_ident(#(#arg_ids),*)) };
+        let __result = unsafe { ::mpy::impl_::finish(#call) };
         __result
     };
 
@@ -293,36 +298,82 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         )
     };
 
-    // The function as a type's `make_new` slot (`#[mpy::class(constructor = ...)]`),
-    // dropped by the linker when no class uses it: a fixed-arity function checks the
-    // argument count as the firmware checks a call and enters directly; others forward the
-    // call to the function object.
-    let make_new_body = if fixed {
+    // The function as the `make_new` slot of class `C` (`#[mpy::class(constructor = ...)]`),
+    // dropped by the linker when no class uses it. It checks the arguments as the firmware
+    // checks a call of the function, binds them as the entry point does, and places the
+    // returned value in an instance of the type the firmware passes (the class's own type,
+    // as in C). Only a function returning `C` or `PyResult<C>` compiles as `C`'s constructor.
+    let make_new_args = if fixed {
         let idx = 0..n;
         let n32 = n as u32;
         quote! {
-            // SAFETY: the firmware passes `__n` positional and `__n_kw` keyword arguments;
-            // the check raises unless they are exactly `n` positional ones.
-            unsafe {
-                ::mpy::impl_::check_args(__n, __n_kw, #n32, #n32);
-                __mpy_entry(#(*__args.add(#idx)),*)
-            }
+            ::mpy::impl_::check_args(__n, __n_kw, #n32, #n32);
+            let __raw: [#obj; #n] = [#(*__args.add(#idx)),*];
+        }
+    } else if opts.positional {
+        let min = n_required as u32;
+        let max = if rest.is_some() {
+            quote!(::mpy::sys::MP_OBJ_FUN_ARGS_MAX)
+        } else {
+            let max = n as u32;
+            quote!(#max)
+        };
+        quote! {
+            ::mpy::impl_::check_args(__n, __n_kw, #min, #max);
+            let __call = ::mpy::impl_::CallArgs::positional(__n, __args);
         }
     } else {
         quote! {
-            // SAFETY: the firmware's arguments, passed on unchanged.
-            unsafe { ::mpy::impl_::forward_call(DEF, __n, __n_kw, __args) }
+            let __call = ::mpy::impl_::CallArgs::make_new(__n, __n_kw, __args);
         }
     };
+    // The bound that makes only constructors of `C` compile; a return type that cannot be
+    // named here (borrowed, `impl Trait`) cannot be a class value anyway.
+    let ret_ty = match &func.sig.output {
+        syn::ReturnType::Default => quote!(()),
+        syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
+    };
+    let nameable = !ret_ty.clone().into_iter().any(|tt| {
+        matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\'' || p.as_char() == '&')
+            || matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "impl")
+            || matches!(&tt, proc_macro2::TokenTree::Group(_))
+                && tt.to_string().contains(['\'', '&'])
+    });
+    let (ctor_bound, make_new_body) = if nameable {
+        (
+            quote!(#ret_ty: ::mpy::impl_::Constructs<C>),
+            quote! {
+                // SAFETY: the firmware passes `__n` positional and `__n_kw` keyword arguments
+                // (name, value pairs after them); the check raises before anything is owned.
+                unsafe {
+                    #make_new_args
+                    ::mpy::impl_::trampoline(|| {
+                        #prelude
+                        ::mpy::impl_::construct::<C, _>(#call, __ty)
+                    })
+                }
+            },
+        )
+    } else {
+        // The bound is never met, so this body is never compiled to code.
+        (
+            quote!(C: ::mpy::impl_::ReturnsClassByValue),
+            quote!(::core::unreachable!()),
+        )
+    };
     let make_new = quote! {
-        /// The function as a type's `make_new` slot.
+        /// The function as the `make_new` slot of class `C`.
         #[doc(hidden)]
-        pub unsafe extern "C" fn __mpy_make_new(
-            _ty: *const ::mpy::sys::MpObjType,
+        #[allow(clippy::extra_unused_type_parameters)]
+        pub unsafe extern "C" fn __mpy_make_new<C: ::mpy::class::Class>(
+            __ty: *const ::mpy::sys::MpObjType,
             __n: usize,
             __n_kw: usize,
             __args: *const #obj,
-        ) -> #obj {
+        ) -> #obj
+        where
+            #ctor_bound
+        {
             #make_new_body
         }
     };

@@ -25,8 +25,13 @@ pub(crate) fn symbol(text: &str) -> String {
     out
 }
 
-/// Expression reading the qstr `text` at run time.
+/// Expression for the qstr `text`: a constant for a static qstr (numbered the same in
+/// every firmware), else a read of its symbol at run time.
 pub(crate) fn read_expr(text: &str) -> TokenStream {
+    if let Some(n) = mpy_sys::static_qstrs::static_qstr(text) {
+        let n = usize::from(n);
+        return quote!(::mpy::Qstr::from_raw(#n));
+    }
     let sym = syn::LitStr::new(&symbol(text), Span::call_site());
     quote! {{
         unsafe extern "C" {
@@ -54,5 +59,20 @@ mod tests {
         assert_eq!(text(quote!(r#type)).unwrap(), "type");
         assert_eq!(text(quote!("x-y")).unwrap(), "x-y");
         assert!(text(quote!(1 + 2)).is_err());
+    }
+
+    #[test]
+    fn static_qstrs_are_constants() {
+        // "" is the first static qstr (number 1); `TypeError` is numbered by its position.
+        let n = mpy_sys::static_qstrs::STATIC_QSTRS
+            .iter()
+            .position(|(t, _)| *t == "TypeError")
+            .unwrap()
+            + 1;
+        let q = read_expr("TypeError").to_string();
+        assert_eq!(q, format!(":: mpy :: Qstr :: from_raw ({n}usize)"));
+        assert!(read_expr("factorial")
+            .to_string()
+            .contains("__mpy_qstr_factorial"));
     }
 }

@@ -45,6 +45,7 @@ pub mod fun_table;
 pub mod nlr;
 pub mod obj;
 pub mod qstr;
+pub mod static_qstrs;
 
 pub use consts::*;
 pub use externs::*;

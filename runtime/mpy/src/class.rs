@@ -281,7 +281,7 @@ fn init_exception_type(full: &mut MpObjFullType, base: Obj) {
 /// Moves `value` into a new instance of type `ty` on the GC heap; `None` (the value
 /// dropped) when there is no room. Not zeroed: the instance is written whole, as C's
 /// `mp_obj_malloc` does.
-fn place_instance<T: Class>(ty: *const MpObjType, value: T) -> Option<Obj> {
+pub(crate) fn place_instance<T: Class>(ty: *const MpObjType, value: T) -> Option<Obj> {
     const {
         assert!(
             core::mem::align_of::<Instance<T>>() <= crate::alloc_heap::HEAP_ALIGN,
@@ -727,7 +727,9 @@ macro_rules! create_exception {
                 unsafe { $crate::class::ensure_exception::<$name>() }
             }
             const LAZY: $crate::err::LazyType =
-                $crate::err::LazyType::Lookup($crate::class::ensure_exception::<$name>);
+                $crate::err::LazyType::Lookup(
+                    &($crate::class::ensure_exception::<$name> as unsafe fn() -> $crate::Obj),
+                );
         }
     };
 }

@@ -6,7 +6,7 @@ use mpy_sys::MpObj;
 
 use crate::exceptions::ExceptionType;
 use crate::ffi;
-use crate::obj::Obj;
+use crate::obj::{Obj, Qstr};
 
 /// Result of an operation that may fail with a Python exception.
 pub type PyResult<T> = Result<T, PyErr>;
@@ -21,87 +21,148 @@ pub type PyResult<T> = Result<T, PyErr>;
 /// which keeps modules that only raise fixed messages small.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct PyErr {
-    /// An exception object (a pointer, so its low two bits are clear), or the address of a
-    /// [`LazyErr`] with [`LAZY_TAG`] added.
+    /// One word, told apart by its low two bits (see [`Repr`]): an exception object (a
+    /// pointer, so `00`), the address of a [`LazyErr`] plus [`LAZY_TAG`] (`01`), or a builtin
+    /// exception type without a message as its static qstr number shifted left by two plus
+    /// [`BUILTIN_TAG`] (`10`).
     exc: Obj,
 }
 
 /// Marks a `PyErr` word that points at a [`LazyErr`] rather than at an exception object.
 const LAZY_TAG: usize = 1;
+/// Marks a `PyErr` word that holds a builtin exception type's qstr number.
+const BUILTIN_TAG: usize = 2;
 
-/// A static exception: its type and a NUL-terminated message ([`err!`](crate::err) makes
-/// one per use). Not a stable API.
-#[doc(hidden)]
-#[repr(C, align(4))]
-pub struct LazyErr {
-    ty: LazyType,
-    /// NUL-terminated UTF-8 (one word: the length is needed only to inspect the message).
-    msg: *const u8,
+/// What a `PyErr` word holds.
+enum Repr {
+    Object(Obj),
+    Lazy(&'static LazyErr<0>),
+    Builtin(Qstr),
 }
-
-// SAFETY: immutable after construction; the qstr slot pointer is only read.
-unsafe impl Sync for LazyErr {}
 
 /// How a static exception finds its type ([`ExceptionType::LAZY`]). Not a stable API.
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub enum LazyType {
-    /// A builtin, by the address of its name's qstr symbol: looked up in the builtins when
-    /// raised, as C's dynruntime does. One lookup shared by every builtin type.
-    Builtin(*const u16),
-    /// Any other type: its [`ExceptionType::type_object_raising`].
-    Lookup(unsafe fn() -> Obj),
+    /// A builtin, by its static qstr number: looked up in the builtins when raised, as C's
+    /// dynruntime does. One lookup shared by every builtin type.
+    Builtin(u16),
+    /// Any other type: a function returning it, raising if it cannot be had (a
+    /// reference, so that a [`LazyErr`] holds it in one word).
+    Lookup(&'static unsafe fn() -> Obj),
 }
 
-impl LazyType {
+/// [`LazyType`] in one word, as a [`LazyErr`] stores it: a builtin's qstr number shifted
+/// left by two plus [`BUILTIN_TAG`] (the same word as a message-less builtin `PyErr`), or
+/// the address of the lookup function (a word-aligned reference, so the low bits are
+/// clear).
+#[derive(Clone, Copy)]
+#[repr(C)]
+union LazyTypeWord {
+    builtin: usize,
+    lookup: &'static unsafe fn() -> Obj,
+}
+
+impl LazyTypeWord {
+    const fn new(ty: LazyType) -> LazyTypeWord {
+        match ty {
+            LazyType::Builtin(q) => LazyTypeWord {
+                builtin: (q as usize) << 2 | BUILTIN_TAG,
+            },
+            LazyType::Lookup(f) => LazyTypeWord { lookup: f },
+        }
+    }
+
     /// The type object, raising if it cannot be had.
     ///
     /// # Safety
     ///
     /// As [`ExceptionType::type_object_raising`].
     unsafe fn type_object_raising(self) -> Obj {
-        match self {
-            // SAFETY: `sym` is a qstr symbol (see `ExceptionType::LAZY`); the caller allows
-            // a raise.
-            LazyType::Builtin(sym) => unsafe {
-                let name = crate::impl_::read_qstr(sym);
-                Obj((ffi::table().load_global)(name.as_raw()))
-            },
-            // SAFETY: forwarded from the caller.
-            LazyType::Lookup(f) => unsafe { f() },
+        // SAFETY: both fields are one word; a tagged word is a builtin's qstr number.
+        let word = unsafe { self.builtin };
+        if word & BUILTIN_TAG != 0 {
+            // SAFETY: the caller allows a raise.
+            unsafe { load_builtin_raising(Qstr::from_raw(word >> 2)) }
+        } else {
+            // SAFETY: an even word is the lookup reference; the caller allows a raise.
+            unsafe { (*self.lookup)() }
         }
     }
 }
 
-impl LazyErr {
-    /// `E(msg)`; `msg` must end with its only NUL (checked when the static is evaluated).
-    pub const fn new<E: ExceptionType>(msg: &'static str) -> LazyErr {
-        match core::ffi::CStr::from_bytes_with_nul(msg.as_bytes()) {
-            Ok(_) => LazyErr {
-                ty: E::LAZY,
-                msg: msg.as_ptr(),
-            },
-            Err(_) => panic!("an exception message must not contain a NUL character"),
+/// The builtin named `name`, looked up through the current globals as C's dynruntime does.
+///
+/// # Safety
+///
+/// May raise (`NameError`): the caller's frames must own nothing with a destructor.
+unsafe fn load_builtin_raising(name: Qstr) -> Obj {
+    // SAFETY: per the contract.
+    Obj(unsafe { (ffi::table().load_global)(name.as_raw()) })
+}
+
+/// A static exception: its type and a NUL-terminated message of `N` bytes, kept inline
+/// ([`err!`](crate::err) makes one per use). Not a stable API.
+#[doc(hidden)]
+#[repr(C, align(4))]
+pub struct LazyErr<const N: usize> {
+    ty: LazyTypeWord,
+    /// UTF-8 ending with its only NUL.
+    msg: [u8; N],
+}
+
+// SAFETY: immutable; holds only a qstr number or the address of an immutable static.
+unsafe impl<const N: usize> Sync for LazyErr<N> {}
+
+impl<const N: usize> LazyErr<N> {
+    /// `E(msg)`; `msg` is `N` bytes and must end with its only NUL (checked when the static
+    /// is evaluated).
+    pub const fn new<E: ExceptionType>(msg: &str) -> LazyErr<N> {
+        let bytes = msg.as_bytes();
+        if bytes.len() != N || core::ffi::CStr::from_bytes_with_nul(bytes).is_err() {
+            panic!("an exception message must not contain a NUL character");
+        }
+        let mut out = [0u8; N];
+        let mut i = 0;
+        while i < N {
+            out[i] = bytes[i];
+            i += 1;
+        }
+        LazyErr {
+            ty: LazyTypeWord::new(E::LAZY),
+            msg: out,
         }
     }
+}
 
-    /// Whether there is no message (`err!(Type)`).
+impl LazyErr<0> {
+    /// The message's first byte (NUL when there is no message).
+    fn msg_ptr(&self) -> *const u8 {
+        // The message follows the type word; the reference points into a `LazyErr<N>`
+        // static (see `PyErr::from_lazy`), whose provenance covers it.
+        (self as *const LazyErr<0>)
+            .cast::<u8>()
+            .wrapping_add(core::mem::size_of::<LazyTypeWord>())
+    }
+
+    /// Whether there is no message (`err!(Type)` of a module exception).
     fn text_is_empty(&self) -> bool {
         // SAFETY: the message holds at least its NUL.
-        unsafe { *self.msg == 0 }
+        unsafe { *self.msg_ptr() == 0 }
     }
 
     /// The message, without its NUL.
     fn text(&self) -> &'static str {
+        let msg = self.msg_ptr();
         let mut len = 0;
-        // SAFETY: `new` checked that the message ends with its only NUL. The volatile read
-        // keeps the optimiser from turning the loop into a call to `strlen`, which hosted
-        // targets would expect from a libc the module does not have.
+        // SAFETY: `new` checked that the message ends with its only NUL and is UTF-8. The
+        // volatile read keeps the optimiser from turning the loop into a call to `strlen`,
+        // which hosted targets would expect from a libc the module does not have.
         unsafe {
-            while self.msg.add(len).read_volatile() != 0 {
+            while msg.add(len).read_volatile() != 0 {
                 len += 1;
             }
-            core::str::from_utf8_unchecked(core::slice::from_raw_parts(self.msg, len))
+            core::str::from_utf8_unchecked(core::slice::from_raw_parts(msg, len))
         }
     }
 }
@@ -111,16 +172,18 @@ impl LazyErr {
 /// created until the exception is raised (or inspected), and raising it costs one firmware
 /// call; with format arguments (`mpy::err!(ValueError, "bad value {}", v)`) it is
 /// [`PyErr::new`] with `format_args!` (which links `core::fmt`). Without a message
-/// (`mpy::err!(MemoryError)`) the bare type is raised, as `raise MemoryError` does.
+/// (`mpy::err!(MemoryError)`) the bare type is raised, as `raise MemoryError` does; for a
+/// builtin type that error is a constant word, with no static data at all.
 #[macro_export]
 macro_rules! err {
     ($ty:ty $(,)?) => {{
-        static __MPY_ERR: $crate::err::LazyErr = $crate::err::LazyErr::new::<$ty>("\0");
-        $crate::PyErr::from_lazy(&__MPY_ERR)
+        static __MPY_ERR: $crate::err::LazyErr<1> = $crate::err::LazyErr::new::<$ty>("\0");
+        $crate::PyErr::bare::<$ty>(&__MPY_ERR)
     }};
     ($ty:ty, $msg:literal $(,)?) => {{
-        static __MPY_ERR: $crate::err::LazyErr =
-            $crate::err::LazyErr::new::<$ty>(::core::concat!($msg, "\0"));
+        const __MPY_MSG: &str = ::core::concat!($msg, "\0");
+        static __MPY_ERR: $crate::err::LazyErr<{ __MPY_MSG.len() }> =
+            $crate::err::LazyErr::new::<$ty>(__MPY_MSG);
         $crate::PyErr::from_lazy(&__MPY_ERR)
     }};
     ($ty:ty, $($fmt:tt)+) => {
@@ -176,20 +239,37 @@ impl PyErr {
     /// The exception [`err!`](crate::err) describes.
     #[doc(hidden)]
     #[inline(always)]
-    pub fn from_lazy(lazy: &'static LazyErr) -> PyErr {
-        let p: *const LazyErr = lazy;
+    pub fn from_lazy<const N: usize>(lazy: &'static LazyErr<N>) -> PyErr {
+        let p: *const LazyErr<N> = lazy;
         PyErr {
             exc: Obj(p.cast::<u8>().wrapping_add(LAZY_TAG).cast_mut().cast()),
         }
     }
 
-    fn lazy(&self) -> Option<&'static LazyErr> {
-        let p = self.exc.as_raw().cast::<u8>();
-        if p as usize & 3 == LAZY_TAG {
-            // SAFETY: only `from_lazy` makes such a word, from a `&'static LazyErr`.
-            Some(unsafe { &*p.wrapping_sub(LAZY_TAG).cast::<LazyErr>() })
-        } else {
-            None
+    /// `err!(E)` without a message: a constant word for a builtin `E`, else `lazy` (which
+    /// the linker then drops for builtins, as nothing refers to it).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn bare<E: ExceptionType>(lazy: &'static LazyErr<1>) -> PyErr {
+        match const { E::LAZY } {
+            LazyType::Builtin(q) => PyErr {
+                exc: Obj(((q as usize) << 2 | BUILTIN_TAG) as *mut _),
+            },
+            LazyType::Lookup(_) => Self::from_lazy(lazy),
+        }
+    }
+
+    fn repr(&self) -> Repr {
+        let word = self.exc.as_raw() as usize;
+        match word & 3 {
+            LAZY_TAG => {
+                let p = self.exc.as_raw().cast::<u8>().wrapping_sub(LAZY_TAG);
+                // SAFETY: only `from_lazy` makes such a word, from a `&'static LazyErr<N>`,
+                // which starts with the `LazyErr<0>` header.
+                Repr::Lazy(unsafe { &*p.cast::<LazyErr<0>>() })
+            }
+            BUILTIN_TAG => Repr::Builtin(Qstr::from_raw(word >> 2)),
+            _ => Repr::Object(self.exc),
         }
     }
 
@@ -200,25 +280,37 @@ impl PyErr {
     /// Every Rust frame between here and the firmware's handler must own nothing with a
     /// destructor.
     pub(crate) unsafe fn raise(self) -> ! {
-        let exc = match self.lazy() {
-            None => self.exc,
-            Some(lazy) => {
-                // SAFETY: per the contract; looking the type up may itself raise, which the
-                // contract allows too.
-                let ty = unsafe { lazy.ty.type_object_raising() };
-                match ffi::table().raise_msg {
-                    // SAFETY: per the contract; the message is not empty.
-                    Some(raise_msg) if !lazy.text_is_empty() => unsafe {
-                        raise_msg(ty.as_raw().cast(), lazy.msg.cast())
-                    },
-                    // No message (or a port without error messages, which raises the type
-                    // as its `mp_raise_msg` would): the bare type.
-                    _ => ty,
+        // Written on the word rather than through `repr` so that the three kinds share one
+        // type lookup: a builtin word is also the lazy type word of that builtin.
+        let t = ffi::table();
+        let word = self.exc.as_raw() as usize;
+        let mut exc = self.exc.as_raw();
+        if word & 3 != 0 {
+            let is_lazy = word & LAZY_TAG != 0;
+            let p = word.wrapping_sub(LAZY_TAG) as *const LazyErr<0>;
+            let ty = LazyTypeWord {
+                // SAFETY: a lazy word is made only by `from_lazy`, from a
+                // `&'static LazyErr<N>`.
+                builtin: if is_lazy {
+                    unsafe { (*p).ty.builtin }
+                } else {
+                    word
+                },
+            };
+            // SAFETY: per the contract; the lookup may itself raise, which it allows too.
+            exc = unsafe { ty.type_object_raising() }.0;
+            if let (true, Some(raise_msg)) = (is_lazy, t.raise_msg) {
+                // SAFETY: as above; a port without error messages has no `raise_msg` and
+                // raises the bare type, as its `mp_raise_msg` would.
+                let lazy = unsafe { &*p };
+                if !lazy.text_is_empty() {
+                    // SAFETY: per the contract; the message is NUL-terminated.
+                    unsafe { raise_msg(exc.cast(), lazy.msg_ptr().cast()) }
                 }
             }
-        };
+        }
         // SAFETY: per the contract.
-        unsafe { ffi::raise(exc.0) }
+        unsafe { ffi::raise(exc) }
     }
 
     /// The exception caught by a protected call.
@@ -231,19 +323,20 @@ impl PyErr {
     /// The exception object (instance or type). An [`err!`](crate::err) exception is
     /// created now (if that fails, the failure is returned).
     pub fn value(&self) -> Obj {
-        match self.lazy() {
-            None => self.exc,
-            Some(lazy) => {
-                let text = lazy.text();
-                let ty = lazy.ty;
-                // SAFETY: the lookup makes one firmware call and owns nothing.
-                match unsafe { ffi::protect(move || ty.type_object_raising().0) } {
-                    // No message: the type, which the firmware instantiates when raising.
-                    Ok(ty) if text.is_empty() => Obj(ty),
-                    Ok(ty) => Self::with_message(Obj(ty), text).exc,
-                    Err(e) => Self::from_raised(e).exc,
-                }
-            }
+        let (ty, text) = match self.repr() {
+            Repr::Object(exc) => return exc,
+            Repr::Builtin(name) => (
+                LazyTypeWord::new(LazyType::Builtin(name.as_raw() as u16)),
+                "",
+            ),
+            Repr::Lazy(lazy) => (lazy.ty, lazy.text()),
+        };
+        // SAFETY: the lookup makes one firmware call and owns nothing.
+        match unsafe { ffi::protect(move || ty.type_object_raising().0) } {
+            // No message: the type, which the firmware instantiates when raising.
+            Ok(ty) if text.is_empty() => Obj(ty),
+            Ok(ty) => Self::with_message(Obj(ty), text).exc,
+            Err(e) => Self::from_raised(e).exc,
         }
     }
 
@@ -262,9 +355,10 @@ impl PyErr {
 
 impl fmt::Debug for PyErr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.lazy() {
-            None => write!(f, "PyErr({:?})", self.exc),
-            Some(lazy) => write!(f, "PyErr(lazy {:?})", lazy.text()),
+        match self.repr() {
+            Repr::Object(exc) => write!(f, "PyErr({exc:?})"),
+            Repr::Builtin(name) => write!(f, "PyErr(builtin qstr {})", name.as_raw()),
+            Repr::Lazy(lazy) => write!(f, "PyErr(lazy {:?})", lazy.text()),
         }
     }
 }

@@ -31,7 +31,7 @@ pub trait ExceptionType {
 
     /// How [`err!`](crate::err) finds the type when it raises. Not a stable API.
     #[doc(hidden)]
-    const LAZY: LazyType = LazyType::Lookup(Self::type_object_raising);
+    const LAZY: LazyType = LazyType::Lookup(&(Self::type_object_raising as unsafe fn() -> Obj));
 }
 
 /// `Exception`.
@@ -58,13 +58,8 @@ macro_rules! builtin_exceptions {
                 // SAFETY: the caller allows a raise.
                 Obj(unsafe { (ffi::table().load_global)(crate::qstr!($name).as_raw()) })
             }
-            const LAZY: LazyType = {
-                unsafe extern "C" {
-                    #[link_name = concat!("__mpy_qstr_", stringify!($name))]
-                    static NAME: u16;
-                }
-                LazyType::Builtin(&raw const NAME)
-            };
+            // Every builtin exception's name is a static qstr, so this is a constant.
+            const LAZY: LazyType = LazyType::Builtin(crate::qstr!($name).as_raw() as u16);
         }
     )*};
 }

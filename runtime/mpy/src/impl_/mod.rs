@@ -202,6 +202,28 @@ impl<'a> CallArgs<'a> {
         CallArgs { pos, kw }
     }
 
+    /// The arguments of a `make_new` slot: `n` positional objects followed by `n_kw` name,
+    /// value pairs (laid out as keyword map entries).
+    ///
+    /// # Safety
+    ///
+    /// `args` must point at `n + 2 * n_kw` objects valid for `'a`, as the firmware passes
+    /// them to a `make_new` slot.
+    pub unsafe fn make_new(n: usize, n_kw: usize, args: *const MpObj) -> Self {
+        if n_kw == 0 {
+            // SAFETY: forwarded (`args` may be null when there are no arguments at all).
+            return unsafe { Self::positional(n, args) };
+        }
+        // SAFETY: per the contract (with arguments, `args` is not null); `Obj` is a
+        // transparent object word and a name, value pair has the layout of a map entry.
+        unsafe {
+            CallArgs {
+                pos: core::slice::from_raw_parts(args.cast::<Obj>(), n),
+                kw: core::slice::from_raw_parts(args.add(n).cast::<sys::MpMapElem>(), n_kw),
+            }
+        }
+    }
+
     /// Positional arguments only (an `mp_fun_var_t` or a fixed-arity entry point).
     ///
     /// # Safety
@@ -291,15 +313,49 @@ pub unsafe fn check_args(n_args: usize, n_kw: usize, min: u32, max: u32) {
     };
 }
 
-/// Call `f` with the firmware's arguments (a function of any shape as a `make_new` slot).
+/// What a constructor of class `C` returns: `C` or `Result<C, E>`.
+#[diagnostic::on_unimplemented(
+    message = "a constructor of `{C}` must return `{C}` or `PyResult<{C}>`, not `{Self}`",
+    label = "the `constructor = ...` of `#[mpy::class]` names this function"
+)]
+pub trait Constructs<C> {
+    fn into_instance(self) -> PyResult<C>;
+}
+impl<C: crate::class::Class> Constructs<C> for C {
+    #[inline(always)]
+    fn into_instance(self) -> PyResult<C> {
+        Ok(self)
+    }
+}
+impl<C: crate::class::Class, E: Into<PyErr>> Constructs<C> for Result<C, E> {
+    #[inline(always)]
+    fn into_instance(self) -> PyResult<C> {
+        self.map_err(Into::into)
+    }
+}
+
+/// Never implemented: the bound of a `make_new` slot generated for a function whose return
+/// type borrows (a constructor returns its class by value).
+#[diagnostic::on_unimplemented(
+    message = "a constructor of `{Self}` must return `{Self}` or `PyResult<{Self}>` by value",
+    label = "the `constructor = ...` of `#[mpy::class]` names this function"
+)]
+pub trait ReturnsClassByValue {}
+
+/// The last step of a generated `make_new` slot: the constructor's value in a new instance
+/// of `ty`, the type the firmware called the slot for.
 ///
 /// # Safety
 ///
-/// `args` must hold `n_args + 2 * n_kw` objects; may raise, as [`check_args`].
+/// `ty` must be the type object whose `make_new` slot is being called, which is class
+/// `C`'s (the slot is set only by `#[mpy::class]` for `C`).
 #[inline(always)]
-pub unsafe fn forward_call(f: Function, n_args: usize, n_kw: usize, args: *const MpObj) -> MpObj {
-    // SAFETY: per the contract.
-    unsafe { (ffi::table().call_function_n_kw)(f.as_obj().0, n_args | (n_kw << 8), args) }
+pub unsafe fn construct<C: crate::class::Class, R: Constructs<C>>(
+    r: R,
+    ty: *const sys::MpObjType,
+) -> PyResult<Obj> {
+    let value = r.into_instance()?;
+    crate::class::place_instance(ty, value).ok_or_else(crate::obj::out_of_memory)
 }
 
 /// The slots of a fixed-arity entry point: all filled.

@@ -1,9 +1,13 @@
-#![allow(dead_code)]
-// Static qstr list of MicroPython 1.29 (py/makeqstrdata.py), a fact table:
-// index i here is qstr number i+1 in the firmware.
+//! The static qstr list of `.mpy` version 6: qstrs every firmware numbers the same way.
+//!
+//! A `.mpy` file names these qstrs by number instead of spelling them out, so the loader
+//! relies on the firmware's first qstrs being exactly this list: entry `i` is qstr number
+//! `i + 1` in every firmware that loads version 6 files. The `qstr!` macro therefore turns
+//! these names into compile-time constants, and the linker writes them into a module's qstr
+//! table in their short form.
 
-/// Static qstrs: (text, escaped C identifier suffix).
-pub(crate) const STATIC_QSTRS: &[(&str, &str)] = &[
+/// Static qstrs in order: (text, the C identifier suffix of its `MP_QSTR_` name).
+pub const STATIC_QSTRS: &[(&str, &str)] = &[
     ("", ""),
     ("__dir__", "__dir__"),
     ("\n", "_0x0a_"),
@@ -170,3 +174,9 @@ pub(crate) const STATIC_QSTRS: &[(&str, &str)] = &[
     ("write", "write"),
     ("zip", "zip"),
 ];
+
+/// The qstr number of `text` if it is a static qstr (the same in every firmware).
+pub fn static_qstr(text: &str) -> Option<u16> {
+    let i = STATIC_QSTRS.iter().position(|(t, _)| *t == text)?;
+    u16::try_from(i + 1).ok()
+}
