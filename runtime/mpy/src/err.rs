@@ -288,14 +288,12 @@ impl PyErr {
         if word & 3 != 0 {
             let is_lazy = word & LAZY_TAG != 0;
             let p = word.wrapping_sub(LAZY_TAG) as *const LazyErr<0>;
-            let ty = LazyTypeWord {
+            let ty = if is_lazy {
                 // SAFETY: a lazy word is made only by `from_lazy`, from a
                 // `&'static LazyErr<N>`.
-                builtin: if is_lazy {
-                    unsafe { (*p).ty.builtin }
-                } else {
-                    word
-                },
+                unsafe { (*p).ty }
+            } else {
+                LazyTypeWord { builtin: word }
             };
             // SAFETY: per the contract; the lookup may itself raise, which it allows too.
             exc = unsafe { ty.type_object_raising() }.0;
