@@ -161,6 +161,8 @@ print(p.norm2(), classes.ORIGIN.norm2(), type(classes.ORIGIN) is classes.Point, 
 for bad in (lambda: classes.Point(1), lambda: classes.Point.norm2(c)):\n    try:\n        bad()\n    except TypeError:\n        print('TypeError')\n\
 print(classes.Span(3).len(), classes.Span(1, 5).len(), classes.Span(start=2, stop=9).len(), classes.Span(1, stop=4).len())\n\
 print(classes.Scale(4).scaled(), classes.Scale(4, 3).scaled())\n\
+b = classes.Span(2, 7).bounds()\n\
+print(b.sum(), type(b).__name__, type(classes.Span(1).bounds()) is type(b), hasattr(classes, 'Pair'))\n\
 for bad in (lambda: classes.Span(), lambda: classes.Span(5, 1), lambda: classes.Span(1, 2, 3), lambda: classes.Span(1, nope=2), lambda: classes.Scale(1, factor=2), lambda: classes.Scale(), lambda: classes.Scale(1, 2, 3)):\n    try:\n        bad()\n    except Exception as e:\n        print(type(e).__name__, e)\n";
     let Some(lines) = run_x64("rust-classes", "classes", code) else {
         return;
@@ -190,8 +192,11 @@ for bad in (lambda: classes.Span(), lambda: classes.Span(5, 1), lambda: classes.
             // declared classes whose constructors take keywords / optional positionals
             "1 4 7 3",
             "8 12",
+            // an unlisted declared class, built when `bounds` first made one
+            "9 Pair True False",
             "TypeError span_new() missing required argument 'start'",
-            "ValueError stop before start",
+            // an exception neither listed nor registered: built when first raised
+            "SpanError stop before start",
             "TypeError span_new() takes 2 positional arguments but 3 were given",
             "TypeError span_new() got an unexpected keyword argument 'nope'",
             // the firmware's own argument check, as for a call of the function
@@ -495,6 +500,9 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
             "let %s = call Span 3",
             "call %s.len",
             "call Span 5 1",
+            "let %b = call %s.bounds",
+            "call %b.sum",
+            "get %b",
             "let %k = call Scale 4 3",
             "call %k.scaled",
             "let %k = call Scale 4",
@@ -539,7 +547,9 @@ fn classes_runs_under_the_loader_on_every_rust_arch() {
                 // constructors with keyword / optional positional parameters
                 "4",
                 "1",
-                "exception: ValueError: stop before start",
+                "exception: SpanError: stop before start",
+                "7",
+                "<Pair object>",
                 "12",
                 "8",
             ],

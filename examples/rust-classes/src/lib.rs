@@ -127,9 +127,17 @@ fn norm2(this: &Point) -> i64 {
     x * x + y * y
 }
 
+mpy::create_exception!(
+    /// Raised by `Span` for a stop before its start: a `ValueError` subclass
+    /// that the module neither lists nor registers, so its type is built when
+    /// first raised.
+    SpanError,
+    ValueError
+);
+
 /// `Span(start, stop=None)`: a declared class whose constructor takes keyword
 /// arguments; `stop` defaults to `start + 1`.
-#[mpy::class(constructor = span_new, methods = [span_len])]
+#[mpy::class(constructor = span_new, methods = [span_len, bounds])]
 struct Span {
     start: i64,
     stop: i64,
@@ -139,7 +147,7 @@ struct Span {
 fn span_new(start: i64, stop: Option<i64>) -> PyResult<Span> {
     let stop = stop.unwrap_or(start + 1);
     if stop < start {
-        return Err(mpy::err!(ValueError, "stop before start"));
+        return Err(mpy::err!(SpanError, "stop before start"));
     }
     Ok(Span { start, stop })
 }
@@ -148,6 +156,30 @@ fn span_new(start: i64, stop: Option<i64>) -> PyResult<Span> {
 #[mpy::function(name = "len", positional)]
 fn span_len(this: &Span) -> i64 {
     this.stop - this.start
+}
+
+/// A start and a stop: a declared class that the module does not list, so its
+/// type is built when Rust first makes one (`Span.bounds()`); Python gets
+/// instances but no constructor.
+#[mpy::class(methods = [pair_sum])]
+struct Pair {
+    a: i64,
+    b: i64,
+}
+
+/// `s.bounds()`: the start and stop as a `Pair`.
+#[mpy::function(positional)]
+fn bounds(this: &Span) -> Pair {
+    Pair {
+        a: this.start,
+        b: this.stop,
+    }
+}
+
+/// `p.sum()`: a + b.
+#[mpy::function(name = "sum", positional)]
+fn pair_sum(this: &Pair) -> i64 {
+    this.a + this.b
 }
 
 /// `Scale(x, factor=2)`: a declared class whose constructor takes positional

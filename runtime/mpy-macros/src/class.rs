@@ -87,6 +87,9 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 static SLOT: ::mpy::class::TypeSlot = ::mpy::class::TypeSlot::new();
                 &SLOT
             }
+            fn built_by_init() -> bool {
+                ::mpy::probe_built_by_init!(#ident)
+            }
             const MAKE_NEW: ::core::option::Option<::mpy::sys::MpMakeNewFun> = #constructor;
             const DECLARED: bool = #declared;
             const METHODS: &'static [::mpy::impl_::Function] = &[#(#methods::DEF),*];

@@ -142,9 +142,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             _n_kw: usize,
             _args: *mut ::mpy::sys::MpObj,
         ) -> ::mpy::sys::MpObj {
-            // SAFETY: called by the loader with the module's function object; the closure
-            // runs after `init` returned `Ok`, from a frame that owns nothing.
+            // SAFETY: called by the loader with the module's function object, before any
+            // other code of the module (the listed types' storage is still zero); the
+            // closure runs after `init` returned `Ok`, from a frame that owns nothing.
             unsafe {
+                // The listed types first, so that no later use needs to check for them.
+                #(::mpy::class::build_exception::<#exceptions>();)*
+                #(::mpy::class::build_class::<#classes>();)*
                 ::mpy::impl_::module_init(self_, #init, |__globals| {
                     #store_functions
                     #(::mpy::class::register_exception::<#exceptions>(__globals);)*
@@ -153,6 +157,10 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 })
             }
         }
+
+        // The module builds these in `mpy_init` before anything else.
+        #(unsafe impl ::mpy::class::BuiltByInit for #exceptions {})*
+        #(unsafe impl ::mpy::class::BuiltByInit for #classes {})*
 
         #allocator
         #panic_handler
@@ -234,6 +242,16 @@ mod tests {
             out.contains("register_class :: < Counter > (__globals)")
                 && out.contains("register_exception :: < Oops > (__globals)")
                 && out.contains("register_exception :: < m :: Bad > (__globals)"),
+            "{out}"
+        );
+        // Built first thing in `mpy_init`, before `module_init` runs any module code, and
+        // marked so that uses skip the check.
+        let build = out.find("build_class :: < Counter > ()").unwrap();
+        assert!(out.find("build_exception :: < m :: Bad > ()").unwrap() < build);
+        assert!(build < out.find("module_init").unwrap(), "{out}");
+        assert!(
+            out.contains("unsafe impl :: mpy :: class :: BuiltByInit for Counter { }")
+                && out.contains("unsafe impl :: mpy :: class :: BuiltByInit for m :: Bad { }"),
             "{out}"
         );
         assert!(expand(

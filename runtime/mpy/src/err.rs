@@ -281,31 +281,32 @@ impl PyErr {
     /// destructor.
     pub(crate) unsafe fn raise(self) -> ! {
         // Written on the word rather than through `repr` so that the three kinds share one
-        // type lookup: a builtin word is also the lazy type word of that builtin.
-        let t = ffi::table();
+        // type lookup (a builtin word is also the lazy type word of that builtin) and one
+        // `mp_raise_msg` call (which takes a null message for a bare exception).
         let word = self.exc.as_raw() as usize;
         let mut exc = self.exc.as_raw();
         if word & 3 != 0 {
-            let is_lazy = word & LAZY_TAG != 0;
-            let p = word.wrapping_sub(LAZY_TAG) as *const LazyErr<0>;
-            let ty = if is_lazy {
+            let (ty, msg) = if word & LAZY_TAG != 0 {
                 // SAFETY: a lazy word is made only by `from_lazy`, from a
                 // `&'static LazyErr<N>`.
-                unsafe { (*p).ty }
+                let lazy = unsafe { &*(word.wrapping_sub(LAZY_TAG) as *const LazyErr<0>) };
+                let msg = if lazy.text_is_empty() {
+                    core::ptr::null()
+                } else {
+                    lazy.msg_ptr()
+                };
+                (lazy.ty, msg)
             } else {
-                LazyTypeWord { builtin: word }
+                (LazyTypeWord { builtin: word }, core::ptr::null())
             };
             // SAFETY: per the contract; the lookup may itself raise, which it allows too.
             exc = unsafe { ty.type_object_raising() }.0;
-            if let (true, Some(raise_msg)) = (is_lazy, t.raise_msg) {
-                // SAFETY: as above; a port without error messages has no `raise_msg` and
-                // raises the bare type, as its `mp_raise_msg` would.
-                let lazy = unsafe { &*p };
-                if !lazy.text_is_empty() {
-                    // SAFETY: per the contract; the message is NUL-terminated.
-                    unsafe { raise_msg(exc.cast(), lazy.msg_ptr().cast()) }
-                }
+            if let Some(raise_msg) = ffi::table().raise_msg {
+                // SAFETY: per the contract; the message is null or NUL-terminated.
+                unsafe { raise_msg(exc.cast(), msg.cast()) }
             }
+            // A port without error messages has no `raise_msg`: the bare type, as its
+            // `mp_raise_msg` raises.
         }
         // SAFETY: per the contract.
         unsafe { ffi::raise(exc) }

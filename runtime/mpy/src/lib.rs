@@ -49,7 +49,7 @@
 //!   [...])]` instead of registering things in the init function (stored after init
 //!   returns, without a protected call), and classes declared with
 //!   `#[mpy::class(constructor = f, methods = [g])]`, whose type objects live in the
-//!   module's BSS and are built when first needed.
+//!   module's BSS (built when the module starts if listed, else when first used).
 //!
 //! # Exceptions and `longjmp` (read this once)
 //!

@@ -19,6 +19,41 @@ use crate::obj::{Obj, Qstr};
 pub use crate::function::Function;
 pub use mpy_sys as sys;
 
+/// Whether a concrete class or exception type implements
+/// [`BuiltByInit`](crate::class::BuiltByInit) (is listed in `#[mpy::module]`), decided at
+/// compile time by method resolution: the impl on `Probe<T>` applies only when the bound
+/// holds, else auto-referencing finds the one on `&Probe<T>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! probe_built_by_init {
+    ($t:ty) => {{
+        #[allow(unused_imports)]
+        use $crate::impl_::{ProbeDefault as _, ProbeListed as _};
+        (&$crate::impl_::Probe::<$t>(::core::marker::PhantomData)).built_by_init()
+    }};
+}
+
+/// See [`probe_built_by_init!`].
+pub struct Probe<T>(pub PhantomData<T>);
+
+/// See [`probe_built_by_init!`].
+pub trait ProbeListed {
+    #[inline(always)]
+    fn built_by_init(&self) -> bool {
+        true
+    }
+}
+impl<T: crate::class::BuiltByInit> ProbeListed for Probe<T> {}
+
+/// See [`probe_built_by_init!`].
+pub trait ProbeDefault {
+    #[inline(always)]
+    fn built_by_init(&self) -> bool {
+        false
+    }
+}
+impl<T> ProbeDefault for &Probe<T> {}
+
 /// Read a qstr symbol (`qstr!` expansion).
 ///
 /// # Safety
