@@ -57,20 +57,20 @@ pub enum LazyType {
 /// the address of the lookup function (a word-aligned reference, so the low bits are
 /// clear).
 #[derive(Clone, Copy)]
-#[repr(C)]
-union LazyTypeWord {
-    builtin: usize,
-    lookup: &'static unsafe fn() -> Obj,
-}
+#[repr(transparent)]
+struct LazyTypeWord(*const ());
 
 impl LazyTypeWord {
     const fn new(ty: LazyType) -> LazyTypeWord {
         match ty {
-            LazyType::Builtin(q) => LazyTypeWord {
-                builtin: (q as usize) << 2 | BUILTIN_TAG,
-            },
-            LazyType::Lookup(f) => LazyTypeWord { lookup: f },
+            LazyType::Builtin(q) => Self::builtin((q as usize) << 2 | BUILTIN_TAG),
+            LazyType::Lookup(f) => LazyTypeWord((f as *const unsafe fn() -> Obj).cast()),
         }
+    }
+
+    /// The word of a builtin (`q << 2 | BUILTIN_TAG`).
+    const fn builtin(word: usize) -> LazyTypeWord {
+        LazyTypeWord(core::ptr::without_provenance(word))
     }
 
     /// The type object, raising if it cannot be had.
@@ -79,14 +79,13 @@ impl LazyTypeWord {
     ///
     /// As [`ExceptionType::type_object_raising`].
     unsafe fn type_object_raising(self) -> Obj {
-        // SAFETY: both fields are one word; a tagged word is a builtin's qstr number.
-        let word = unsafe { self.builtin };
+        let word = self.0.addr();
         if word & BUILTIN_TAG != 0 {
             // SAFETY: the caller allows a raise.
             unsafe { load_builtin_raising(Qstr::from_raw(word >> 2)) }
         } else {
-            // SAFETY: an even word is the lookup reference; the caller allows a raise.
-            unsafe { (*self.lookup)() }
+            // SAFETY: an untagged word is the lookup reference; the caller allows a raise.
+            unsafe { (*self.0.cast::<unsafe fn() -> Obj>())() }
         }
     }
 }
@@ -297,7 +296,7 @@ impl PyErr {
                 };
                 (lazy.ty, msg)
             } else {
-                (LazyTypeWord { builtin: word }, core::ptr::null())
+                (LazyTypeWord::builtin(word), core::ptr::null())
             };
             // SAFETY: per the contract; the lookup may itself raise, which it allows too.
             exc = unsafe { ty.type_object_raising() }.0;
