@@ -237,6 +237,15 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         &crate::qstr::symbol(&py_name),
         proc_macro2::Span::call_site(),
     );
+    // How many positional arguments a positional function accepts (its signature, checked
+    // by the firmware for a call and by the `make_new` slot below).
+    let pos_min = n_required as u32;
+    let pos_max = if rest.is_some() {
+        quote!(::mpy::sys::MP_OBJ_FUN_ARGS_MAX)
+    } else {
+        let max = n as u32;
+        quote!(#max)
+    };
     let (entry, def, def_ty) = if fixed {
         let raw: Vec<_> = (0..n).map(|i| format_ident!("__raw_{}", i)).collect();
         let ctor = format_ident!("new_{}", n);
@@ -253,13 +262,6 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             quote!(::mpy::sys::MpObjFunBuiltinFixed),
         )
     } else if opts.positional {
-        let min = n_required as u32;
-        let max = if rest.is_some() {
-            quote!(::mpy::sys::MP_OBJ_FUN_ARGS_MAX)
-        } else {
-            let max = n as u32;
-            quote!(#max)
-        };
         (
             quote! {
                 unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj) -> #obj {
@@ -272,7 +274,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::function::objects::new_var(#min, #max, __mpy_entry)),
+            quote!(::mpy::function::objects::new_var(#pos_min, #pos_max, __mpy_entry)),
             quote!(::mpy::sys::MpObjFunBuiltinVar),
         )
     } else {
@@ -311,15 +313,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
             let __raw: [#obj; #n] = [#(*__args.add(#idx)),*];
         }
     } else if opts.positional {
-        let min = n_required as u32;
-        let max = if rest.is_some() {
-            quote!(::mpy::sys::MP_OBJ_FUN_ARGS_MAX)
-        } else {
-            let max = n as u32;
-            quote!(#max)
-        };
         quote! {
-            ::mpy::impl_::check_args(__n, __n_kw, #min, #max);
+            ::mpy::impl_::check_args(__n, __n_kw, #pos_min, #pos_max);
             let __call = ::mpy::impl_::CallArgs::positional(__n, __args);
         }
     } else {
