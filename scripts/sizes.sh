@@ -9,6 +9,7 @@ cargo build -q --release -p cargo-mpy
 CARGO_MPY="$PWD/target/release/cargo-mpy"
 dirs=("$@")
 if [ "${#dirs[@]}" -eq 0 ]; then dirs=(examples/rust-*); fi
+echo "Measured with $(rustc --version)"
 printf '| module |'; for a in "${ARCHES[@]}"; do printf ' %s |' "$a"; done; echo
 printf '|---'; for _ in "${ARCHES[@]}"; do printf '|---'; done; echo '|'
 for d in "${dirs[@]}"; do
