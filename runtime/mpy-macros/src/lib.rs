@@ -29,9 +29,12 @@ pub fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Expose a struct (or enum) to Python as a class: implements `mpy::class::Class`.
 ///
-/// Register it in the module's init with `m.add_class::<T>()?` and the builder's
-/// `constructor`, `method`, `constant`, `repr`, `attrs`, `eq`, then `finish()`. Option:
-/// `name = "PyName"` (default: the Rust name).
+/// Declare it with `#[mpy::class(constructor = f, methods = [g, h])]` (`f` returns the
+/// class, `g` and `h` take `&Self` first) and list it in `#[mpy::module(classes = [T])]`,
+/// which builds its type first thing in `mpy_init`; or register it in the module's init
+/// with `m.add_class::<T>()?` and the builder's `constructor`, `method`, `constant`,
+/// `repr`, `attrs`, `eq`, then `finish()`. Option: `name = "PyName"` (default: the Rust
+/// name).
 #[proc_macro_attribute]
 pub fn class(attr: TokenStream, item: TokenStream) -> TokenStream {
     class::expand(attr.into(), item.into())
@@ -42,7 +45,8 @@ pub fn class(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Mark the module's init function, `fn(&mpy::Module<'_>) -> mpy::PyResult<()>`.
 ///
 /// Generates the exported entry point `mpy_init` (swap in the module globals, run the init
-/// function, restore the globals on every path, raise its error), the `#[global_allocator]`
+/// function, restore the globals on every path, raise its error; an init function whose
+/// body is just `Ok(())` runs no code, so then nothing is swapped), the `#[global_allocator]`
 /// over MicroPython's heap and the `#[panic_handler]`; options `no_allocator` and
 /// `no_panic_handler` leave those out. Both are left out under `cfg(test)`.
 ///

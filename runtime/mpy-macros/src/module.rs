@@ -82,6 +82,21 @@ fn constant_value(value: &syn::Expr) -> TokenStream {
     }
 }
 
+/// Whether the init function's body is just `Ok(())`: then no module code runs while the
+/// module initialises, and its globals need not be made current.
+fn body_is_ok_unit(func: &syn::ItemFn) -> bool {
+    let [syn::Stmt::Expr(syn::Expr::Call(call), None)] = func.block.stmts.as_slice() else {
+        return false;
+    };
+    let is_ok =
+        matches!(&*call.func, syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident("Ok"));
+    let unit_arg = matches!(
+        call.args.iter().collect::<Vec<_>>().as_slice(),
+        [syn::Expr::Tuple(t)] if t.elems.is_empty()
+    );
+    is_ok && unit_arg
+}
+
 pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let opts = parse_options(attr)?;
     let func: syn::ItemFn = syn::parse2(item)?;
@@ -106,6 +121,13 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     };
     let classes = &opts.classes;
     let exceptions = &opts.exceptions;
+    // An init function that only returns `Ok(())` runs no module code: the exports are
+    // stored without making the module's globals current (two firmware calls fewer).
+    let run = if body_is_ok_unit(&func) {
+        quote!(::mpy::impl_::module_init_exports_only)
+    } else {
+        quote!(::mpy::impl_::module_init)
+    };
     let (const_names, const_values): (Vec<_>, Vec<_>) = opts
         .constants
         .iter()
@@ -149,7 +171,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 // The listed types first, so that no later use needs to check for them.
                 #(::mpy::class::build_exception::<#exceptions>();)*
                 #(::mpy::class::build_class::<#classes>();)*
-                ::mpy::impl_::module_init(self_, #init, |__globals| {
+                #run(self_, #init, |__globals| {
                     #store_functions
                     #(::mpy::class::register_exception::<#exceptions>(__globals);)*
                     #(::mpy::class::register_class::<#classes>(__globals);)*
@@ -170,6 +192,39 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_init_that_only_returns_ok_skips_the_globals_swap() {
+        let empty = expand(
+            quote!(),
+            quote!(
+                fn init(_m: &Module<'_>) -> PyResult<()> {
+                    Ok(())
+                }
+            ),
+        )
+        .unwrap()
+        .to_string();
+        assert!(
+            empty.contains("module_init_exports_only (self_ , init"),
+            "{empty}"
+        );
+        for body in [
+            quote!({
+                m.add(qstr!(X), 1)?;
+                Ok(())
+            }),
+            quote!({ Ok(m.add(qstr!(X), 1)?) }),
+            quote!({ std::result::Result::Ok(()) }),
+        ] {
+            let item = quote!(fn init(m: &Module<'_>) -> PyResult<()> #body);
+            let out = expand(quote!(), item).unwrap().to_string();
+            assert!(
+                out.contains("module_init (self_ , init") && !out.contains("exports_only"),
+                "{out}"
+            );
+        }
+    }
 
     #[test]
     fn options() {

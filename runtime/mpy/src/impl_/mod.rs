@@ -118,6 +118,25 @@ pub unsafe fn module_init(
     unsafe { trampoline(|| result.map(|()| Obj::none())) }
 }
 
+/// [`module_init`] for an init function whose body is just `Ok(())` (the module macro
+/// checks): no module code runs, so the module's globals are not made current; the listed
+/// exports are stored straight into them.
+///
+/// # Safety
+///
+/// As [`module_init`].
+pub unsafe fn module_init_exports_only(
+    self_: *mut MpObjFun,
+    _init: fn(&Module<'_>) -> PyResult<()>,
+    store_exports: impl FnOnce(*mut sys::MpObjDict),
+) -> MpObj {
+    // SAFETY: as in `module_init`.
+    let globals = unsafe { (*(*self_).context).module.globals };
+    // This frame owns nothing with a destructor, so the stores may raise (MemoryError).
+    store_exports(globals);
+    ffi::const_none()
+}
+
 /// Store `f` under its name in the dict `globals`, raising `MemoryError` if the dict cannot
 /// grow (`#[mpy::module(functions = [...])]`).
 ///
