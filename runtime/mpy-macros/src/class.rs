@@ -87,6 +87,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 static SLOT: ::mpy::class::TypeSlot = ::mpy::class::TypeSlot::new();
                 &SLOT
             }
+            const PY_NAME: &'static str = #name;
             fn built_by_init() -> bool {
                 ::mpy::probe_built_by_init!(#ident)
             }

@@ -181,12 +181,12 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         } else if opts.positional {
             (
                 quote!(::mpy::impl_::positional_raising(__slots[#i])),
-                quote!(::mpy::impl_::required(__slots[#i], #py_name, #pname)),
+                quote!(::mpy::impl_::required(__slots[#i], __fname, #pname)),
             )
         } else {
             (
-                quote!(::mpy::impl_::required_raising(__slots[#i], #py_name, #pname)),
-                quote!(::mpy::impl_::required(__slots[#i], #py_name, #pname)),
+                quote!(::mpy::impl_::required_raising(__slots[#i], __fname, #pname)),
+                quote!(::mpy::impl_::required(__slots[#i], __fname, #pname)),
             )
         };
         quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
@@ -215,16 +215,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     } else {
         quote! {
             let __names: [::mpy::Qstr; #n] = [#(#names),*];
-            let __slots = __call.bind(#py_name, &__names)?;
+            let __slots = __call.bind(__fname, &__names)?;
         }
     };
-    // Binding and converting the arguments, shared by the entry point and the constructor.
+    // Binding and converting the arguments, shared by the entry point and the constructor;
+    // `__fname` is the name that argument errors give (the function's, or the class's).
     let prelude = quote! {
         #binding
         #(#extract)*
     };
     let call = quote!(super::#fn_ident(#(#arg_ids),*));
     let body = quote! {
+        let __fname: &str = #py_name;
         #prelude
         // SAFETY: the user function has returned; only its result is left.
         #[allow(unused_unsafe)]
@@ -343,6 +345,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 unsafe {
                     #make_new_args
                     ::mpy::impl_::trampoline(|| {
+                        let __fname: &str = <C as ::mpy::class::Class>::PY_NAME;
                         #prelude
                         ::mpy::impl_::construct::<C, _>(#call, __ty)
                     })

@@ -48,6 +48,9 @@ use crate::obj::{Obj, Qstr};
 pub trait Class: Sized + 'static {
     /// The class name seen from Python.
     fn name() -> Qstr;
+    /// The same name as text (for argument errors of the constructor).
+    #[doc(hidden)]
+    const PY_NAME: &'static str;
     /// Where the registered type object is recorded (one per class, in the module's BSS).
     #[doc(hidden)]
     fn slot() -> &'static TypeSlot;
