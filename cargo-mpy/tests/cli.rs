@@ -327,7 +327,7 @@ fn init_new_and_languages() {
         stderr(&o)
     );
     let lib = std::fs::read_to_string(fx.root.join("rs/src/lib.rs")).unwrap();
-    assert!(lib.contains("#[mpy::module]"), "{lib}");
+    assert!(lib.contains("#[mpy::module(functions = [add]"), "{lib}");
     let manifest = std::fs::read_to_string(fx.root.join("rs/Cargo.toml")).unwrap();
     assert!(
         manifest.contains("crate-type = [\"staticlib\"]") && manifest.contains("mpy = "),

@@ -237,9 +237,16 @@ fn new_rust_project_builds_and_runs_unedited() {
     );
     let run = skip_unless!(run_micropython(
         &out,
-        "import fresh\nprint(fresh.add(2, 40), fresh.VERSION)\n"
+        "import fresh\nprint(fresh.add(2, 40), fresh.VERSION)\n\
+         try:\n    fresh.add(2**62, 2**62)\nexcept ValueError as e:\n    print('ValueError', e)\n"
     ));
-    assert_eq!(run.lines(), ["42 1"], "{}", run.stderr);
+    // 2**63 does not fit the x64 machine word.
+    assert_eq!(
+        run.lines(),
+        ["42 1", "ValueError integer overflow"],
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
