@@ -39,7 +39,9 @@
 //! * `#[mpy::function(positional)]` (no keyword support, so no parameter names at run
 //!   time), with parameter and result types without destructors (ints, floats, bools,
 //!   `&str`, `Obj`, buffers, tuples of these): converted with one direct firmware call
-//!   each, as C does;
+//!   each, as C does. Machine-word integers (`isize`/`usize`, C's `mp_int_t`) convert
+//!   directly everywhere; an `i64` on a 32-bit target links the big-int conversion (about
+//!   2 KB);
 //! * results built after the function returns rather than objects made inside it: arrays
 //!   (lists), [`Tuple`], [`Dict`], [`ByteArray`], [`Builtin`], or an enum with
 //!   `#[derive(IntoObj)]`, so no protected call is needed;
@@ -49,7 +51,9 @@
 //!   [...])]` instead of registering things in the init function (stored after init
 //!   returns, without a protected call), and classes declared with
 //!   `#[mpy::class(constructor = f, methods = [g])]`, whose type objects live in the
-//!   module's BSS (built when the module starts if listed, else when first used).
+//!   module's BSS (built when the module starts if listed, else when first used);
+//! * an init function whose body is just `Ok(())`: `mpy_init` then only stores the
+//!   listed exports (no globals swap).
 //!
 //! # Exceptions and `longjmp` (read this once)
 //!
