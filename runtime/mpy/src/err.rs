@@ -33,6 +33,12 @@ const LAZY_TAG: usize = 1;
 /// Marks a `PyErr` word that holds a builtin exception type's qstr number.
 const BUILTIN_TAG: usize = 2;
 
+/// The word of builtin exception type `q` without a message: a `PyErr` word, and also the
+/// [`LazyTypeWord`] of that builtin.
+const fn builtin_word(q: u16) -> usize {
+    (q as usize) << 2 | BUILTIN_TAG
+}
+
 /// What a `PyErr` word holds.
 enum Repr {
     Object(Obj),
@@ -63,12 +69,12 @@ struct LazyTypeWord(*const ());
 impl LazyTypeWord {
     const fn new(ty: LazyType) -> LazyTypeWord {
         match ty {
-            LazyType::Builtin(q) => Self::builtin((q as usize) << 2 | BUILTIN_TAG),
+            LazyType::Builtin(q) => Self::builtin(builtin_word(q)),
             LazyType::Lookup(f) => LazyTypeWord((f as *const unsafe fn() -> Obj).cast()),
         }
     }
 
-    /// The word of a builtin (`q << 2 | BUILTIN_TAG`).
+    /// The word of a builtin ([`builtin_word`]).
     const fn builtin(word: usize) -> LazyTypeWord {
         LazyTypeWord(core::ptr::without_provenance(word))
     }
@@ -252,21 +258,29 @@ impl PyErr {
     pub fn bare<E: ExceptionType>(lazy: &'static LazyErr<1>) -> PyErr {
         match const { E::LAZY } {
             LazyType::Builtin(q) => PyErr {
-                exc: Obj(((q as usize) << 2 | BUILTIN_TAG) as *mut _),
+                exc: Obj(builtin_word(q) as *mut _),
             },
             LazyType::Lookup(_) => Self::from_lazy(lazy),
         }
     }
 
+    /// The static error of a word tagged [`LAZY_TAG`].
+    ///
+    /// # Safety
+    ///
+    /// The word must carry [`LAZY_TAG`].
+    unsafe fn lazy_unchecked(&self) -> &'static LazyErr<0> {
+        let p = self.exc.as_raw().cast::<u8>().wrapping_sub(LAZY_TAG);
+        // SAFETY: only `from_lazy` makes such a word, from a `&'static LazyErr<N>`, which
+        // starts with the `LazyErr<0>` header.
+        unsafe { &*p.cast::<LazyErr<0>>() }
+    }
+
     fn repr(&self) -> Repr {
         let word = self.exc.as_raw() as usize;
         match word & 3 {
-            LAZY_TAG => {
-                let p = self.exc.as_raw().cast::<u8>().wrapping_sub(LAZY_TAG);
-                // SAFETY: only `from_lazy` makes such a word, from a `&'static LazyErr<N>`,
-                // which starts with the `LazyErr<0>` header.
-                Repr::Lazy(unsafe { &*p.cast::<LazyErr<0>>() })
-            }
+            // SAFETY: the tag was just checked.
+            LAZY_TAG => Repr::Lazy(unsafe { self.lazy_unchecked() }),
             BUILTIN_TAG => Repr::Builtin(Qstr::from_raw(word >> 2)),
             _ => Repr::Object(self.exc),
         }
@@ -286,9 +300,8 @@ impl PyErr {
         let mut exc = self.exc.as_raw();
         if word & 3 != 0 {
             let (ty, msg) = if word & LAZY_TAG != 0 {
-                // SAFETY: a lazy word is made only by `from_lazy`, from a
-                // `&'static LazyErr<N>`.
-                let lazy = unsafe { &*(word.wrapping_sub(LAZY_TAG) as *const LazyErr<0>) };
+                // SAFETY: the tag was just checked.
+                let lazy = unsafe { self.lazy_unchecked() };
                 let msg = if lazy.text_is_empty() {
                     core::ptr::null()
                 } else {
@@ -324,7 +337,7 @@ impl PyErr {
         let (ty, text) = match self.repr() {
             Repr::Object(exc) => return exc,
             Repr::Builtin(name) => (
-                LazyTypeWord::new(LazyType::Builtin(name.as_raw() as u16)),
+                LazyTypeWord::builtin(builtin_word(name.as_raw() as u16)),
                 "",
             ),
             Repr::Lazy(lazy) => (lazy.ty, lazy.text()),

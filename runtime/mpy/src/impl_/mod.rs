@@ -85,6 +85,17 @@ pub unsafe fn trampoline(body: impl FnOnce() -> PyResult<Obj>) -> MpObj {
     }
 }
 
+/// The module's globals dict, from the function object the loader passes to `mpy_init`.
+///
+/// # Safety
+///
+/// `self_` must be that function object: its context is the module being imported
+/// (`self->context->module.globals`).
+unsafe fn module_globals(self_: *mut MpObjFun) -> *mut sys::MpObjDict {
+    // SAFETY: per the contract.
+    unsafe { (*(*self_).context).module.globals }
+}
+
 /// The `mpy_init` protocol: make the module's globals current, run `init`, restore the
 /// previous globals on every path, then return `None` or raise.
 ///
@@ -96,9 +107,8 @@ pub unsafe fn module_init(
     init: fn(&Module<'_>) -> PyResult<()>,
     store_exports: impl FnOnce(*mut sys::MpObjDict),
 ) -> MpObj {
-    // SAFETY: the loader passes a function object whose context is the module being
-    // imported (`self->context->module.globals`).
-    let globals = unsafe { (*(*self_).context).module.globals };
+    // SAFETY: forwarded from the caller.
+    let globals = unsafe { module_globals(self_) };
     let old = ffi::swap_globals(globals);
     let module = Module {
         globals: Obj(globals.cast()),
@@ -130,8 +140,8 @@ pub unsafe fn module_init_exports_only(
     _init: fn(&Module<'_>) -> PyResult<()>,
     store_exports: impl FnOnce(*mut sys::MpObjDict),
 ) -> MpObj {
-    // SAFETY: as in `module_init`.
-    let globals = unsafe { (*(*self_).context).module.globals };
+    // SAFETY: forwarded from the caller.
+    let globals = unsafe { module_globals(self_) };
     // This frame owns nothing with a destructor, so the stores may raise (MemoryError).
     store_exports(globals);
     ffi::const_none()
