@@ -12,23 +12,7 @@ use anyhow::{bail, Result};
 use mpy_link::Arch;
 use serde::Deserialize;
 
-/// Keys of `[package.metadata.mpy]`, for messages and docs.
-pub const KEYS: &[&str] = &[
-    "module",
-    "sources",
-    "mpy-dir",
-    "include-dirs",
-    "cflags",
-    "link-runtime",
-    "libs",
-    "externs",
-    "arch-flags",
-    "source-name",
-    "float-impl",
-    "mpy-cross",
-    "default-arch",
-    "arch",
-];
+use crate::toolchain::FloatImpl;
 
 /// The whole `[package.metadata.mpy]` table.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -158,38 +142,6 @@ impl fmt::Display for ArchFlags {
         match self {
             ArchFlags::Number(n) => write!(f, "{n}"),
             ArchFlags::Text(s) => f.write_str(s),
-        }
-    }
-}
-
-/// `MICROPY_FLOAT_IMPL`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FloatImpl {
-    /// No floats.
-    None,
-    /// Single precision.
-    Float,
-    /// Double precision.
-    Double,
-}
-
-impl FloatImpl {
-    /// The default of `py/dynruntime.mk` for `arch`.
-    pub fn default_for(arch: Arch) -> FloatImpl {
-        match arch.spec().float_impl {
-            "float" => FloatImpl::Float,
-            "double" => FloatImpl::Double,
-            _ => FloatImpl::None,
-        }
-    }
-
-    /// `NONE`, `FLOAT` or `DOUBLE`, as in `MICROPY_FLOAT_IMPL_DOUBLE`.
-    pub fn upper(self) -> &'static str {
-        match self {
-            FloatImpl::None => "NONE",
-            FloatImpl::Float => "FLOAT",
-            FloatImpl::Double => "DOUBLE",
         }
     }
 }

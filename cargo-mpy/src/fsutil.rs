@@ -1,4 +1,4 @@
-//! File helpers: atomic writes, write-if-changed, gcc depfiles.
+//! File helpers: atomic writes, write-if-changed, stamps, gcc depfiles.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 /// Writes `data` to `path` through a temporary file in the same directory
 /// and a rename, so readers never see a partial file.
-pub fn atomic_write(path: &Path, data: &[u8]) -> Result<()> {
+pub(crate) fn atomic_write(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs_err::create_dir_all(dir)?;
     let name = path
@@ -27,7 +27,7 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Writes `data` unless `path` already holds exactly it (keeping its
 /// modification time, so dependants stay fresh). Returns whether it wrote.
-pub fn write_if_changed(path: &Path, data: &[u8]) -> Result<bool> {
+pub(crate) fn write_if_changed(path: &Path, data: &[u8]) -> Result<bool> {
     if let Ok(old) = fs_err::read(path) {
         if old == data {
             return Ok(false);
@@ -38,12 +38,12 @@ pub fn write_if_changed(path: &Path, data: &[u8]) -> Result<bool> {
 }
 
 /// Modification time of `path`, or `None` when it does not exist.
-pub fn mtime(path: &Path) -> Option<SystemTime> {
+pub(crate) fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 /// Removes a file if it exists.
-pub fn remove_if_exists(path: &Path) -> Result<()> {
+pub(crate) fn remove_if_exists(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -51,9 +51,23 @@ pub fn remove_if_exists(path: &Path) -> Result<()> {
     }
 }
 
+/// Path, size and modification time of a file, for fingerprints.
+pub(crate) fn stamp(p: &Path) -> String {
+    fs_err::metadata(p)
+        .map(|m| {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {} {}", p.display(), m.len(), t)
+        })
+        .unwrap_or_else(|_| format!("{} missing", p.display()))
+}
+
 /// The prerequisites listed in a gcc `-MD` depfile (`obj: a.c b.h \`).
 /// Relative paths are taken relative to `base`.
-pub fn parse_depfile(text: &str, base: &Path) -> Vec<PathBuf> {
+pub(crate) fn parse_depfile(text: &str, base: &Path) -> Vec<PathBuf> {
     let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
     let mut out = Vec::new();
     for line in joined.lines() {

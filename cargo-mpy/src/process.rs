@@ -53,7 +53,6 @@ impl ProcessBuilder {
         }
         let output = cmd.output().map_err(|e| ProcessError {
             desc: format!("could not execute process {self} (never executed)"),
-            status: None,
             stdout: String::new(),
             stderr: String::new(),
             not_found: e.kind() == std::io::ErrorKind::NotFound,
@@ -72,15 +71,21 @@ impl ProcessBuilder {
     }
 }
 
+impl ProcessBuilder {
+    /// The shell-escaped command line, without the backticks of `Display`.
+    pub fn command_line(&self) -> String {
+        let mut s = escape(&self.program.to_string_lossy()).into_owned();
+        for arg in &self.args {
+            s.push(' ');
+            s.push_str(&escape(&arg.to_string_lossy()));
+        }
+        s
+    }
+}
+
 impl fmt::Display for ProcessBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("`")?;
-        f.write_str(&escape(&self.program.to_string_lossy()))?;
-        for arg in &self.args {
-            f.write_str(" ")?;
-            f.write_str(&escape(&arg.to_string_lossy()))?;
-        }
-        f.write_str("`")
+        write!(f, "`{}`", self.command_line())
     }
 }
 
@@ -89,8 +94,6 @@ impl fmt::Display for ProcessBuilder {
 pub struct ProcessError {
     /// "process didn't exit successfully: `cmd` (exit status: 1)".
     pub desc: String,
-    /// The exit status, when the process ran.
-    pub status: Option<ExitStatus>,
     /// Captured standard output.
     pub stdout: String,
     /// Captured standard error.
@@ -108,7 +111,6 @@ impl ProcessError {
                 "process didn't exit successfully: {cmd} ({})",
                 describe_status(status)
             ),
-            status: Some(status),
             stdout: String::from_utf8_lossy(stdout).into_owned(),
             stderr: String::from_utf8_lossy(stderr).into_owned(),
             not_found: false,

@@ -1,7 +1,8 @@
 //! Building a package's Rust code: cargo compiles the crate as a `no_std`
 //! static library for the architecture's Rust target, position independent,
 //! with `panic = "abort"`, LTO and one codegen unit, in a target directory of
-//! its own per architecture. mpy-link then takes the member defining
+//! its own per architecture. The target and its flags come from the
+//! toolchain table. mpy-link then takes the member defining
 //! `mpy_init` as the root and pulls the rest of the archive (compiler
 //! builtins included) only as needed.
 
@@ -12,56 +13,13 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 use mpy_link::Arch;
 
-use crate::shell::{error_with_help, Shell};
-
-/// The Rust target of an architecture and the flags it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RustTarget {
-    /// Target triple (`thumbv7em-none-eabihf`).
-    pub triple: &'static str,
-    /// Extra `rustc` flags (`-Ctarget-cpu=cortex-m4`).
-    pub flags: &'static [&'static str],
-}
-
-/// (architecture, triple, flags): DESIGN.md's table.
-const TARGETS: &[(Arch, &str, &[&str])] = &[
-    (Arch::X86, "i686-unknown-linux-gnu", &[]),
-    (Arch::X64, "x86_64-unknown-linux-gnu", &[]),
-    (Arch::Armv6m, "thumbv6m-none-eabi", &[]),
-    (Arch::Armv7m, "thumbv7m-none-eabi", &[]),
-    (
-        Arch::Armv7emsp,
-        "thumbv7em-none-eabihf",
-        &["-Ctarget-cpu=cortex-m4"],
-    ),
-    (
-        Arch::Armv7emdp,
-        "thumbv7em-none-eabihf",
-        &["-Ctarget-cpu=cortex-m7"],
-    ),
-    // Linker relaxation stays on in the objects: mpy-link does not relax, so
-    // the R_RISCV_RELAX/ALIGN annotations are ignored and the code is used as
-    // assembled (`-relax` would only add an "unstable feature" warning).
-    (Arch::Rv32imc, "riscv32imc-unknown-none-elf", &[]),
-    (Arch::Rv64imc, "riscv64imac-unknown-none-elf", &[]),
-];
-
-impl RustTarget {
-    /// The target for `arch`, or an error explaining why there is none.
-    pub fn for_arch(arch: Arch) -> Result<RustTarget> {
-        match TARGETS.iter().find(|(a, _, _)| *a == arch) {
-            Some((_, triple, flags)) => Ok(RustTarget { triple, flags }),
-            None => Err(error_with_help(
-                format!("Rust modules cannot be built for {}: the standard Rust toolchain has no Xtensa target", arch.name()),
-                "Xtensa needs Espressif's Rust fork (installed with `espup`) and a custom target built with `-Z build-std`, which cargo-mpy does not drive yet; build this module for the other architectures, or write the Xtensa version in C",
-            )),
-        }
-    }
-}
+use crate::error::error_with_help;
+use crate::shell::{Shell, Verbosity};
+use crate::toolchain::RustTarget;
 
 /// Builds the package's library as a static library for `arch` and returns
 /// the archive's path.
-pub fn build_staticlib(
+pub(crate) fn build_staticlib(
     shell: &Shell,
     manifest: &Path,
     target_dir: &Path,
@@ -85,7 +43,7 @@ pub fn build_staticlib(
     if release {
         cmd.arg("--release");
     }
-    if shell.verbosity() == crate::shell::Verbosity::Quiet {
+    if shell.verbosity() == Verbosity::Quiet {
         cmd.arg("--quiet");
     }
     // `mpy_module` lets the runtime crate supply what libc would on hosted targets;
@@ -102,7 +60,7 @@ pub fn build_staticlib(
         "--cfg",
         &arch_cfg,
     ];
-    flags.extend(target.flags);
+    flags.extend(target.rustflags);
     cmd.env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\u{1f}"))
         .env_remove("RUSTFLAGS");

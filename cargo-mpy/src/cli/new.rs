@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::shell::{error_with_help, Shell};
-use crate::templates::{self, Lang};
+use crate::error::error_with_help;
+use crate::shell::Shell;
+use crate::templates;
+pub use crate::templates::Lang;
 
 /// Create a new module in a new directory.
 #[derive(Debug, Clone, Args)]
@@ -56,7 +58,7 @@ impl InitArgs {
 }
 
 /// Whether `name` can name a module: a C and Python identifier.
-pub fn check_module_name(name: &str) -> Result<()> {
+fn check_module_name(name: &str) -> Result<()> {
     let mut chars = name.chars();
     let ok = chars
         .next()

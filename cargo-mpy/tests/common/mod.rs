@@ -112,9 +112,7 @@ pub const RUST_ARCHES: [Arch; 7] = [
 ];
 
 pub fn rust_target_installed(arch: Arch) -> Result<(), mpy_tests::Skip> {
-    let triple = cargo_mpy::rust_build::RustTarget::for_arch(arch)
-        .unwrap()
-        .triple;
+    let triple = cargo_mpy::toolchain::Toolchain::of(arch).rust.triple;
     let out = Command::new("rustc")
         .args(["--print", "target-libdir", "--target", triple])
         .output();

@@ -1,0 +1,115 @@
+//! The resolved state of one build, split as maturin splits it: the inputs
+//! ([`BuildOptions`], the [`Project`]) and one [`ArchPlan`] per
+//! architecture, all built once before anything runs. The orchestrator
+//! only reads it.
+
+mod plan;
+mod project;
+mod sources;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use mpy_link::Arch;
+
+pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
+pub(crate) use project::{find_manifest, Project};
+
+/// What to build: `cargo mpy build`'s command line as data. Relative paths
+/// are taken from the current directory.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    /// `Cargo.toml` of the package (default: found from the current
+    /// directory upwards).
+    pub manifest_path: Option<PathBuf>,
+    /// Architectures to build (default: `default-arch` from the manifest,
+    /// else x64).
+    pub archs: Vec<Arch>,
+    /// Build with the release profile.
+    pub release: bool,
+    /// Also write the result to this directory (`<module>.mpy`, or
+    /// `<module>_<arch>.mpy` for each of several architectures).
+    pub out_dir: Option<PathBuf>,
+    /// Number of parallel compile jobs (default: number of CPUs).
+    pub jobs: Option<usize>,
+    /// cargo's target directory to use instead of the package's.
+    pub target_dir: Option<PathBuf>,
+}
+
+/// The project, the options and a plan per architecture.
+#[derive(Debug, Clone)]
+pub(crate) struct BuildContext {
+    /// The package.
+    pub project: Project,
+    /// `--release`.
+    pub release: bool,
+    /// Parallel compile jobs.
+    pub jobs: usize,
+    /// One plan per architecture, in the order asked for.
+    pub plans: Vec<ArchPlan>,
+}
+
+impl BuildContext {
+    /// Loads the project and resolves every plan. When a plan cannot be
+    /// made, the outputs the build was expected to write are removed.
+    pub(crate) fn new(options: &BuildOptions) -> Result<BuildContext> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let project = Project::load(
+            options.manifest_path.as_deref(),
+            options.target_dir.as_deref(),
+        )?;
+        let archs = if options.archs.is_empty() {
+            project.default_archs()?
+        } else {
+            options.archs.clone()
+        };
+        let opts = PlanOptions {
+            release: options.release,
+            out_dir: options.out_dir.as_ref().map(|d| cwd.join(d)),
+            several_archs: archs.len() > 1,
+        };
+        // Names and paths first, for every architecture: a failure in any
+        // plan removes the outputs of all of them.
+        let named: Vec<Result<(String, ArtifactPaths)>> = archs
+            .iter()
+            .map(|&arch| {
+                let module = plan::module_name(&project, &project.config.for_arch(arch))?;
+                let paths = ArtifactPaths::new(&project, arch, &module, &opts);
+                Ok((module, paths))
+            })
+            .collect();
+        let all_paths: Vec<ArtifactPaths> =
+            named.iter().flatten().map(|(_, p)| p.clone()).collect();
+        let mut plans = Vec::new();
+        for (&arch, named) in archs.iter().zip(named) {
+            match named.and_then(|(module, paths)| plan::plan_arch(&project, arch, module, paths)) {
+                Ok(p) => plans.push(p),
+                Err(e) => {
+                    all_paths.iter().for_each(ArtifactPaths::remove_outputs);
+                    return Err(e.context(format!(
+                        "cannot build `{}` for {}",
+                        project.package_name,
+                        arch.name()
+                    )));
+                }
+            }
+        }
+        let jobs = options
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            .max(1);
+        Ok(BuildContext {
+            project,
+            release: options.release,
+            jobs,
+            plans,
+        })
+    }
+
+    /// Removes every output of the build (after a failure).
+    pub(crate) fn remove_outputs(&self) {
+        for plan in &self.plans {
+            plan.paths.remove_outputs();
+        }
+    }
+}

