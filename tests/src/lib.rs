@@ -1,9 +1,10 @@
 //! Test support for cargo-mpy integration tests: finding the cross
-//! compilers, qemu-user and MicroPython; compiling C test modules with the
-//! flags `py/dynruntime.mk` uses; linking them (one seam, [`link_objects`]);
-//! building the freestanding test loader (`tests/support/loader`) for an
-//! architecture; and running modules under that loader or the real
-//! `micropython`.
+//! compilers (through cargo-mpy's toolchain table), qemu-user and
+//! MicroPython; building C test modules with cargo-mpy's own library (a
+//! small generated package, [`build_c_module`]), so the tests exercise the
+//! product's compile and link and not a second copy of it; building the
+//! freestanding test loader (`tests/support/loader`) for an architecture;
+//! and running modules under that loader or the real `micropython`.
 //!
 //! A missing tool is not a failure: the functions return [`Skip`] and the
 //! test returns early (see [`skip_unless!`]). With the environment variable
@@ -17,9 +18,10 @@ use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cargo_mpy::toolchain::{find_c_compiler, Toolchain};
 pub use mpy_link::Arch;
 
 /// Why a test could not run: a tool it needs is not installed.
@@ -80,30 +82,18 @@ fn lookup_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The C compiler `py/dynruntime.mk` uses for `arch` (for x64 the
-/// cross-prefixed one if present, else the host `gcc`).
+/// The C compiler cargo-mpy uses for `arch` (its toolchain table's); a
+/// [`Skip`] naming the packages to install when it is missing.
 pub fn c_compiler(arch: Arch) -> Result<PathBuf, Skip> {
-    if arch == Arch::X64 {
-        if let Some(p) = lookup_path("x86_64-linux-gnu-gcc") {
-            return Ok(p);
+    match find_c_compiler(arch) {
+        Ok(c) => Ok(c.path),
+        Err(missing) => {
+            let why = format!("{missing} (install: {})", missing.install);
+            if tools_required() {
+                panic!("MPY_TEST_REQUIRE_TOOLS=1 and {why}");
+            }
+            Err(Skip(why))
         }
-        return find_tool("gcc", "apt install gcc");
-    }
-    let name = format!("{}gcc", arch.spec().cross_prefix);
-    find_tool(&name, &format!("apt install {}", compiler_package(arch)))
-}
-
-/// The Debian package that provides the compiler for `arch`.
-pub fn compiler_package(arch: Arch) -> &'static str {
-    match arch {
-        Arch::X86 => "gcc-i686-linux-gnu",
-        Arch::X64 => "gcc",
-        Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => {
-            "gcc-arm-none-eabi libnewlib-arm-none-eabi"
-        }
-        Arch::Xtensa => "gcc-xtensa-lx106",
-        Arch::Xtensawin => "xtensa-esp32-elf-gcc (ESP-IDF; not in Debian)",
-        Arch::Rv32imc | Arch::Rv64imc => "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
     }
 }
 
@@ -290,168 +280,84 @@ fn run_build_step(cmd: &mut Command, what: &str) {
     }
 }
 
-/// `MICROPY_FLOAT_IMPL_<X>` for a float implementation name (`none`, ...).
-fn float_impl_macro(float_impl: &str) -> String {
-    format!(
-        "-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_{}",
-        float_impl.to_ascii_uppercase()
-    )
-}
+/// A writer that keeps what cargo-mpy printed, for failure messages.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
 
-/// picolibc's specs file for the RISC-V compiler, as `py/dynruntime.mk`
-/// finds it: only when the compiler knows it and it is picolibc's own.
-fn picolibc_specs(cc: &Path) -> Option<String> {
-    let out = run_command(Command::new(cc).arg("--print-file-name=picolibc.specs"));
-    let path = out.stdout.trim();
-    if out.code != Some(0) || path == "picolibc.specs" {
-        return None;
+impl std::io::Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(b);
+        Ok(b.len())
     }
-    let text = fs::read_to_string(path).ok()?;
-    text.contains("riscv64-unknown-elf")
-        .then(|| format!("-specs={path}"))
-}
 
-/// The compiler flags for a module source, in `py/dynruntime.mk`'s order:
-/// include paths (source dir, `natmod.h`), the common flags, the arch's
-/// `CFLAGS_ARCH` (plus picolibc specs on RISC-V), then the float setting.
-pub fn module_cflags(arch: Arch, cc: &Path, src_dir: &Path, config_header: &Path) -> Vec<String> {
-    let spec = arch.spec();
-    let mut flags = vec![
-        format!("-I{}", src_dir.display()),
-        format!("-I{}", natmod_include_dir().display()),
-        "-std=c99".into(),
-        "-Os".into(),
-        "-Wall".into(),
-        "-Werror".into(),
-        "-DNDEBUG".into(),
-        "-DNO_QSTR".into(),
-        "-DMICROPY_ENABLE_DYNRUNTIME".into(),
-        format!("-DMP_CONFIGFILE=<{}>", config_header.display()),
-        "-fpic".into(),
-        "-fno-common".into(),
-        "-U_FORTIFY_SOURCE".into(),
-    ];
-    flags.extend(spec.cflags.iter().map(|f| f.to_string()));
-    if matches!(arch, Arch::Rv32imc | Arch::Rv64imc) {
-        flags.extend(picolibc_specs(cc));
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
-    flags.push(float_impl_macro(spec.float_impl));
-    flags
 }
 
-/// Scans C sources for `MP_QSTR_` names and writes the config header
-/// (`MP_CONFIGFILE`) to `out`, as `mpy-link --preprocess` does.
-pub fn qstr_header(sources: &[PathBuf], out: &Path) -> PathBuf {
-    let scan = mpy_link::qstr::scan_files(sources)
-        .unwrap_or_else(|e| panic!("qstr scan of {sources:?} failed: {e}"));
-    fs::write(out, mpy_link::qstr::config_header(&scan))
-        .unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
-    out.to_path_buf()
-}
-
-/// Compiles one C source for `arch` into `out_dir/<stem>.o` with the module
-/// flags ([`module_cflags`]) plus `extra` (`CFLAGS_EXTRA`). Panics when the
-/// compiler reports an error.
-pub fn compile_c(
-    arch: Arch,
-    src: &Path,
-    config_header: &Path,
-    out_dir: &Path,
-    extra: &[&str],
-) -> Result<PathBuf, Skip> {
-    let cc = c_compiler(arch)?;
-    let stem = src
-        .file_stem()
-        .expect("source has a file name")
-        .to_string_lossy();
-    let obj = out_dir.join(format!("{stem}.o"));
-    let src_dir = src.parent().unwrap_or(Path::new("."));
-    let mut cmd = Command::new(&cc);
-    cmd.args(module_cflags(arch, &cc, src_dir, config_header))
-        .args(extra)
-        .arg("-c")
-        .arg("-o")
-        .arg(&obj)
-        .arg(src);
-    run_build_step(&mut cmd, &format!("compiling {} for {arch}", src.display()));
-    Ok(obj)
-}
-
-/// The compiler's `libgcc.a` for the module flags of `arch` (software
-/// division and float helpers; armv6m needs it for almost any arithmetic).
-pub fn libgcc(arch: Arch) -> Result<PathBuf, Skip> {
-    let cc = c_compiler(arch)?;
-    let out = run_command(
-        Command::new(&cc)
-            .args(arch.spec().cflags)
-            .arg("-print-libgcc-file-name"),
-    );
-    let path = PathBuf::from(out.stdout.trim());
-    if out.code != Some(0) || !path.is_file() {
-        return Err(Skip(format!(
-            "{} has no libgcc.a for {arch}\n{out}",
-            cc.display()
-        )));
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
     }
-    Ok(path)
 }
 
-/// Links objects (and the archives in `libs`) into `out`, a native `.mpy`
-/// whose qstr 0 is `out`'s file name. The native qstrs come from
-/// `qstr_header`. This is the single place where tests link; it uses the
-/// workspace's own linker in-process. Panics when the link fails.
-pub fn link_objects(
-    arch: Arch,
-    objs: &[PathBuf],
-    libs: &[PathBuf],
-    qstr_header: &Path,
-    out: &Path,
-) -> PathBuf {
-    let header = fs::read_to_string(qstr_header)
-        .unwrap_or_else(|e| panic!("read {}: {e}", qstr_header.display()));
-    let source_name = out
-        .file_name()
-        .expect("output has a file name")
-        .to_string_lossy();
-    let mut options = mpy_link::LinkOptions::new(arch, source_name);
-    options.qstrs = mpy_link::qstr::parse_config_header(&header);
-    let inputs: Vec<_> = objs
-        .iter()
-        .map(|p| {
-            mpy_link::Input::from_path(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
-        })
-        .collect();
-    let libs: Vec<_> = libs
-        .iter()
-        .map(|p| mpy_link::Library::open(p).unwrap_or_else(|e| panic!("open {}: {e}", p.display())))
-        .collect();
-    let module = mpy_link::link(&options, &inputs, &libs)
-        .unwrap_or_else(|e| panic!("linking {objs:?} for {arch} failed: {e}"));
-    fs::write(out, module.to_mpy()).unwrap_or_else(|e| panic!("write {}: {e}", out.display()));
-    out.to_path_buf()
+/// A TOML string.
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Builds a native module from C sources: qstr scan, compile each source,
-/// link with libgcc (when the compiler has one) into `dir/<name>.mpy`.
+/// Builds a native module from C sources with cargo-mpy's library: a
+/// package `dir/<name>-pkg` whose `[package.metadata.mpy]` lists the
+/// sources, with the test header tree (`tests/support/mpy-tree`, `natmod.h`)
+/// and `link-runtime` (libgcc for software division and floats, libm),
+/// built for `arch` into `dir/<name>.mpy`. Panics with cargo-mpy's messages
+/// when the build fails; a [`Skip`] when the compiler is missing.
 pub fn build_c_module(
     arch: Arch,
     sources: &[PathBuf],
     dir: &Path,
     name: &str,
 ) -> Result<PathBuf, Skip> {
-    let header = qstr_header(sources, &dir.join(format!("{name}.config.h")));
-    let mut objs = Vec::new();
-    for src in sources {
-        objs.push(compile_c(arch, src, &header, dir, &[])?);
+    c_compiler(arch)?;
+    let pkg = dir.join(format!("{name}-pkg"));
+    fs::create_dir_all(&pkg).unwrap_or_else(|e| panic!("create {}: {e}", pkg.display()));
+    let list = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|p| toml_str(&p.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let manifest = format!(
+        "[package]\nname = {}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+         [package.metadata.mpy]\nsources = [{}]\nmpy-dir = {}\ninclude-dirs = [{}]\nlink-runtime = true\n",
+        toml_str(name),
+        list(sources),
+        toml_str(&support_dir().join("mpy-tree").to_string_lossy()),
+        toml_str(&natmod_include_dir().to_string_lossy()),
+    );
+    let manifest_path = pkg.join("Cargo.toml");
+    fs::write(&manifest_path, manifest)
+        .unwrap_or_else(|e| panic!("write {}: {e}", manifest_path.display()));
+    let options = cargo_mpy::BuildOptions {
+        manifest_path: Some(manifest_path),
+        archs: vec![arch],
+        out_dir: Some(dir.to_path_buf()),
+        target_dir: Some(pkg.join("target")),
+        ..Default::default()
+    };
+    let log = Captured::default();
+    let shell = cargo_mpy::Shell::from_write(Box::new(log.clone()), cargo_mpy::Verbosity::Normal);
+    match cargo_mpy::build(&options, &shell) {
+        Ok(built) => Ok(built[0].out_copy.clone().expect("--out-dir copy")),
+        Err(e) => {
+            shell.print_error(&e);
+            panic!("building {name} for {arch} failed:\n{}", log.text())
+        }
     }
-    let libs: Vec<PathBuf> = libgcc(arch).into_iter().collect();
-    Ok(link_objects(
-        arch,
-        &objs,
-        &libs,
-        &header,
-        &dir.join(format!("{name}.mpy")),
-    ))
 }
 
 /// The C escape of a static qstr's text.
@@ -531,7 +437,7 @@ fn loader_flags(arch: Arch) -> Vec<String> {
     };
     flags.extend(arch_flags.iter().map(|s| s.to_string()));
     flags.push(format!("-DLOADER_ARCH={}", arch.spec().mpy_code));
-    flags.push(float_impl_macro(arch.spec().float_impl));
+    flags.push(Toolchain::of(arch).float_impl.define());
     flags.push("-DLOADER_QSTR_NAMES".into());
     flags
 }
@@ -635,29 +541,6 @@ mod tests {
         assert!(h.contains("    \"\\012\",\n"), "newline qstr is escaped");
         assert!(h.contains("    \"__dir__\",\n"));
         assert_eq!(c_string("a\"b\\"), "\"a\\\"b\\\\\"");
-    }
-
-    #[test]
-    fn module_flags_follow_dynruntime_mk() {
-        let flags = module_cflags(
-            Arch::Armv7emsp,
-            Path::new("gcc"),
-            Path::new("/src"),
-            Path::new("/b/m.config.h"),
-        );
-        let pos = |f: &str| {
-            flags
-                .iter()
-                .position(|x| x == f)
-                .unwrap_or_else(|| panic!("{f} missing"))
-        };
-        assert!(pos("-std=c99") < pos("-fpic"));
-        assert!(pos("-fpic") < pos("-mcpu=cortex-m4"));
-        assert_eq!(
-            flags.last().map(String::as_str),
-            Some("-DMICROPY_FLOAT_IMPL=MICROPY_FLOAT_IMPL_FLOAT")
-        );
-        assert!(flags.contains(&"-DMP_CONFIGFILE=</b/m.config.h>".to_string()));
     }
 
     #[test]
