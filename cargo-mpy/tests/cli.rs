@@ -589,6 +589,56 @@ fn failing_mpy_cross_is_reported() {
     );
 }
 
+const EMPTY_INIT_C: &str = "#include \"py/dynruntime.h\"\nmp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {\n MP_DYNRUNTIME_INIT_ENTRY\n MP_DYNRUNTIME_INIT_EXIT\n}\n";
+
+#[test]
+fn link_errors_get_the_help_of_their_kind() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    // An undefined symbol: the help says how to link what defines it.
+    let calls_missing =
+        format!("{EMPTY_INIT_C}int missing_fn(int);\nint f(int x) {{ return missing_fn(x); }}\n");
+    let err = build_fails(
+        &fx,
+        "undefined",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\"]")),
+            ("a.c", &calls_missing),
+        ],
+        &[],
+    );
+    assert!(err.contains("error: could not link `m` for x64"), "{err}");
+    assert!(err.contains("undefined symbol `missing_fn`"), "{err}");
+    assert!(
+        err.contains("help: if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.x64]`)"),
+        "{err}"
+    );
+    assert!(!fx
+        .root
+        .join("undefined/target/mpy/x64/debug/m.mpy")
+        .exists());
+
+    // Another link error (a symbol defined twice) gets no such advice.
+    let err = build_fails(
+        &fx,
+        "duplicate",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\", \"b.c\"]")),
+            (
+                "a.c",
+                &format!("{EMPTY_INIT_C}int twice(void) {{ return 1; }}\n"),
+            ),
+            ("b.c", "int twice(void) { return 2; }\n"),
+        ],
+        &[],
+    );
+    assert!(err.contains("error: could not link `m` for x64"), "{err}");
+    assert!(err.contains("duplicate symbol `twice`"), "{err}");
+    assert!(!err.contains("link-runtime"), "{err}");
+}
+
 #[test]
 fn doctor_reports_every_architecture() {
     let fx = Fixture::new();
