@@ -29,6 +29,11 @@ pub(crate) fn build_staticlib(
 ) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
+    // cargo reads `.cargo/config.toml` from the directory it runs in and
+    // above: the package's, as when it is built from its own directory.
+    if let Some(dir) = manifest.parent() {
+        cmd.current_dir(dir);
+    }
     cmd.args([
         "rustc",
         "--lib",
