@@ -459,6 +459,51 @@ mod tests {
         assert!(flags.contains(&"-DMP_CONFIGFILE=<build/m.config.h>".to_string()));
     }
 
+    fn project() -> Project {
+        Project {
+            manifest_path: PathBuf::from("/p/m/Cargo.toml"),
+            manifest_dir: PathBuf::from("/p/m"),
+            package_name: "m".into(),
+            package_version: None,
+            target_dir: PathBuf::from("/t"),
+            has_rust: false,
+            config: Default::default(),
+        }
+    }
+
+    #[test]
+    fn artifact_paths() {
+        let one = PlanOptions {
+            release: true,
+            out_dir: Some(PathBuf::from("/out")),
+            several_archs: false,
+        };
+        let p = ArtifactPaths::new(&project(), Arch::Armv7m, "mod", &one);
+        assert_eq!(p.output, Path::new("/t/mpy/armv7m/release/mod.mpy"));
+        assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/mod.mpy")));
+        assert_eq!(p.rust_target_dir, Path::new("/t/mpy/armv7m/release/rust"));
+        assert!(p
+            .build_dir
+            .to_string_lossy()
+            .starts_with("/t/mpy/armv7m/release/build/mod-"));
+        assert_eq!(p.config_h, p.build_dir.join("mod.config.h"));
+        let src = Source {
+            rel: PathBuf::from("../lib/a.c"),
+            abs: PathBuf::from("/p/lib/a.c"),
+            kind: SourceKind::C,
+        };
+        assert_eq!(p.object(&src), p.build_dir.join("obj/__/lib/a.o"));
+
+        let several = PlanOptions {
+            several_archs: true,
+            release: false,
+            ..one
+        };
+        let p = ArtifactPaths::new(&project(), Arch::X64, "mod", &several);
+        assert_eq!(p.output, Path::new("/t/mpy/x64/debug/mod.mpy"));
+        assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/mod_x64.mpy")));
+    }
+
     #[test]
     fn picolibc_specs_come_after_the_arch_flags() {
         let flags = CFlags {

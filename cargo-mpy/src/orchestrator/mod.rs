@@ -16,16 +16,16 @@
 //!
 //! Everything it needs was resolved before it starts ([`BuildContext`]).
 
-use std::fmt::Write as _;
+mod jobs;
+mod record;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use mpy_link::{Arch, LinkError};
 
-use crate::compile_c::{CompileJob, Outcome};
+use crate::compile_c::CompileJob;
 use crate::context::{profile, ArchPlan, BuildContext, BuildOptions};
 use crate::error::error_with_help;
 use crate::fsutil;
@@ -33,6 +33,8 @@ use crate::link::{self, Qstrs};
 use crate::mpy_cross::MpyCrossJob;
 use crate::rust_build;
 use crate::shell::Shell;
+use jobs::{run_pool, Job};
+use record::LinkRecord;
 
 /// What a build produced for one architecture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,52 +73,6 @@ pub fn build(options: &BuildOptions, shell: &Shell) -> Result<Vec<Built>> {
 struct Compiled {
     objects: Vec<PathBuf>,
     bytecode: Vec<PathBuf>,
-}
-
-/// A compile or `mpy-cross` job of one plan.
-enum Job<'a> {
-    C { plan: usize, job: CompileJob<'a> },
-    Py { plan: usize, job: MpyCrossJob<'a> },
-}
-
-impl Job<'_> {
-    fn plan(&self) -> usize {
-        match self {
-            Job::C { plan, .. } | Job::Py { plan, .. } => *plan,
-        }
-    }
-
-    fn is_fresh(&self) -> bool {
-        match self {
-            Job::C { job, .. } => job.is_fresh(),
-            Job::Py { job, .. } => job.is_fresh(),
-        }
-    }
-
-    fn command_line(&self) -> String {
-        match self {
-            Job::C { job, .. } => job.command_line(),
-            Job::Py { job, .. } => job.command_line(),
-        }
-    }
-
-    fn source(&self) -> &Path {
-        match self {
-            Job::C { job, .. } => job.src,
-            Job::Py { job, .. } => job.src,
-        }
-    }
-
-    /// Runs the job; `Some(stderr)` when a compiler ran and said something.
-    fn run(&self) -> Result<Option<String>> {
-        match self {
-            Job::C { job, .. } => job.run().map(|o| match o {
-                Outcome::Fresh => None,
-                Outcome::Compiled { stderr } => Some(stderr),
-            }),
-            Job::Py { job, .. } => job.run().map(|_| None),
-        }
-    }
 }
 
 /// The verbs of a build over one [`BuildContext`].
@@ -499,79 +455,4 @@ impl<'a> BuildOrchestrator<'a> {
             );
         }
     }
-}
-
-/// What the last link of a module was made from: the linker, every input's
-/// path, size and time, and the output's own stamp (so an output replaced
-/// since, say by another package with the same module name in a shared
-/// target directory, is relinked).
-struct LinkRecord(String);
-
-impl LinkRecord {
-    fn new(
-        plan: &ArchPlan,
-        qstrs: &[String],
-        compiled: &Compiled,
-        rust_lib: Option<&Path>,
-    ) -> Self {
-        let mut s = String::new();
-        let _ = writeln!(s, "cargo-mpy {}", env!("CARGO_PKG_VERSION"));
-        // The linker itself: a rebuilt or reinstalled cargo-mpy (same
-        // version, new code) relinks, as cargo recompiles after a compiler
-        // change.
-        if let Ok(exe) = std::env::current_exe() {
-            let _ = writeln!(s, "linker {}", fsutil::stamp(&exe));
-        }
-        let _ = writeln!(s, "source-name {}", plan.source_name);
-        let _ = writeln!(s, "arch-flags {}", plan.link.arch_flags);
-        let _ = writeln!(s, "qstrs {}", qstrs.join(","));
-        // The Rust archive is an input like the objects (its stamp counts).
-        let inputs = compiled
-            .objects
-            .iter()
-            .map(PathBuf::as_path)
-            .chain(rust_lib)
-            .chain(compiled.bytecode.iter().map(PathBuf::as_path))
-            .chain(plan.link.libs.iter().map(PathBuf::as_path))
-            .chain(plan.link.externs.iter().map(|e| e.path.as_path()));
-        for p in inputs {
-            let _ = writeln!(s, "{}", fsutil::stamp(p));
-        }
-        LinkRecord(s)
-    }
-
-    fn contents(&self, plan: &ArchPlan) -> String {
-        format!("{}{}\n", self.0, fsutil::stamp(&plan.paths.output))
-    }
-
-    fn is_fresh(&self, plan: &ArchPlan) -> bool {
-        fs_err::read_to_string(&plan.paths.link_record).is_ok_and(|f| f == self.contents(plan))
-    }
-
-    fn write(&self, plan: &ArchPlan) -> Result<()> {
-        Ok(fs_err::write(&plan.paths.link_record, self.contents(plan))?)
-    }
-}
-
-/// Runs `f` over `items` on `threads` worker threads; results keep the
-/// order of `items`.
-fn run_pool<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..threads.min(items.len()) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .map(|r| r.expect("every job ran"))
-        .collect()
 }
