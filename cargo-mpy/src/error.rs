@@ -1,5 +1,5 @@
 //! Errors callers tell apart by type. Everything else is `anyhow` with
-//! context; a [`Help`] anywhere in a chain (or a typed error that knows its
+//! context; a help note anywhere in a chain (or a typed error that knows its
 //! fix) becomes the `help:` line under the report.
 
 use std::fmt;

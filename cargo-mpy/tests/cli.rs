@@ -911,3 +911,75 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
         assert_eq!(got, "42");
     }
 }
+
+/// The library builds two packages at once in one process, each compiled in
+/// its own directory (relative source paths, `-I.`), without changing the
+/// process's current directory.
+#[test]
+fn library_builds_two_packages_at_once() {
+    if !have(&["x86_64-linux-gnu-gcc"]) {
+        return;
+    }
+    let fx = Fixture::new();
+    let cwd = std::env::current_dir().unwrap();
+    let names = ["first", "second"];
+    let dirs: Vec<PathBuf> = names
+        .iter()
+        .map(|name| {
+            let table = format!(
+                "sources = [\"src/{name}.c\"]\nmpy-dir = {:?}\ninclude-dirs = [\"include\"]",
+                fx.mpy_dir.display().to_string()
+            );
+            fx.project(
+                name,
+                &[
+                    ("Cargo.toml", &manifest(name, &table)),
+                    (&format!("src/{name}.c"), &ADD_C.replace("add", name)),
+                    ("include/helper.h", "#define HELPER_OFFSET 0\n"),
+                ],
+            )
+        })
+        .collect();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = dirs
+            .iter()
+            .map(|dir| {
+                s.spawn(move || {
+                    let shell = cargo_mpy::Shell::from_write(
+                        Box::new(std::io::sink()),
+                        cargo_mpy::Verbosity::Quiet,
+                    );
+                    let options = cargo_mpy::BuildOptions {
+                        manifest_path: Some(dir.join("Cargo.toml")),
+                        archs: vec![mpy_link::Arch::X64],
+                        ..Default::default()
+                    };
+                    cargo_mpy::build(&options, &shell)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(std::env::current_dir().unwrap(), cwd);
+    for ((name, dir), result) in names.iter().zip(&dirs).zip(results) {
+        let built = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(built.len(), 1);
+        assert_eq!(
+            built[0].output,
+            dir.join(format!("target/mpy/x64/debug/{name}.mpy"))
+        );
+        let bytes = std::fs::read(&built[0].output).unwrap();
+        assert_eq!(built[0].size, bytes.len() as u64);
+        let mpy = mpy_link::mpy::read::read(name, &bytes).unwrap();
+        let qstrs: Vec<String> = mpy
+            .qstrs
+            .iter()
+            .map(|q| q.qstr.text().into_owned())
+            .collect();
+        let own: Vec<&String> = qstrs
+            .iter()
+            .filter(|q| names.contains(&q.as_str()))
+            .collect();
+        assert_eq!(own, [name], "{name}: {qstrs:?}");
+    }
+}
