@@ -137,12 +137,12 @@ pub(crate) fn print_file_name(
 /// picolibc, the specs are installed and they are this compiler's
 /// (dynruntime.mk's `PICOLIBC_SPECS` check).
 pub(crate) fn picolibc_specs(arch: Arch, cc: &Path, cwd: &Path) -> Option<PathBuf> {
-    let CLibrary::Picolibc { specs_marker, .. } = Toolchain::of(arch).libc else {
+    let CLibrary::PicolibcSpecs { marker, .. } = Toolchain::of(arch).libc else {
         return None;
     };
     let specs = print_file_name(cc, &[], CLibrary::PICOLIBC_SPECS, cwd)?;
     let text = fs_err::read_to_string(&specs).ok()?;
-    text.contains(specs_marker).then_some(specs)
+    text.contains(marker).then_some(specs)
 }
 
 /// The C library a compiler of `arch` uses, for `doctor`: what it is and
@@ -151,20 +151,21 @@ pub(crate) fn find_c_library(
     arch: Arch,
     cc: &Path,
     cwd: &Path,
-) -> Option<(&'static str, Option<PathBuf>)> {
+) -> Option<(String, Option<PathBuf>)> {
     let tc = Toolchain::of(arch);
     match tc.libc {
-        CLibrary::Bundled => None,
-        CLibrary::Newlib => {
+        CLibrary::System | CLibrary::Vendor => None,
+        CLibrary::Builtin { name } => {
             let flags: Vec<String> = tc.cflags.iter().map(|s| s.to_string()).collect();
             Some((
-                "newlib (libc.a)",
+                format!("{name} (libc.a)"),
                 print_file_name(cc, &flags, "libc.a", cwd),
             ))
         }
-        CLibrary::Picolibc { .. } => {
-            Some(("picolibc (picolibc.specs)", picolibc_specs(arch, cc, cwd)))
-        }
+        CLibrary::PicolibcSpecs { .. } => Some((
+            format!("picolibc ({})", CLibrary::PICOLIBC_SPECS),
+            picolibc_specs(arch, cc, cwd),
+        )),
     }
 }
 
@@ -203,14 +204,15 @@ pub(crate) fn runtime_libs(
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).contains("-musl"))
         .unwrap_or(false);
-    // Without its specs the compiler does not use picolibc, whatever the table says.
+    // Without its specs the compiler uses its default C library, whatever
+    // the table says.
     let libc = match tc.libc {
-        CLibrary::Picolibc { .. } if !picolibc => CLibrary::Bundled,
+        CLibrary::PicolibcSpecs { .. } if !picolibc => CLibrary::System,
         other => other,
     };
     let libm_name = libc.libm_archive(musl);
     let mut libm = print_file_name(cc, cflags, libm_name, cwd);
-    if let (None, CLibrary::Picolibc { root, multilib, .. }) = (&libm, libc) {
+    if let (None, CLibrary::PicolibcSpecs { root, multilib, .. }) = (&libm, libc) {
         let root = std::env::var_os("PICOLIBC_ROOT")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from(root));

@@ -79,24 +79,28 @@ impl Install {
 /// The C library whose headers and maths functions a module gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CLibrary {
-    /// The compiler's own (glibc or musl on Linux targets, the bundled
-    /// newlib of the Xtensa toolchains): nothing to select or check. Under
-    /// musl, `libc.a` holds libm.
-    Bundled,
-    /// newlib: headers, `libc.a` and `libm.a` in the compiler's multilib
-    /// directories (selected by the architecture's C flags).
-    Newlib,
+    /// The target's system C library (glibc, or musl whose `libc.a` holds
+    /// libm): nothing to select or check.
+    System,
+    /// A C library the compiler finds by itself, with `libc.a` and `libm.a`
+    /// in its multilib directories for the architecture's flags.
+    Builtin {
+        /// Its name, for messages (`newlib`).
+        name: &'static str,
+    },
     /// picolibc, selected with its specs file. Its `libc.a` holds libm.
-    Picolibc {
+    PicolibcSpecs {
         /// Text that marks the specs file as this compiler's (Debian ships
         /// several picolibc ports).
-        specs_marker: &'static str,
+        marker: &'static str,
         /// Where picolibc's libraries live when the compiler cannot say
         /// (`PICOLIBC_ROOT` overrides it).
         root: &'static str,
         /// The multilib directory below `root` for this architecture.
         multilib: &'static str,
     },
+    /// Part of a vendor toolchain cargo-mpy does not inspect (ESP-IDF).
+    Vendor,
 }
 
 impl CLibrary {
@@ -104,10 +108,10 @@ impl CLibrary {
     pub const PICOLIBC_SPECS: &'static str = "picolibc.specs";
 
     /// The archive that holds libm for `link-runtime` (`musl` is only known
-    /// by asking the compiler, see `toolchain::runtime_libs`).
+    /// by asking the compiler).
     pub fn libm_archive(&self, musl: bool) -> &'static str {
         match self {
-            CLibrary::Picolibc { .. } => "libc.a",
+            CLibrary::PicolibcSpecs { .. } => "libc.a",
             _ if musl => "libc.a",
             _ => "libm.a",
         }
@@ -145,6 +149,7 @@ pub struct Toolchain {
 }
 
 const ARM: Install = Install::Apt(&["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"]);
+const NEWLIB: CLibrary = CLibrary::Builtin { name: "newlib" };
 const RISCV: Install = Install::Apt(&["gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf"]);
 const XTENSA_RUST: Option<&str> =
     Some("nightly toolchain with `-Z build-std` and a custom target (not installable with rustup)");
@@ -172,8 +177,8 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         compiler: gcc("i686-linux-gnu-"),
         cflags: &["-fno-stack-protector"],
         float_impl: FloatImpl::Double,
-        install: Install::Apt(&["gcc-i686-linux-gnu"]),
-        libc: CLibrary::Bundled,
+        install: Install::Apt(&["gcc-i686-linux-gnu", "libc6-dev-i386-cross"]),
+        libc: CLibrary::System,
         rust: rust("i686-unknown-linux-gnu", &[]),
     },
     Toolchain {
@@ -190,7 +195,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         cflags: &["-fno-stack-protector"],
         float_impl: FloatImpl::Double,
         install: Install::Apt(&["gcc-x86-64-linux-gnu"]),
-        libc: CLibrary::Bundled,
+        libc: CLibrary::System,
         // Not `x86_64-unknown-none`: that target uses the soft-float ABI.
         rust: rust("x86_64-unknown-linux-gnu", &[]),
     },
@@ -200,7 +205,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         cflags: &["-mthumb", "-mcpu=cortex-m0"],
         float_impl: FloatImpl::Float,
         install: ARM,
-        libc: CLibrary::Newlib,
+        libc: NEWLIB,
         rust: rust("thumbv6m-none-eabi", &[]),
     },
     Toolchain {
@@ -209,7 +214,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         cflags: &["-mthumb", "-mcpu=cortex-m3"],
         float_impl: FloatImpl::Float,
         install: ARM,
-        libc: CLibrary::Newlib,
+        libc: NEWLIB,
         rust: rust("thumbv7m-none-eabi", &[]),
     },
     Toolchain {
@@ -223,7 +228,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         ],
         float_impl: FloatImpl::Float,
         install: ARM,
-        libc: CLibrary::Newlib,
+        libc: NEWLIB,
         rust: rust("thumbv7em-none-eabihf", &["-Ctarget-cpu=cortex-m4"]),
     },
     Toolchain {
@@ -237,7 +242,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         ],
         float_impl: FloatImpl::Double,
         install: ARM,
-        libc: CLibrary::Newlib,
+        libc: NEWLIB,
         rust: rust("thumbv7em-none-eabihf", &["-Ctarget-cpu=cortex-m7"]),
     },
     Toolchain {
@@ -245,8 +250,9 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         compiler: gcc("xtensa-lx106-elf-"),
         cflags: &["-mforce-l32"],
         float_impl: FloatImpl::None,
-        install: Install::Apt(&["gcc-xtensa-lx106"]),
-        libc: CLibrary::Bundled,
+        install: Install::Apt(&["gcc-xtensa-lx106", "picolibc-xtensa-lx106-elf"]),
+        // Debian's lx106 compiler finds this picolibc port without specs.
+        libc: CLibrary::Builtin { name: "picolibc" },
         rust: RustTarget {
             triple: "xtensa-esp8266-none-elf",
             rustflags: &[],
@@ -261,7 +267,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         install: Install::Manual(
             "install ESP-IDF and put `xtensa-esp32-elf-gcc` on PATH (Debian does not package it)",
         ),
-        libc: CLibrary::Bundled,
+        libc: CLibrary::Vendor,
         rust: RustTarget {
             triple: "xtensa-esp32-none-elf",
             rustflags: &[],
@@ -274,8 +280,8 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         cflags: &["-march=rv32imac", "-mabi=ilp32", "-mno-relax"],
         float_impl: FloatImpl::None,
         install: RISCV,
-        libc: CLibrary::Picolibc {
-            specs_marker: "riscv64-unknown-elf",
+        libc: CLibrary::PicolibcSpecs {
+            marker: "riscv64-unknown-elf",
             root: PICOLIBC_ROOT,
             multilib: "rv32imac/ilp32",
         },
@@ -291,8 +297,8 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         cflags: &["-march=rv64imac", "-mabi=lp64", "-mno-relax"],
         float_impl: FloatImpl::None,
         install: RISCV,
-        libc: CLibrary::Picolibc {
-            specs_marker: "riscv64-unknown-elf",
+        libc: CLibrary::PicolibcSpecs {
+            marker: "riscv64-unknown-elf",
             root: PICOLIBC_ROOT,
             multilib: "rv64imac/lp64",
         },
