@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use cargo_mpy::toolchain::{FloatImpl, Toolchain};
 use mpy_tests::{skip_unless, Arch, RunOutput};
 
 /// Appends `v` as a vuint (7 bits per byte, most significant first).
@@ -244,7 +245,7 @@ fn basic_module(arch: Arch) {
         script.push(c.to_string());
         expect.push(e.to_string());
     }
-    if arch.spec().float_impl != "none" {
+    if Toolchain::of(arch).float_impl != FloatImpl::None {
         // The module scales in the firmware's precision; 7 or 12 digits.
         script.push("call scale 1.5 2".into());
         expect.push("3.0".into());
