@@ -177,10 +177,11 @@ pub enum FloatImpl {
 impl FloatImpl {
     /// The default of `py/dynruntime.mk` for `arch`.
     pub fn default_for(arch: Arch) -> FloatImpl {
-        match arch.spec().float_impl {
-            "float" => FloatImpl::Float,
-            "double" => FloatImpl::Double,
-            _ => FloatImpl::None,
+        // TODO(toolchain table): the default comes from the per-architecture toolchain table.
+        match arch {
+            Arch::X86 | Arch::X64 | Arch::Armv7emdp => FloatImpl::Double,
+            Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Xtensawin => FloatImpl::Float,
+            Arch::Xtensa | Arch::Rv32imc | Arch::Rv64imc => FloatImpl::None,
         }
     }
 

@@ -498,7 +498,7 @@ pub fn plan_arch(project: &Project, arch: Arch, opts: &PlanOptions) -> Result<Ar
         "-fno-common".into(),
         "-U_FORTIFY_SOURCE".into(),
     ]);
-    cflags.extend(arch.spec().cflags.iter().map(|s| s.to_string()));
+    cflags.extend(arch_cflags(arch).iter().map(|s| s.to_string()));
     let mut use_picolibc = false;
     if matches!(arch, Arch::Rv32imc | Arch::Rv64imc) {
         if let Some(specs) = toolchain::picolibc_specs(&compiler.path, dir) {
@@ -612,6 +612,32 @@ fn checked_arch_flags(cfg: &crate::config::ArchConfig, arch: Arch) -> Result<Opt
             .with_context(|| format!("invalid `arch-flags` for {}", arch.name()))?;
     }
     Ok(arch_flags)
+}
+
+/// The architecture-specific C flags of `py/dynruntime.mk`.
+// TODO(toolchain table): moves into the per-architecture toolchain table.
+fn arch_cflags(arch: Arch) -> &'static [&'static str] {
+    match arch {
+        Arch::X86 | Arch::X64 => &["-fno-stack-protector"],
+        Arch::Armv6m => &["-mthumb", "-mcpu=cortex-m0"],
+        Arch::Armv7m => &["-mthumb", "-mcpu=cortex-m3"],
+        Arch::Armv7emsp => &[
+            "-mthumb",
+            "-mcpu=cortex-m4",
+            "-mfpu=fpv4-sp-d16",
+            "-mfloat-abi=hard",
+        ],
+        Arch::Armv7emdp => &[
+            "-mthumb",
+            "-mcpu=cortex-m7",
+            "-mfpu=fpv5-d16",
+            "-mfloat-abi=hard",
+        ],
+        Arch::Xtensa => &["-mforce-l32"],
+        Arch::Xtensawin => &[],
+        Arch::Rv32imc => &["-march=rv32imac", "-mabi=ilp32", "-mno-relax"],
+        Arch::Rv64imc => &["-march=rv64imac", "-mabi=lp64", "-mno-relax"],
+    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,22 @@ use mpy_link::Arch;
 use crate::process::{which, ProcessBuilder};
 use crate::shell::error_with_help;
 
+/// The cross-compiler prefix of `py/dynruntime.mk` for `arch`.
+// TODO(toolchain table): moves into the per-architecture toolchain table.
+fn cross_prefix(arch: Arch) -> &'static str {
+    match arch {
+        Arch::X86 => "i686-linux-gnu-",
+        Arch::X64 => "x86_64-linux-gnu-",
+        Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => "arm-none-eabi-",
+        Arch::Xtensa => "xtensa-lx106-elf-",
+        Arch::Xtensawin => "xtensa-esp32-elf-",
+        Arch::Rv32imc | Arch::Rv64imc => "riscv64-unknown-elf-",
+    }
+}
+
 /// Names of the C compiler for `arch`, in order of preference.
 pub fn compiler_candidates(arch: Arch) -> Vec<String> {
-    let mut names = vec![format!("{}gcc", arch.spec().cross_prefix)];
+    let mut names = vec![format!("{}gcc", cross_prefix(arch))];
     // dynruntime.mk uses `x86_64-linux-gnu-gcc`; on an x86-64 host the
     // native `gcc` is the same compiler.
     if arch == Arch::X64 && std::env::consts::ARCH == "x86_64" {

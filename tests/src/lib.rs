@@ -89,7 +89,7 @@ pub fn c_compiler(arch: Arch) -> Result<PathBuf, Skip> {
         }
         return find_tool("gcc", "apt install gcc");
     }
-    let name = format!("{}gcc", arch.spec().cross_prefix);
+    let name = format!("{}gcc", toolchain_facts(arch).0);
     find_tool(&name, &format!("apt install {}", compiler_package(arch)))
 }
 
@@ -290,6 +290,50 @@ fn run_build_step(cmd: &mut Command, what: &str) {
     }
 }
 
+/// `py/dynruntime.mk`'s cross-compiler prefix, architecture C flags and
+/// float implementation for `arch`.
+// TODO(toolchain table): these facts come from cargo-mpy's per-architecture toolchain table.
+pub fn toolchain_facts(arch: Arch) -> (&'static str, &'static [&'static str], &'static str) {
+    match arch {
+        Arch::X86 => ("i686-linux-gnu-", &["-fno-stack-protector"], "double"),
+        Arch::X64 => ("x86_64-linux-gnu-", &["-fno-stack-protector"], "double"),
+        Arch::Armv6m => ("arm-none-eabi-", &["-mthumb", "-mcpu=cortex-m0"], "float"),
+        Arch::Armv7m => ("arm-none-eabi-", &["-mthumb", "-mcpu=cortex-m3"], "float"),
+        Arch::Armv7emsp => (
+            "arm-none-eabi-",
+            &[
+                "-mthumb",
+                "-mcpu=cortex-m4",
+                "-mfpu=fpv4-sp-d16",
+                "-mfloat-abi=hard",
+            ],
+            "float",
+        ),
+        Arch::Armv7emdp => (
+            "arm-none-eabi-",
+            &[
+                "-mthumb",
+                "-mcpu=cortex-m7",
+                "-mfpu=fpv5-d16",
+                "-mfloat-abi=hard",
+            ],
+            "double",
+        ),
+        Arch::Xtensa => ("xtensa-lx106-elf-", &["-mforce-l32"], "none"),
+        Arch::Xtensawin => ("xtensa-esp32-elf-", &[], "float"),
+        Arch::Rv32imc => (
+            "riscv64-unknown-elf-",
+            &["-march=rv32imac", "-mabi=ilp32", "-mno-relax"],
+            "none",
+        ),
+        Arch::Rv64imc => (
+            "riscv64-unknown-elf-",
+            &["-march=rv64imac", "-mabi=lp64", "-mno-relax"],
+            "none",
+        ),
+    }
+}
+
 /// `MICROPY_FLOAT_IMPL_<X>` for a float implementation name (`none`, ...).
 fn float_impl_macro(float_impl: &str) -> String {
     format!(
@@ -315,7 +359,6 @@ fn picolibc_specs(cc: &Path) -> Option<String> {
 /// include paths (source dir, `natmod.h`), the common flags, the arch's
 /// `CFLAGS_ARCH` (plus picolibc specs on RISC-V), then the float setting.
 pub fn module_cflags(arch: Arch, cc: &Path, src_dir: &Path, config_header: &Path) -> Vec<String> {
-    let spec = arch.spec();
     let mut flags = vec![
         format!("-I{}", src_dir.display()),
         format!("-I{}", natmod_include_dir().display()),
@@ -331,11 +374,12 @@ pub fn module_cflags(arch: Arch, cc: &Path, src_dir: &Path, config_header: &Path
         "-fno-common".into(),
         "-U_FORTIFY_SOURCE".into(),
     ];
-    flags.extend(spec.cflags.iter().map(|f| f.to_string()));
+    let (_, arch_cflags, float_impl) = toolchain_facts(arch);
+    flags.extend(arch_cflags.iter().map(|f| f.to_string()));
     if matches!(arch, Arch::Rv32imc | Arch::Rv64imc) {
         flags.extend(picolibc_specs(cc));
     }
-    flags.push(float_impl_macro(spec.float_impl));
+    flags.push(float_impl_macro(float_impl));
     flags
 }
 
@@ -383,7 +427,7 @@ pub fn libgcc(arch: Arch) -> Result<PathBuf, Skip> {
     let cc = c_compiler(arch)?;
     let out = run_command(
         Command::new(&cc)
-            .args(arch.spec().cflags)
+            .args(toolchain_facts(arch).1)
             .arg("-print-libgcc-file-name"),
     );
     let path = PathBuf::from(out.stdout.trim());
@@ -531,7 +575,7 @@ fn loader_flags(arch: Arch) -> Vec<String> {
     };
     flags.extend(arch_flags.iter().map(|s| s.to_string()));
     flags.push(format!("-DLOADER_ARCH={}", arch.spec().mpy_code));
-    flags.push(float_impl_macro(arch.spec().float_impl));
+    flags.push(float_impl_macro(toolchain_facts(arch).2));
     flags.push("-DLOADER_QSTR_NAMES".into());
     flags
 }

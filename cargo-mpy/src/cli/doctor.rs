@@ -126,7 +126,24 @@ pub fn check_arch(
                 "picolibc (picolibc.specs)",
             )),
             Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => {
-                let flags: Vec<String> = arch.spec().cflags.iter().map(|s| s.to_string()).collect();
+                // TODO(toolchain table): the flags come from the per-architecture toolchain table.
+                let flags: &[&str] = match arch {
+                    Arch::Armv6m => &["-mthumb", "-mcpu=cortex-m0"],
+                    Arch::Armv7m => &["-mthumb", "-mcpu=cortex-m3"],
+                    Arch::Armv7emsp => &[
+                        "-mthumb",
+                        "-mcpu=cortex-m4",
+                        "-mfpu=fpv4-sp-d16",
+                        "-mfloat-abi=hard",
+                    ],
+                    _ => &[
+                        "-mthumb",
+                        "-mcpu=cortex-m7",
+                        "-mfpu=fpv5-d16",
+                        "-mfloat-abi=hard",
+                    ],
+                };
+                let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
                 Some((
                     toolchain::print_file_name(&c.path, &flags, "libc.a", dir)
                         .map(|p| p.display().to_string()),
