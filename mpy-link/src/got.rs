@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use crate::arch::spec::{ArchSpec, Family, RelocTable};
+use crate::arch::spec::{ArchSpec, RelocTable};
 use crate::error::{LinkError, RelocSite, Result};
 use crate::gc::Live;
 use crate::layout::Layout;
@@ -119,10 +119,10 @@ impl<'d> Got<'d> {
                 if !live.contains(obj, sec) {
                     continue;
                 }
-                match (spec.family, section.class) {
-                    (Family::Xtensa, SecClass::Literal) => b.literal_pool(obj, o, sec, section)?,
-                    (Family::Xtensa, _) | (_, SecClass::Literal) => {}
-                    _ => b.entries_of(obj, o, section, skip_abs_words)?,
+                match (spec.literal_pools, section.class) {
+                    (true, SecClass::Literal) => b.literal_pool(obj, o, sec, section)?,
+                    (true, _) | (false, SecClass::Literal) => {}
+                    (false, _) => b.entries_of(obj, o, section, skip_abs_words)?,
                 }
             }
         }
@@ -269,14 +269,14 @@ impl<'d> Builder<'d, '_> {
         let mut taken = Vec::new();
         for r in &section.relocs {
             let sym = o.symbol(r.sym);
-            let fail = |why| unsupported(o, section, r, table, why);
+            let fail = |why: &str| unsupported(o, section, r, table, why);
             if ![STT_NOTYPE, STT_FUNC, STT_OBJECT, STT_SECTION].contains(&sym.st_type) {
                 return Err(fail("unsupported symbol type in a literal"));
             }
             if !table.got.contains(&r.r_type) {
-                return Err(fail(
-                    "only R_XTENSA_32 and R_XTENSA_PLT may appear in literal pools",
-                ));
+                let kinds: Vec<String> = table.got.iter().map(|&t| table.name(t)).collect();
+                let why = format!("only {} may appear in literal pools", kinds.join(" and "));
+                return Err(fail(&why));
             }
             if r.offset % 4 != 0 {
                 return Err(fail("literal is not word aligned"));

@@ -3,12 +3,13 @@
 //! result is a [`Layout`] value; nothing is written yet.
 //!
 //! The order is `mpy_ld.py`'s: the input sections in load order, the GOT
-//! last and the `memset`/`memmove` stubs after the first section; on
-//! Xtensa the GOT and the literal table come first. The trampoline (a jump
+//! last and the `memset`/`memmove` stubs after the first section; where the
+//! GOT is made from literal pools (Xtensa) the GOT and the literal table
+//! come first. The trampoline (a jump
 //! to `mpy_init` at text offset 0) is chosen after placing everything, so
 //! it always lands on `mpy_init`.
 
-use crate::arch::spec::{ArchSpec, Family};
+use crate::arch::spec::ArchSpec;
 use crate::arch::{self, spec::RelocTable};
 use crate::error::{LinkError, Result};
 use crate::gc::Live;
@@ -112,12 +113,7 @@ pub(crate) fn lay_out(inp: &Inputs<'_, '_>, warnings: &mut Vec<String>) -> Resul
         return Err(LinkError::NoEntry);
     };
     let entry_align = inp.objects.section(entry_obj, entry_sec).align;
-    let expected = match inp.spec.family {
-        Family::I386 | Family::X86_64 => entry_align == 1 || entry_align == 4,
-        Family::Arm | Family::Xtensa => entry_align == 4,
-        Family::RiscV => entry_align == 2,
-    };
-    if !expected {
+    if !inp.spec.entry_aligns.contains(&entry_align) {
         warnings.push(format!(
             "the .text section holding `mpy_init` has an alignment of {entry_align} bytes, which is not tested for {} and may not work",
             inp.spec.machine_name
@@ -181,14 +177,15 @@ pub(crate) fn lay_out(inp: &Inputs<'_, '_>, warnings: &mut Vec<String>) -> Resul
 /// offsets): those go into the text image, next to the code. Bss reached
 /// only through the GOT (global variables of `-fpic` code, exported Rust
 /// statics) or absolute words stays in the module's BSS block and costs
-/// nothing in the file. Xtensa keeps every bss in the image.
+/// nothing in the file. (Where code lives in instruction RAM no bss goes
+/// there; see [`size_align`].)
 fn choose_images(inp: &Inputs<'_, '_>) -> Vec<Vec<bool>> {
     let objects = inp.objects;
     let mut in_text: Vec<Vec<bool>> = objects
         .iter()
         .map(|(_, o)| vec![false; o.sections.len()])
         .collect();
-    if !inp.improvements.static_data || inp.spec.family == Family::Xtensa {
+    if !inp.improvements.static_data || inp.spec.text_is_iram {
         return in_text;
     }
     for (obj, o) in objects.iter() {
@@ -216,9 +213,9 @@ fn choose_images(inp: &Inputs<'_, '_>) -> Vec<Vec<bool>> {
 
 /// Output section order.
 fn order(inp: &Inputs<'_, '_>) -> Vec<OutSec> {
-    let xtensa = inp.spec.family == Family::Xtensa;
+    let first = inp.spec.literal_pools;
     let mut order = Vec::new();
-    if xtensa {
+    if first {
         order.push(OutSec::Got);
         order.push(OutSec::Lit);
     }
@@ -229,7 +226,7 @@ fn order(inp: &Inputs<'_, '_>) -> Vec<OutSec> {
             }
         }
     }
-    if !xtensa {
+    if !first {
         order.push(OutSec::Got);
         // Each stub goes right after the first section, so the last one
         // made comes first.

@@ -68,7 +68,7 @@ impl LinkedModule {
 /// module.
 pub fn link(options: &LinkOptions, objects: &[Input], libs: &[Library]) -> Result<LinkedModule> {
     let spec = options.arch.spec();
-    if options.arch_flags != 0 && options.arch != Arch::Rv32imc {
+    if options.arch_flags != 0 && !spec.arch_flags {
         return Err(LinkError::ArchFlags {
             value: options.arch_flags.to_string(),
             reason: format!("architecture `{}` takes no flags", options.arch),

@@ -24,7 +24,7 @@ pub fn parse_arch_flags(arch: Arch, text: &str) -> Result<u32> {
         value: text.to_string(),
         reason,
     };
-    if arch != Arch::Rv32imc {
+    if !arch.spec().arch_flags {
         return Err(err(format!(
             "architecture `{arch}` does not support extra flags (only rv32imc does)"
         )));
@@ -154,6 +154,26 @@ mod tests {
             numbers.dedup();
             assert_eq!(numbers.len(), t.names.len(), "{}", spec.name);
             assert_eq!(t.name(0xffff), "type 65535");
+        }
+    }
+
+    #[test]
+    fn family_facts_agree_with_the_table() {
+        for spec in &ARCH_SPECS {
+            assert_eq!(
+                spec.literal_pools,
+                spec.family == Family::Xtensa,
+                "{}",
+                spec.name
+            );
+            assert_eq!(
+                spec.text_is_iram,
+                spec.family == Family::Xtensa,
+                "{}",
+                spec.name
+            );
+            assert_eq!(spec.arch_flags, spec.arch == Arch::Rv32imc, "{}", spec.name);
+            assert!(spec.entry_aligns.iter().all(|a| a.is_power_of_two()));
         }
     }
 
