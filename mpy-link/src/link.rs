@@ -14,7 +14,7 @@ use crate::model::{InputRef, Objects};
 use crate::mpy::reloc::MpyReloc;
 use crate::mpy::write::{write_native, NativeCode};
 use crate::options::LinkOptions;
-use crate::relocate::Linked;
+use crate::relocate::Relocator;
 use crate::resolve::resolve;
 use crate::select::select_members;
 use crate::symbols::SymbolTable;
@@ -130,7 +130,7 @@ fn link_objects(options: &LinkOptions, objects: &Objects<'_>) -> Result<LinkedMo
     )?;
     let slots = got.slots(objects, &layout, spec)?;
     let (mut images, mut relocs) = image::build(objects, &layout, &got, &slots, spec);
-    Linked {
+    Relocator {
         objects,
         resolution: &resolution,
         got: &got,

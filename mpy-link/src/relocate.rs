@@ -15,7 +15,7 @@ use crate::resolve::{Resolution, Target};
 use crate::site::{Facts, Site};
 
 /// The finished phases a relocation may consult.
-pub(crate) struct Linked<'a, 'd> {
+pub(crate) struct Relocator<'a, 'd> {
     pub(crate) objects: &'a Objects<'d>,
     pub(crate) resolution: &'a Resolution,
     pub(crate) got: &'a Got<'d>,
@@ -25,7 +25,7 @@ pub(crate) struct Linked<'a, 'd> {
     pub(crate) table: &'static RelocTable,
 }
 
-impl Facts for Linked<'_, '_> {
+impl Facts for Relocator<'_, '_> {
     fn object(&self, obj: ObjId) -> &Object<'_> {
         self.objects.get(obj)
     }
@@ -57,7 +57,7 @@ impl Facts for Linked<'_, '_> {
     }
 }
 
-impl Linked<'_, '_> {
+impl Relocator<'_, '_> {
     /// Applies every relocation, patching `images` and appending the
     /// loader's relocations to `relocs`.
     pub(crate) fn relocate(&self, images: &mut Images, relocs: &mut Vec<MpyReloc>) -> Result<()> {

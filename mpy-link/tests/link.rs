@@ -758,3 +758,72 @@ fn static_data_keeps_got_only_bss_in_the_bss_block() {
     assert_eq!(le32(&m.text, 20), 0); // type_object at BSS offset 0
     assert_eq!(m.relocs, vec![reloc(20, RelocKind::Bss)]);
 }
+
+/// An x64 object whose `.text` loads each of `qstrs` through the GOT
+/// (`mov rax, [rip + sym@GOTPCREL]`), and whose `.text.dead` (reached from
+/// nothing) loads `dead`.
+fn qstr_user(entry: bool, qstrs: &[&str], dead: &[&str]) -> Vec<u8> {
+    let mut o = Obj::new(Arch::X64);
+    let mut code = Vec::new();
+    for _ in qstrs {
+        code.extend([0x48, 0x8b, 0x05, 0, 0, 0, 0]);
+    }
+    code.push(0xc3);
+    let text = o.text(&code);
+    if entry {
+        o.func("mpy_init", text, 0);
+    }
+    for (i, q) in qstrs.iter().enumerate() {
+        let s = o.undef(&format!("__mpy_qstr_{q}"));
+        o.reloc(text, 7 * i as u64 + 3, s, 42, -4); // R_X86_64_REX_GOTPCRELX
+    }
+    let dead_code: Vec<u8> = dead
+        .iter()
+        .flat_map(|_| [0x48, 0x8b, 0x05, 0, 0, 0, 0])
+        .collect();
+    if !dead.is_empty() {
+        let t = o.section(".text.dead", SectionKind::Text, &dead_code, 4);
+        for (i, q) in dead.iter().enumerate() {
+            let s = o.undef(&format!("__mpy_qstr_{q}"));
+            o.reloc(t, 7 * i as u64 + 3, s, 42, -4);
+        }
+    }
+    o.finish()
+}
+
+#[test]
+fn qstr_table_order_is_first_kept_reference_in_load_order() {
+    // The documented order: the config header's names, then each new qstr
+    // at its first undefined global reference, object by object in load
+    // order and by symbol index inside an object; with gc_sections only the
+    // references of kept sections count.
+    let a = qstr_user(true, &["b", "a", "x$2dy"], &["dead"]);
+    let b = qstr_user(false, &["c", "a", "z"], &[]);
+    let inputs = vec![Input::from_bytes("a.o", a), Input::from_bytes("b.o", b)];
+    let mut opts = LinkOptions::new(Arch::X64, "m.mpy");
+    opts.qstrs = vec!["z".into()];
+    let m = mpy_link::link(&opts, &inputs, &[]).unwrap();
+    // Symbols are made in reference order, so a's are b, a, x$2dy, dead.
+    assert_eq!(m.qstrs, ["z", "b", "a", "x-y", "dead", "c"]);
+    opts.improvements.gc_sections = true;
+    let m = mpy_link::link(&opts, &inputs, &[]).unwrap();
+    // `dead` is only referenced from `.text.dead`, which nothing reaches;
+    // b.o's `.text` is not reached either, so `c` goes too.
+    assert_eq!(m.qstrs, ["z", "b", "a", "x-y"]);
+    // The GOT word of `a` is its slot's byte offset in the qstr table:
+    // slot 0 is the file name, `a` is index 2 (1-based), 2 bytes each.
+    assert!(m.relocs.iter().all(|r| r.kind == RelocKind::QstrTable));
+    let got_start = m.text.len() - 8 * m.got_entries;
+    let words: Vec<u64> = (0..m.got_entries)
+        .map(|i| u64::from_le_bytes(m.text[got_start + 8 * i..][..8].try_into().unwrap()))
+        .collect();
+    assert_eq!(words, [2 * 2, 2 * 3, 2 * 4]);
+}
+
+#[test]
+fn malformed_qstr_spelling_is_an_error() {
+    let a = qstr_user(true, &["a$zz"], &[]);
+    let err = link(Arch::X64, vec![a]).unwrap_err();
+    assert!(matches!(err, LinkError::BadQstrSymbol { .. }), "{err}");
+    assert!(err.to_string().contains("`__mpy_qstr_a$zz`"), "{err}");
+}
