@@ -140,14 +140,14 @@ pub(crate) fn set_i(insn: u32, lower: u32) -> u32 {
     (insn & 0x000f_ffff) | ((lower & 0xfff) << 20)
 }
 
-/// Lower 12 bits into an S-type immediate: imm[11:5] in bits 25..31 and
-/// imm[4:0] in bits 7..11; opcode, funct3, rs1 and rs2 are kept.
+/// Lower 12 bits into an S-type immediate: `imm[11:5]` in bits 25..31 and
+/// `imm[4:0]` in bits 7..11; opcode, funct3, rs1 and rs2 are kept.
 /// (`mpy_ld.py` keeps the wrong bits here and destroys the instruction.)
 pub(crate) fn set_s(insn: u32, lower: u32) -> u32 {
     (insn & 0x01ff_f07f) | ((lower & 0xfe0) << 20) | ((lower & 0x1f) << 7)
 }
 
-/// B-type branch offset: imm[12|10:5] in bits 25..31, imm[4:1|11] in 7..11.
+/// B-type branch offset: `imm[12|10:5]` in bits 25..31, `imm[4:1|11]` in 7..11.
 pub(crate) fn set_b(insn: u32, v: u32) -> u32 {
     (insn & 0x01ff_f07f)
         | ((v & 0x1000) << 19)
@@ -156,7 +156,7 @@ pub(crate) fn set_b(insn: u32, v: u32) -> u32 {
         | ((v & 0x1e) << 7)
 }
 
-/// J-type offset: imm[20|10:1|11|19:12] in bits 12..31.
+/// J-type offset: `imm[20|10:1|11|19:12]` in bits 12..31.
 pub(crate) fn set_j(insn: u32, v: u32) -> u32 {
     (insn & 0xfff)
         | ((v & 0x10_0000) << 11)
@@ -165,7 +165,7 @@ pub(crate) fn set_j(insn: u32, v: u32) -> u32 {
         | ((v & 0x7fe) << 20)
 }
 
-/// CB-format offset (`c.beqz`/`c.bnez`): imm[8|4:3] in 10..12, imm[7:6|2:1|5] in 2..6.
+/// CB-format offset (`c.beqz`/`c.bnez`): `imm[8|4:3]` in 10..12, `imm[7:6|2:1|5]` in 2..6.
 pub(crate) fn set_cb(insn: u16, v: u32) -> u16 {
     ((u32::from(insn) & 0xe383)
         | ((v & 0x100) << 4)
@@ -175,7 +175,7 @@ pub(crate) fn set_cb(insn: u16, v: u32) -> u16 {
         | ((v & 0x6) << 2)) as u16
 }
 
-/// CJ-format offset (`c.j`/`c.jal`): imm[11|4|9:8|10|6|7|3:1|5] in 2..12.
+/// CJ-format offset (`c.j`/`c.jal`): `imm[11|4|9:8|10|6|7|3:1|5]` in 2..12.
 pub(crate) fn set_cj(insn: u16, v: u32) -> u16 {
     ((u32::from(insn) & 0xe003)
         | ((v & 0x800) << 1)

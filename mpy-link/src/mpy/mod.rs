@@ -1,6 +1,6 @@
 //! The `.mpy` file format: writing native modules, reading any `.mpy`,
 //! dumping one as text and merging several into one. Nothing here knows the
-//! linker: [`write`] encodes whatever native code it is given.
+//! linker: [`write`](mod@write) encodes whatever native code it is given.
 
 pub mod bytecode;
 pub(crate) mod cursor;
