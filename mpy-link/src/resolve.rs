@@ -29,10 +29,9 @@ use crate::model::{Bind, ObjId, Objects, SecId, SymDef, SymId, Symbol};
 use crate::options::LinkOptions;
 use crate::symbols::SymbolTable;
 use mpy_sys::externs::FUN_TABLE_OBJECT_SYMBOLS;
-use mpy_sys::fun_table::FUN_TABLE_TYPE_TYPE_INDEX;
-// TEMPORARY until mpy-sys has them.
-const FUN_TABLE_MEMSET_INDEX: usize = 50;
-const FUN_TABLE_MEMMOVE_INDEX: usize = 51;
+use mpy_sys::fun_table::{
+    FUN_TABLE_MEMMOVE_INDEX, FUN_TABLE_MEMSET_INDEX, FUN_TABLE_TYPE_TYPE_INDEX,
+};
 use mpy_sys::qstr::QSTR_SYMBOL_PREFIX;
 
 /// `mp_fun_table` index of `memset`.
