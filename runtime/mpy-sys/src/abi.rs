@@ -534,6 +534,11 @@ fun_table! {
 /// (ABI 6.1) returns an int instead, so a 6.1 module composes the object itself.
 pub const NATIVE_TO_OBJ_QSTR_SINCE: Release = release(1, 21);
 
+/// From this release the loader registers a module's bss/rodata block as a GC root (on ports
+/// that enable it); before, the block's only reference is the `children` pointer of the raw
+/// code the loader builds for `mpy_init` (which must then have no children).
+pub const BSS_RODATA_ROOTED_SINCE: Release = release(1, 24);
+
 /// `MP_NATIVE_TYPE_QSTR`, the conversion code for qstrs.
 pub const MP_NATIVE_TYPE_QSTR: usize = 0x08;
 
