@@ -142,10 +142,10 @@ pub fn support_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("support")
 }
 
-/// The directory holding `natmod.h`, put on the include path of every C
-/// test module.
+/// The directory holding `natmod.h` (cargo-mpy's shipped header), put on the
+/// include path of every C test module and of the loader.
 pub fn natmod_include_dir() -> PathBuf {
-    support_dir().join("natmod")
+    workspace_root().join("cargo-mpy").join("include")
 }
 
 /// The C test modules shipped with the support layer (`basic.c`, ...).

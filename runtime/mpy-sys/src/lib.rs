@@ -39,6 +39,7 @@
     clippy::missing_safety_doc
 )]
 
+pub mod abi;
 pub mod consts;
 pub mod externs;
 pub mod fun_table;

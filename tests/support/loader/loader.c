@@ -43,6 +43,11 @@
 #include "natmod.h"
 #include "sys.h"
 
+/* The loader is the firmware side: it makes qstr objects itself (natmod.h
+ * asks the firmware, through the table, on ABI 6.2 and later). */
+#undef MP_OBJ_NEW_QSTR
+#define MP_OBJ_NEW_QSTR(q) ((mp_obj_t)((((mp_uint_t)(q)) << 3) | 2))
+
 #ifdef LOADER_QSTR_NAMES
 #include "qstr_names.h"
 #else
@@ -319,12 +324,7 @@ static ltype_t *const named_types[] = {
     &type_fun2, &type_fun3, &type_funvar, &type_module, &type_exception,
 };
 
-typedef mp_obj_t (*mp_make_new_fun_t)(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *args);
-typedef mp_obj_t (*mp_call_fun_t)(mp_obj_t fun, size_t n_args, size_t n_kw, const mp_obj_t *args);
-typedef void (*mp_attr_fun_t)(mp_obj_t self, qstr attr, mp_obj_t *dest);
-typedef mp_obj_t (*mp_unary_op_fun_t)(int op, mp_obj_t o);
-typedef mp_obj_t (*mp_binary_op_fun_t)(int op, mp_obj_t lhs, mp_obj_t rhs);
-typedef mp_obj_t (*mp_subscr_fun_t)(mp_obj_t self, mp_obj_t index, mp_obj_t value);
+/* The slot function types (mp_make_new_fun_t, ...) come from natmod.h. */
 typedef struct { mp_obj_base_t base; mp_obj_t fun; mp_obj_t self; } lbound_t;
 typedef struct { mp_obj_base_t base; mp_obj_t seq; size_t index; } liter_t;
 
@@ -796,7 +796,7 @@ static void raise_type(ltype_t *type, const char *fmt, ...) {
     escape();
 }
 
-static void fun_raise_msg(const mp_obj_type_t *type, mp_rom_error_text_t msg) {
+static MP_NORETURN void fun_raise_msg(const mp_obj_type_t *type, mp_rom_error_text_t msg) {
     ltype_t *t = (ltype_t *)type;
     exc_line_len = 0;
     if (t == NULL || !mp_obj_is_obj(t) || t->base.type != (const mp_obj_type_t *)&type_type) {
@@ -1596,7 +1596,8 @@ enum { UOP_POSITIVE = 0, UOP_NEGATIVE = 1, UOP_INVERT = 2, UOP_NOT = 3, UOP_BOOL
 
 static bool obj_is_true(mp_obj_t o);
 
-static mp_obj_t fun_binary_op(int op, mp_obj_t a, mp_obj_t b) {
+static mp_obj_t fun_binary_op(mp_binary_op_t op_in, mp_obj_t a, mp_obj_t b) {
+    int op = (int)op_in;
     for (int side = 0; side < 2; side++) {
         mp_obj_t o = side == 0 ? a : b;
         if (type_of(o)->kind == K_USER) {
@@ -1673,7 +1674,8 @@ static mp_obj_t fun_binary_op(int op, mp_obj_t a, mp_obj_t b) {
         type_name_str(real_type(a)), type_name_str(real_type(b)));
 }
 
-static mp_obj_t fun_unary_op(int op, mp_obj_t o) {
+static mp_obj_t fun_unary_op(mp_unary_op_t op_in, mp_obj_t o) {
+    int op = (int)op_in;
     if (type_of(o)->kind == K_USER) {
         mp_unary_op_fun_t f = (mp_unary_op_fun_t)type_slot(real_type(o), SLOT_UNARY_OP);
         if (f != NULL) {

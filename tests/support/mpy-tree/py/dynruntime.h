@@ -1,18 +1,8 @@
 /*
  * A stand-in for a MicroPython source tree, for tests and examples in CI:
  * point MPY_DIR (or `mpy-dir`) at tests/support/mpy-tree and
- * `#include "py/dynruntime.h"` resolves here, to the project's own
- * natmod.h, which provides the same native-module API.
+ * `#include "py/dynruntime.h"` resolves here, to cargo-mpy's own header
+ * (cargo-mpy/include), which provides the native-module API.
  * With a real MicroPython checkout the real header is used instead.
  */
-#ifndef CARGO_MPY_TEST_TREE_DYNRUNTIME_H
-#define CARGO_MPY_TEST_TREE_DYNRUNTIME_H
-
-#include "../../natmod/natmod.h"
-
-/* Error messages are plain C strings in this header. */
-#ifndef MP_ERROR_TEXT
-#define MP_ERROR_TEXT(s) (s)
-#endif
-
-#endif
+#include "../../../../cargo-mpy/include/py/dynruntime.h"
