@@ -321,6 +321,52 @@ pub fn build_c_module(
     dir: &Path,
     name: &str,
 ) -> Result<PathBuf, Skip> {
+    build_c_module_with(arch, sources, dir, name, &[])
+}
+
+/// [`build_c_module`] with extra C flags (the manifest's `cflags`).
+pub fn build_c_module_with(
+    arch: Arch,
+    sources: &[PathBuf],
+    dir: &Path,
+    name: &str,
+    cflags: &[&str],
+) -> Result<PathBuf, Skip> {
+    try_build_c_module(arch, sources, dir, name, cflags)?
+        .map_err(|log| panic!("building {name} for {arch} failed:\n{log}"))
+}
+
+/// The object files of the last [`build_c_module`] of `name` in `dir` (cargo-mpy keeps
+/// them in the package's target directory), in file-name order.
+pub fn module_objects(dir: &Path, name: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "o") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&dir.join(format!("{name}-pkg")).join("target"), &mut out);
+    out.sort();
+    out
+}
+
+/// [`build_c_module_with`] that returns cargo-mpy's messages instead of panicking when the
+/// build fails (`Ok(Err(log))`).
+pub fn try_build_c_module(
+    arch: Arch,
+    sources: &[PathBuf],
+    dir: &Path,
+    name: &str,
+    cflags: &[&str],
+) -> Result<Result<PathBuf, String>, Skip> {
     c_compiler(arch)?;
     let pkg = dir.join(format!("{name}-pkg"));
     fs::create_dir_all(&pkg).unwrap_or_else(|e| panic!("create {}: {e}", pkg.display()));
@@ -333,11 +379,12 @@ pub fn build_c_module(
     };
     let manifest = format!(
         "[package]\nname = {}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-         [package.metadata.mpy]\nsources = [{}]\nmpy-dir = {}\ninclude-dirs = [{}]\nlink-runtime = true\n",
+         [package.metadata.mpy]\nsources = [{}]\nmpy-dir = {}\ninclude-dirs = [{}]\ncflags = [{}]\nlink-runtime = true\n",
         toml_str(name),
         list(sources),
         toml_str(&support_dir().join("mpy-tree").to_string_lossy()),
         toml_str(&natmod_include_dir().to_string_lossy()),
+        cflags.iter().map(|f| toml_str(f)).collect::<Vec<_>>().join(", "),
     );
     let manifest_path = pkg.join("Cargo.toml");
     fs::write(&manifest_path, manifest)
@@ -352,10 +399,10 @@ pub fn build_c_module(
     let log = Captured::default();
     let shell = cargo_mpy::Shell::from_write(Box::new(log.clone()), cargo_mpy::Verbosity::Normal);
     match cargo_mpy::build(&options, &shell) {
-        Ok(built) => Ok(built[0].out_copy.clone().expect("--out-dir copy")),
+        Ok(built) => Ok(Ok(built[0].out_copy.clone().expect("--out-dir copy"))),
         Err(e) => {
             shell.print_error(&e);
-            panic!("building {name} for {arch} failed:\n{}", log.text())
+            Ok(Err(log.text()))
         }
     }
 }

@@ -11,13 +11,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use mpy_link::Arch;
 use mpy_sys::abi::{self, MpyAbi, RawCodeHead};
 use mpy_tests::{
-    c_compiler, module_cflags, natmod_include_dir, qstr_header, run_command, skip_unless, temp_dir,
-    workspace_root, Skip,
+    module_objects, natmod_include_dir, skip_unless, temp_dir, try_build_c_module, workspace_root,
+    Skip,
 };
 use object::{Object, ObjectSection, ObjectSymbol};
 
@@ -202,30 +201,43 @@ fn symbol_bytes(obj: &Path, name: &str) -> Vec<u8> {
     bytes[start..start + sym.size() as usize].to_vec()
 }
 
+/// An entry point, so that cargo-mpy links a probe like any module.
+const PROBE_INIT: &str = "\nmp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {\n    MP_DYNRUNTIME_INIT_ENTRY\n    MP_DYNRUNTIME_INIT_EXIT\n}\n";
+
+/// Builds `src` (plus an entry point) for `arch` with cargo-mpy's library and
+/// `-DMPY_ABI=...`; returns the probe's object file, or cargo-mpy's messages
+/// when the build fails.
+fn build_probe(
+    arch: Arch,
+    abi_macro: &str,
+    dir: &Path,
+    name: &str,
+    src: &str,
+) -> Result<Result<PathBuf, String>, Skip> {
+    let c = dir.join(format!("{name}.c"));
+    fs::write(&c, format!("{src}{PROBE_INIT}")).expect("write probe");
+    let flag = format!("-DMPY_ABI={abi_macro}");
+    Ok(
+        try_build_c_module(arch, std::slice::from_ref(&c), dir, name, &[&flag])?.map(|_| {
+            let objects = module_objects(dir, name);
+            assert_eq!(objects.len(), 1, "{name}: one object file: {objects:?}");
+            objects.into_iter().next().expect("one object")
+        }),
+    )
+}
+
 /// Compiles `src` for `arch` with the module flags and `-DMPY_ABI=...`; returns the object.
 fn compile_probe(arch: Arch, abi: MpyAbi, dir: &Path, src: &str) -> Result<PathBuf, Skip> {
-    let cc = c_compiler(arch)?;
-    let c = dir.join(format!("probe-{arch}-{}.c", abi.name()));
-    fs::write(&c, src).expect("write probe");
-    let config = qstr_header(std::slice::from_ref(&c), &dir.join("probe.config.h"));
-    let obj = c.with_extension("o");
-    let out = run_command(
-        Command::new(&cc)
-            .args(module_cflags(arch, &cc, dir, &config))
-            .arg(format!("-DMPY_ABI={:#06x}", abi.c_macro()))
-            .arg("-c")
-            .arg("-o")
-            .arg(&obj)
-            .arg(&c),
-    );
-    assert_eq!(
-        out.code,
-        Some(0),
-        "compiling the {arch} probe for ABI {} failed:\n{}",
-        abi.name(),
-        out.stderr
-    );
-    Ok(obj)
+    let name = format!("probe_{arch}_{}", abi.name().replace('.', "_"));
+    let abi_macro = format!("{:#06x}", abi.c_macro());
+    Ok(
+        build_probe(arch, &abi_macro, dir, &name, src)?.unwrap_or_else(|log| {
+            panic!(
+                "building the {arch} probe for ABI {} failed:\n{log}",
+                abi.name()
+            )
+        }),
+    )
 }
 
 #[test]
@@ -321,28 +333,17 @@ fn fallback_qstr_numbers_are_the_static_list() {
     assert!(n >= 5, "expected the header's fallback qstrs, found {n}");
 }
 
-/// Compiles a small module for x64 with the given ABI; returns the compiler's exit status
-/// and messages.
+/// Builds a small module for x64 with the given ABI; returns whether it built and
+/// cargo-mpy's messages (the compiler's among them).
 fn compile_use(abi_macro: &str, body: &str) -> Result<(bool, String), Skip> {
-    let cc = c_compiler(Arch::X64)?;
     let dir = temp_dir("abi-missing");
-    let c = dir.path().join("m.c");
-    fs::write(
-        &c,
-        format!("#include \"py/dynruntime.h\"\n\nvoid use(mp_obj_t o) {{\n    {body}\n}}\n"),
+    let src = format!("#include \"py/dynruntime.h\"\n\nvoid use(mp_obj_t o) {{\n    {body}\n}}\n");
+    Ok(
+        match build_probe(Arch::X64, abi_macro, dir.path(), "m", &src)? {
+            Ok(_) => (true, String::new()),
+            Err(log) => (false, log),
+        },
     )
-    .expect("write source");
-    let config = qstr_header(std::slice::from_ref(&c), &dir.path().join("m.config.h"));
-    let out = run_command(
-        Command::new(&cc)
-            .args(module_cflags(Arch::X64, &cc, dir.path(), &config))
-            .arg(format!("-DMPY_ABI={abi_macro}"))
-            .arg("-c")
-            .arg("-o")
-            .arg(dir.path().join("m.o"))
-            .arg(&c),
-    );
-    Ok((out.code == Some(0), out.stderr))
 }
 
 #[test]

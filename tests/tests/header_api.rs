@@ -7,10 +7,7 @@
 
 use mpy_link::Arch;
 use mpy_sys::abi::MpyAbi;
-use mpy_tests::{
-    compile_c, libgcc, link_objects, qstr_header, run_micropython, skip_unless, support_module,
-    temp_dir,
-};
+use mpy_tests::{build_c_module_with, run_micropython, skip_unless, support_module, temp_dir};
 
 const ARCHES: [Arch; 9] = [
     Arch::X86,
@@ -102,12 +99,16 @@ fn api_module_builds_for_every_abi_and_arch() {
                 continue;
             }
             let dir = temp_dir(&format!("api-{arch}-{}", abi.name()));
-            let header = qstr_header(std::slice::from_ref(&src), &dir.path().join("api.config.h"));
             let abi_flag = format!("-DMPY_ABI={:#06x}", abi.c_macro());
-            let obj = skip_unless!(compile_c(arch, &src, &header, dir.path(), &[&abi_flag]));
+            // Compiled (and linked, as 6.3: the ABI mpy-link writes today) by cargo-mpy.
+            let out = skip_unless!(build_c_module_with(
+                arch,
+                std::slice::from_ref(&src),
+                dir.path(),
+                "api",
+                &[&abi_flag]
+            ));
             if abi == MpyAbi::V6_3 {
-                let libs: Vec<_> = libgcc(arch).into_iter().collect();
-                let out = link_objects(arch, &[obj], &libs, &header, &dir.path().join("api.mpy"));
                 let bytes = std::fs::read(&out).expect("read the module");
                 let mpy = mpy_link::mpy::read::read(&out.display().to_string(), &bytes)
                     .unwrap_or_else(|e| panic!("{arch}: the linked module does not decode: {e}"));
@@ -129,9 +130,13 @@ fn api_module_builds_for_every_abi_and_arch() {
 fn api_module_runs_in_micropython() {
     let src = support_module("api.c");
     let dir = temp_dir("api-run");
-    let header = qstr_header(std::slice::from_ref(&src), &dir.path().join("api.config.h"));
-    let obj = skip_unless!(compile_c(Arch::X64, &src, &header, dir.path(), &[]));
-    link_objects(Arch::X64, &[obj], &[], &header, &dir.path().join("api.mpy"));
+    skip_unless!(build_c_module_with(
+        Arch::X64,
+        std::slice::from_ref(&src),
+        dir.path(),
+        "api",
+        &[]
+    ));
     let out = skip_unless!(run_micropython(dir.path(), SCRIPT));
     out.expect_code(0);
     assert_eq!(out.lines(), EXPECTED, "\n{out}");
