@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use cargo_mpy::cli::build::MessageFormat;
 use cargo_mpy::cli::{Cargo, Command};
 use cargo_mpy::shell::{Shell, Verbosity};
 use clap::Parser;
@@ -22,7 +23,8 @@ fn main() -> ExitCode {
     } else {
         Verbosity::Normal
     };
-    let shell = Shell::stderr(verbosity);
+    let json = matches!(&mpy.command, Command::Build(a) if a.message_format == MessageFormat::Json);
+    let shell = Shell::stderr(verbosity).with_json_messages(json);
     let result = match mpy.command {
         Command::Build(a) => a.run(&shell).map(|_| ()),
         Command::New(a) => a.run(&shell),
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             shell.print_error(&e);
+            shell.json(&serde_json::json!({"reason": "build-finished", "success": false}));
             ExitCode::FAILURE
         }
     }
