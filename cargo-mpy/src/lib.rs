@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod board;
 pub mod cli;
 pub mod error;
 pub mod shell;

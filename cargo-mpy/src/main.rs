@@ -30,6 +30,11 @@ fn main() -> ExitCode {
         Command::New(a) => a.run(&shell),
         Command::Init(a) => a.run(&shell),
         Command::Doctor(a) => a.run(&shell),
+        Command::Deploy(a) => a.run(&shell),
+        Command::Run(a) => a.run(&shell),
+        Command::Test(a) => a.run(&shell),
+        Command::Package(a) => a.run(&shell),
+        Command::Inspect(a) => a.run(&shell),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

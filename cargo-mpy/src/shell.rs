@@ -114,6 +114,18 @@ impl Shell {
         let _ = w.flush();
     }
 
+    /// Bytes a program wrote, passed on to stdout as they come (a script's
+    /// output streamed from a board).
+    pub(crate) fn stdout_raw(&self, bytes: &[u8]) {
+        let mut w = match &self.stdout {
+            Some(w) => w.lock(),
+            None => self.out.lock(),
+        }
+        .unwrap_or_else(|e| e.into_inner());
+        let _ = w.write_all(bytes);
+        let _ = w.flush();
+    }
+
     /// A diagnostic with a place: printed by the caller for people; with
     /// JSON messages on also a `compiler-message` object.
     pub(crate) fn diagnostic(&self, d: &crate::diagnostics::Diagnostic) {
