@@ -7,6 +7,7 @@
 //!
 //! One item per line; blank lines and lines starting with `#` are ignored.
 //!
+//! - `= TEXT` lines before the first command: what the import prints.
 //! - `> COMMAND`: a loader command (`call add 2 3`, `get VERSION`,
 //!   `let %c = call Counter 5`; see `tests/support/loader/loader.c`).
 //! - `= TEXT`: a line the command before it prints (a command can print
@@ -147,12 +148,18 @@ impl LoaderChecks {
             } else if let Some(rest) = raw.strip_prefix('=') {
                 let (sel, rest) = split_selector(rest, line)?;
                 let text = if rest.is_empty() { "" } else { after_space(rest, line)? };
-                checks
-                    .steps
-                    .last_mut()
-                    .ok_or_else(|| format!("line {line}: an expected line before any command"))?
-                    .expect
-                    .push((sel, text.to_string()));
+                if checks.steps.is_empty() {
+                    // What the import prints, before any command.
+                    checks.steps.push(Step {
+                        only: None,
+                        command: String::new(),
+                        expect: Vec::new(),
+                        line,
+                    });
+                }
+                if let Some(step) = checks.steps.last_mut() {
+                    step.expect.push((sel, text.to_string()));
+                }
             } else if let Some(rest) = raw.strip_prefix("@arch ") {
                 checks.arches = rest
                     .split_whitespace()
@@ -177,7 +184,7 @@ impl LoaderChecks {
     pub fn commands(&self, arch: Arch) -> Vec<&str> {
         self.steps
             .iter()
-            .filter(|s| selected(&s.only, arch))
+            .filter(|s| selected(&s.only, arch) && !s.command.is_empty())
             .map(|s| s.command.as_str())
             .collect()
     }
@@ -248,7 +255,9 @@ mod tests {
         assert!(c.compare(Arch::X86, "3\n3.0\n0.375\n[0, 1]\n").is_ok());
         let e = c.compare(Arch::X86, "3\n3.0\n0.5\n[0, 1]\n").unwrap_err();
         assert!(e.contains("`call d` (line 7)"), "{e}");
-        assert!(LoaderChecks::parse("= 1\n").is_err());
+        let import = LoaderChecks::parse("= hello\n> call f\n= 1\n").unwrap();
+        assert_eq!(import.commands(Arch::X86), ["call f"]);
+        assert_eq!(import.expected(Arch::X86).len(), 2);
         assert!(LoaderChecks::parse(">[sparc] x\n").is_err());
         assert!(LoaderChecks::parse("call x\n").is_err());
     }
