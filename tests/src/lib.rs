@@ -603,27 +603,6 @@ pub fn run_micropython(module_dir: &Path, code: &str) -> Result<RunOutput, Skip>
     Ok(run_command(&mut cmd))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn qstr_names_header_escapes() {
-        let h = qstr_names_header();
-        assert!(h.contains("#define STATIC_QSTR_COUNT "));
-        assert!(h.contains("    \"\\012\",\n"), "newline qstr is escaped");
-        assert!(h.contains("    \"__dir__\",\n"));
-        assert_eq!(c_string("a\"b\\"), "\"a\\\"b\\\\\"");
-    }
-
-    #[test]
-    fn loader_arches_exclude_xtensa() {
-        let arches: Vec<_> = loader_arches().collect();
-        assert_eq!(arches.len(), 8);
-        assert!(!arches.contains(&Arch::Xtensa));
-    }
-}
-
 /// A temporary MicroPython "tree" under `root` whose `py/dynruntime.h`
 /// includes the test suite's `natmod.h`, for C modules built without a
 /// MicroPython checkout.
@@ -722,5 +701,26 @@ pub fn check_relocations(arch: Arch, path: &Path) {
         if let mpy_link::mpy::dump::RelocKind::FunTableEntry(k) = e.kind {
             assert!(k < 87, "{arch}: mp_fun_table entry {k}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qstr_names_header_escapes() {
+        let h = qstr_names_header();
+        assert!(h.contains("#define STATIC_QSTR_COUNT "));
+        assert!(h.contains("    \"\\012\",\n"), "newline qstr is escaped");
+        assert!(h.contains("    \"__dir__\",\n"));
+        assert_eq!(c_string("a\"b\\"), "\"a\\\"b\\\\\"");
+    }
+
+    #[test]
+    fn loader_arches_exclude_xtensa() {
+        let arches: Vec<_> = loader_arches().collect();
+        assert_eq!(arches.len(), 8);
+        assert!(!arches.contains(&Arch::Xtensa));
     }
 }

@@ -147,7 +147,11 @@ impl LoaderChecks {
                 });
             } else if let Some(rest) = raw.strip_prefix('=') {
                 let (sel, rest) = split_selector(rest, line)?;
-                let text = if rest.is_empty() { "" } else { after_space(rest, line)? };
+                let text = if rest.is_empty() {
+                    ""
+                } else {
+                    after_space(rest, line)?
+                };
                 if checks.steps.is_empty() {
                     // What the import prints, before any command.
                     checks.steps.push(Step {
@@ -163,7 +167,10 @@ impl LoaderChecks {
             } else if let Some(rest) = raw.strip_prefix("@arch ") {
                 checks.arches = rest
                     .split_whitespace()
-                    .map(|a| a.parse::<Arch>().map_err(|_| format!("line {line}: unknown architecture `{a}`")))
+                    .map(|a| {
+                        a.parse::<Arch>()
+                            .map_err(|_| format!("line {line}: unknown architecture `{a}`"))
+                    })
                     .collect::<Result<_, _>>()?;
             } else if raw.trim() == "@without-python" {
                 checks.without_python = true;
@@ -247,11 +254,25 @@ mod tests {
         )
         .unwrap();
         assert!(c.without_python);
-        assert_eq!(c.commands(Arch::Rv32imc), ["call add 1 2", "call d", "get X"]);
-        assert_eq!(c.commands(Arch::Armv7emdp), ["call add 1 2", "call f 1.5", "call d"]);
-        let lines = |a| c.expected(a).into_iter().map(|(_, l)| l).collect::<Vec<_>>();
+        assert_eq!(
+            c.commands(Arch::Rv32imc),
+            ["call add 1 2", "call d", "get X"]
+        );
+        assert_eq!(
+            c.commands(Arch::Armv7emdp),
+            ["call add 1 2", "call f 1.5", "call d"]
+        );
+        let lines = |a| {
+            c.expected(a)
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(lines(Arch::X86), ["3", "3.0", "0.375", "[0, 1]"]);
-        assert_eq!(lines(Arch::Rv32imc), ["3", "exception: AttributeError", "[0, 1]", ""]);
+        assert_eq!(
+            lines(Arch::Rv32imc),
+            ["3", "exception: AttributeError", "[0, 1]", ""]
+        );
         assert!(c.compare(Arch::X86, "3\n3.0\n0.375\n[0, 1]\n").is_ok());
         let e = c.compare(Arch::X86, "3\n3.0\n0.5\n[0, 1]\n").unwrap_err();
         assert!(e.contains("`call d` (line 7)"), "{e}");

@@ -21,7 +21,10 @@ pub(crate) fn trials() -> Vec<Trial> {
         out.push(t("bad_inputs", bad_inputs));
         out.push(t("basic_module", basic_module));
     }
-    out.extend(mpy_tests::trials!("x64/loader", [x64_loader_matches_micropython]));
+    out.extend(mpy_tests::trials!(
+        "x64/loader",
+        [x64_loader_matches_micropython]
+    ));
     out
 }
 

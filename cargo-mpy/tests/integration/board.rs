@@ -42,7 +42,10 @@ fn cargo_mpy(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("CARGO_TERM_COLOR", "never")
         .env("MPY_DIR", mpy_tests::support_dir().join("mpy-tree"))
-        .env("CARGO_TARGET_DIR", mpy_tests::cache_dir().join("board-target"))
+        .env(
+            "CARGO_TARGET_DIR",
+            mpy_tests::cache_dir().join("board-target"),
+        )
         .output()
         .expect("run cargo-mpy")
 }
@@ -80,16 +83,23 @@ fn newcomer_loop_new_deploy_run() -> TestResult {
     let board = PtyBoard::start()?;
     let root = tempfile::tempdir().unwrap();
     let dir = new_c_module(root.path(), "newbie");
-    let o = timed("deploy", || cargo_mpy(&dir, &["deploy", "--port", board.port()]));
+    let o = timed("deploy", || {
+        cargo_mpy(&dir, &["deploy", "--port", board.port()])
+    });
     assert!(o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("Connected") && err.contains("x64, .mpy 6.3"), "{err}");
+    assert!(
+        err.contains("Connected") && err.contains("x64, .mpy 6.3"),
+        "{err}"
+    );
     assert!(err.contains("Deployed newbie.mpy"), "{err}");
     assert!(board.lib_dir().join("newbie.mpy").is_file(), "{err}");
     let got = board.exec("import newbie; print(newbie.add(20, 22))");
     assert_eq!(got.stdout.trim(), "42", "{got}");
 
-    let o = timed("run", || cargo_mpy(&dir, &["run", "--port", board.port(), "demo.py"]));
+    let o = timed("run", || {
+        cargo_mpy(&dir, &["run", "--port", board.port(), "demo.py"])
+    });
     assert!(o.status.success(), "{}", text(&o));
     assert_eq!(
         String::from_utf8_lossy(&o.stdout),
@@ -101,7 +111,13 @@ fn newcomer_loop_new_deploy_run() -> TestResult {
     let elsewhere = board.home().join("mods/deep");
     let o = cargo_mpy(
         &dir,
-        &["deploy", "--port", board.port(), "--path", elsewhere.to_str().unwrap()],
+        &[
+            "deploy",
+            "--port",
+            board.port(),
+            "--path",
+            elsewhere.to_str().unwrap(),
+        ],
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(elsewhere.join("newbie.mpy").is_file(), "{}", text(&o));
@@ -116,16 +132,25 @@ fn deploy_refuses_another_architecture() -> TestResult {
     let board = PtyBoard::start()?;
     let root = tempfile::tempdir().unwrap();
     let dir = new_c_module(root.path(), "armmod");
-    let o = cargo_mpy(&dir, &["deploy", "--port", board.port(), "--arch", "armv7m"]);
+    let o = cargo_mpy(
+        &dir,
+        &["deploy", "--port", board.port(), "--arch", "armv7m"],
+    );
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("the board (linux, x64, .mpy 6.3) cannot load `armmod.mpy` (armv7m, .mpy 6.3): its architecture does not match; nothing was copied"),
         "{err}"
     );
-    assert!(err.contains("help: build for the board's architecture"), "{err}");
+    assert!(
+        err.contains("help: build for the board's architecture"),
+        "{err}"
+    );
     assert!(!board.lib_dir().join("armmod.mpy").exists());
-    assert!(!board.lib_dir().exists(), "nothing was created on the board");
+    assert!(
+        !board.lib_dir().exists(),
+        "nothing was created on the board"
+    );
     Ok(())
 }
 
@@ -147,7 +172,10 @@ fn run_reports_a_script_that_raises() -> TestResult {
     assert!(out.starts_with("before 3\n"), "{}", text(&o));
     assert!(out.contains("ValueError: boom"), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("error: `bad.py` raised an exception on the board"), "{err}");
+    assert!(
+        err.contains("error: `bad.py` raised an exception on the board"),
+        "{err}"
+    );
     // The board is still usable afterwards.
     assert_eq!(board.exec("print(6 * 7)").stdout.trim(), "42");
     Ok(())
@@ -162,14 +190,19 @@ fn test_on_the_board_and_locally() -> TestResult {
     let root = tempfile::tempdir().unwrap();
     let dir = new_c_module(root.path(), "tested");
     let tests = dir.join("tests");
-    std::fs::write(tests.join("test_raises.py"), "import tested\nraise RuntimeError('no')\n").unwrap();
-    std::fs::write(tests.join("test_wrong.py"), "import tested\nprint(tested.add(1, 1))\n").unwrap();
+    std::fs::write(
+        tests.join("test_raises.py"),
+        "import tested\nraise RuntimeError('no')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tests.join("test_wrong.py"),
+        "import tested\nprint(tested.add(1, 1))\n",
+    )
+    .unwrap();
     std::fs::write(tests.join("test_wrong.py.exp"), "3\n").unwrap();
     std::fs::write(tests.join("test_skip.py"), "print('SKIP')\n").unwrap();
-    for args in [
-        vec!["test", "--port", board.port()],
-        vec!["test"],
-    ] {
+    for args in [vec!["test", "--port", board.port()], vec!["test"]] {
         let o = timed(&args.join(" "), || cargo_mpy(&dir, &args));
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
         let out = String::from_utf8_lossy(&o.stdout);
@@ -183,7 +216,11 @@ fn test_on_the_board_and_locally() -> TestResult {
         ] {
             assert!(out.contains(line), "{line:?} missing\n{}", text(&o));
         }
-        assert!(out.ends_with("1 passed, 2 failed, 1 skipped\n"), "{}", text(&o));
+        assert!(
+            out.ends_with("1 passed, 2 failed, 1 skipped\n"),
+            "{}",
+            text(&o)
+        );
     }
     // Only what the filter names: a passing run.
     let o = cargo_mpy(&dir, &["test", "--port", board.port(), "test_tested"]);
@@ -205,10 +242,14 @@ fn a_board_that_does_not_answer_times_out() -> TestResult {
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("did not answer within 3 s") || err.contains("did not answer: mpremote could not enter its raw REPL"),
+        err.contains("did not answer within 3 s")
+            || err.contains("did not answer: mpremote could not enter its raw REPL"),
         "{err}"
     );
-    assert!(err.contains("help: check that the board runs MicroPython"), "{err}");
+    assert!(
+        err.contains("help: check that the board runs MicroPython"),
+        "{err}"
+    );
     assert!(took.as_secs() < 20, "took {took:?}");
     Ok(())
 }
@@ -222,7 +263,9 @@ fn no_board_at_the_port() -> TestResult {
     assert!(!o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("cannot open `/nonexistent/tty`: it does not exist or another program is using it"),
+        err.contains(
+            "cannot open `/nonexistent/tty`: it does not exist or another program is using it"
+        ),
         "{err}"
     );
     Ok(())
@@ -242,7 +285,13 @@ fn package_installs_with_mip() -> TestResult {
     let dist = root.path().join("dist");
     let o = cargo_mpy(
         &dir,
-        &["package", "--arch", "x64,armv7m", "--out-dir", dist.to_str().unwrap()],
+        &[
+            "package",
+            "--arch",
+            "x64,armv7m",
+            "--out-dir",
+            dist.to_str().unwrap(),
+        ],
     );
     assert!(o.status.success(), "{}", text(&o));
     let index: serde_json::Value =
@@ -268,7 +317,13 @@ fn package_installs_with_mip() -> TestResult {
     // Serve it on the loopback interface and install with mip.
     let port = free_port();
     let mut server = Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
         .current_dir(&dist)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -288,9 +343,10 @@ fn package_installs_with_mip() -> TestResult {
          print(shipped.add(40, 2))\n",
         t = target.display()
     );
-    let got = mpy_tests::run_micropython(root.path(), &code)?;
+    let got = mpy_tests::run_micropython(root.path(), &code);
     let _ = server.kill();
     let _ = server.wait();
+    let got = got?;
     assert_eq!(got.code, Some(0), "{got}");
     assert!(got.stdout.trim_end().ends_with("42"), "{got}");
     assert!(target.join("shipped.mpy").is_file());
@@ -313,7 +369,10 @@ fn build_all_and_json_messages() -> TestResult {
     mpy_tests::c_compiler(mpy_tests::Arch::X64)?;
     let root = tempfile::tempdir().unwrap();
     let dir = new_c_module(root.path(), "everywhere");
-    let o = cargo_mpy(&dir, &["build", "--arch", "all", "--message-format", "json"]);
+    let o = cargo_mpy(
+        &dir,
+        &["build", "--arch", "all", "--message-format", "json"],
+    );
     assert!(o.status.success(), "{}", text(&o));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
         .lines()
@@ -332,11 +391,19 @@ fn build_all_and_json_messages() -> TestResult {
     assert_eq!(built.len() + skipped.len(), 10, "{}", text(&o));
     for arch in mpy_link::Arch::ALL {
         let installed = cargo_mpy::toolchain::find_c_compiler(arch).is_ok();
-        assert_eq!(built.contains(&arch.name()), installed, "{arch}\n{}", text(&o));
+        assert_eq!(
+            built.contains(&arch.name()),
+            installed,
+            "{arch}\n{}",
+            text(&o)
+        );
     }
     for m in lines.iter().filter(|m| m["reason"] == "mpy-artifact") {
         let path = PathBuf::from(m["path"].as_str().unwrap());
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), m["size"].as_u64().unwrap());
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            m["size"].as_u64().unwrap()
+        );
         assert_eq!(m["mpy_version"], "6.3");
     }
     for m in lines.iter().filter(|m| m["reason"] == "arch-skipped") {
@@ -353,8 +420,15 @@ fn build_all_and_json_messages() -> TestResult {
     // A compile error, with its place.
     let src = dir.join("src/everywhere.c");
     let c = std::fs::read_to_string(&src).unwrap();
-    std::fs::write(&src, c.replace("mp_int_t a = ", "mp_int_t a = undeclared_name + ")).unwrap();
-    let o = cargo_mpy(&dir, &["build", "--arch", "x64", "--message-format", "json"]);
+    std::fs::write(
+        &src,
+        c.replace("mp_int_t a = ", "mp_int_t a = undeclared_name + "),
+    )
+    .unwrap();
+    let o = cargo_mpy(
+        &dir,
+        &["build", "--arch", "x64", "--message-format", "json"],
+    );
     assert!(!o.status.success(), "{}", text(&o));
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
         .lines()
@@ -365,9 +439,18 @@ fn build_all_and_json_messages() -> TestResult {
         .find(|m| m["reason"] == "compiler-message" && m["file"].is_string())
         .unwrap_or_else(|| panic!("no diagnostic with a file\n{}", text(&o)));
     assert_eq!(diag["level"], "error");
-    assert!(diag["file"].as_str().unwrap().ends_with("everywhere.c"), "{diag}");
+    assert!(
+        diag["file"].as_str().unwrap().ends_with("everywhere.c"),
+        "{diag}"
+    );
     assert_eq!(diag["line"], 10, "{diag}");
-    assert!(diag["message"].as_str().unwrap().contains("undeclared_name"), "{diag}");
+    assert!(
+        diag["message"]
+            .as_str()
+            .unwrap()
+            .contains("undeclared_name"),
+        "{diag}"
+    );
     assert_eq!(lines.last().unwrap()["success"], false);
     Ok(())
 }
@@ -381,7 +464,16 @@ fn inspect_text_and_json() -> TestResult {
     assert!(o.status.success(), "{}", text(&o));
     let dir = root.path().join("both");
     let out = root.path().join("out");
-    let o = cargo_mpy(&dir, &["build", "--arch", "armv6m", "--out-dir", out.to_str().unwrap()]);
+    let o = cargo_mpy(
+        &dir,
+        &[
+            "build",
+            "--arch",
+            "armv6m",
+            "--out-dir",
+            out.to_str().unwrap(),
+        ],
+    );
     if !o.status.success() {
         mpy_tests::c_compiler(mpy_tests::Arch::Armv6m)?;
         panic!("{}", text(&o));
@@ -396,14 +488,27 @@ fn inspect_text_and_json() -> TestResult {
     assert!(o.status.success(), "{}", text(&o));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["arch"], "armv6m");
-    assert_eq!((j["version"].as_u64(), j["sub_version"].as_u64()), (Some(6), Some(3)));
+    assert_eq!(
+        (j["version"].as_u64(), j["sub_version"].as_u64()),
+        (Some(6), Some(3))
+    );
     assert_eq!(j["merged"], true, "{j}");
     assert_eq!(j["parts"].as_array().unwrap().len(), 2, "{j}");
     assert_eq!(j["parts"][0]["kind"], "viper", "{j}");
     assert_eq!(j["parts"][1]["kind"], "bytecode", "{j}");
     assert!(j["native"]["text_size"].as_u64().unwrap() > 0, "{j}");
-    assert!(!j["native"]["relocations"].as_array().unwrap().is_empty(), "{j}");
-    assert!(j["qstrs"].as_array().unwrap().iter().any(|q| q == "add_all"), "{j}");
+    assert!(
+        !j["native"]["relocations"].as_array().unwrap().is_empty(),
+        "{j}"
+    );
+    assert!(
+        j["qstrs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q == "add_all"),
+        "{j}"
+    );
     // Not a .mpy file: an error naming it.
     std::fs::write(root.path().join("junk.mpy"), b"hello").unwrap();
     let o = cargo_mpy(root.path(), &["inspect", "junk.mpy"]);

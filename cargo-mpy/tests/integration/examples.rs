@@ -78,8 +78,15 @@ impl Example {
     fn build(&self, manifest: &Path, arch: Arch, out: &Path) -> PathBuf {
         let lock = self.lock();
         let _turn = lock.lock().unwrap_or_else(|e| e.into_inner());
-        let path = build_package(cargo_mpy(), manifest, &self.module, &[arch], out, &self.target())
-            .remove(0);
+        let path = build_package(
+            cargo_mpy(),
+            manifest,
+            &self.module,
+            &[arch],
+            out,
+            &self.target(),
+        )
+        .remove(0);
         check_relocations(arch, &path);
         path
     }
@@ -98,14 +105,20 @@ fn examples() -> Vec<Example> {
         .map(|dir| {
             let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("read the manifest");
             let doc: toml::Table = toml::from_str(&text).expect("parse the manifest");
-            let module = doc["package"]["name"].as_str().expect("package.name").to_string();
+            let module = doc["package"]["name"]
+                .as_str()
+                .expect("package.name")
+                .to_string();
             let python = doc
                 .get("package")
                 .and_then(|p| p.get("metadata"))
                 .and_then(|m| m.get("mpy"))
                 .and_then(|m| m.get("sources"))
                 .and_then(|s| s.as_array())
-                .is_some_and(|s| s.iter().any(|v| v.as_str().is_some_and(|v| v.ends_with(".py"))));
+                .is_some_and(|s| {
+                    s.iter()
+                        .any(|v| v.as_str().is_some_and(|v| v.ends_with(".py")))
+                });
             Example {
                 name: dir.file_name().unwrap().to_string_lossy().into_owned(),
                 rust: dir.join("src/lib.rs").is_file(),
@@ -156,9 +169,10 @@ pub(crate) fn trials() -> Vec<Trial> {
         }
         if !ex.rust {
             let e = ex.clone();
-            trials.push(mpy_tests::trial(format!("xtensa/{}/decode", ex.name), move || {
-                decode_only(&e, Arch::Xtensa)
-            }));
+            trials.push(mpy_tests::trial(
+                format!("xtensa/{}/decode", ex.name),
+                move || decode_only(&e, Arch::Xtensa),
+            ));
         }
         if ex.name == "c-hybrid" {
             for arch in [
@@ -172,17 +186,19 @@ pub(crate) fn trials() -> Vec<Trial> {
                 Arch::Xtensa,
             ] {
                 let e = ex.clone();
-                trials.push(mpy_tests::trial(format!("{arch}/c-hybrid/merged"), move || {
-                    hybrid_is_merged(&e, arch)
-                }));
+                trials.push(mpy_tests::trial(
+                    format!("{arch}/c-hybrid/merged"),
+                    move || hybrid_is_merged(&e, arch),
+                ));
             }
         }
         if ex.name == "rust-factorial" {
             for arch in mpy_tests::loader_arches().filter(|a| *a != Arch::X64) {
                 let e = ex.clone();
-                trials.push(mpy_tests::trial(format!("{arch}/rust-factorial/qstrs"), move || {
-                    factorial_qstrs(&e, arch)
-                }));
+                trials.push(mpy_tests::trial(
+                    format!("{arch}/rust-factorial/qstrs"),
+                    move || factorial_qstrs(&e, arch),
+                ));
             }
         }
     }
@@ -255,7 +271,11 @@ fn without_python(ex: &Example) -> tempfile::TempDir {
         let abs = ex.dir.join(path.as_str().unwrap()).canonicalize().unwrap();
         *path = toml::Value::String(abs.display().to_string());
     }
-    std::fs::write(copy.path().join("Cargo.toml"), toml::to_string(&doc).unwrap()).unwrap();
+    std::fs::write(
+        copy.path().join("Cargo.toml"),
+        toml::to_string(&doc).unwrap(),
+    )
+    .unwrap();
     let src = copy.path().join("src");
     std::fs::create_dir_all(&src).unwrap();
     for f in std::fs::read_dir(ex.dir.join("src")).unwrap() {
