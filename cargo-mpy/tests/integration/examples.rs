@@ -202,6 +202,13 @@ pub(crate) fn trials() -> Vec<Trial> {
             }
         }
     }
+    // Architecture by architecture, so trials running side by side are of
+    // different examples (an example's trials take turns).
+    let rank = |t: &Trial| {
+        let arch = t.name().split('/').next().unwrap_or("");
+        Arch::ALL.iter().position(|a| a.name() == arch).unwrap_or(0)
+    };
+    trials.sort_by_key(rank);
     trials
 }
 
