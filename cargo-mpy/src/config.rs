@@ -42,6 +42,8 @@ struct RawConfig {
     source_name: Option<String>,
     float_impl: Option<FloatImpl>,
     mpy_cross: Option<String>,
+    micropython: Option<String>,
+    test_runner: Option<Vec<String>>,
     default_arch: Option<OneOrMany>,
     #[serde(default)]
     arch: BTreeMap<String, ArchConfig>,
@@ -63,6 +65,8 @@ impl From<RawConfig> for MpyConfig {
                 source_name: r.source_name,
                 float_impl: r.float_impl,
                 mpy_cross: r.mpy_cross,
+                micropython: r.micropython,
+                test_runner: r.test_runner,
             },
             default_arch: r.default_arch,
             arch: r.arch,
@@ -99,6 +103,13 @@ pub struct ArchConfig {
     pub float_impl: Option<FloatImpl>,
     /// Path of `mpy-cross` (default: `mpy-cross` on `PATH`).
     pub mpy_cross: Option<String>,
+    /// The `micropython` unix port `cargo mpy test` runs x64 tests with
+    /// (default: `MICROPYTHON`, else `micropython` on `PATH`).
+    pub micropython: Option<String>,
+    /// A command that runs a MicroPython script for this architecture on
+    /// this machine (`COMMAND ... SCRIPT.py`, e.g. an emulator), for `cargo
+    /// mpy test`.
+    pub test_runner: Option<Vec<String>>,
 }
 
 /// A string or a list of strings.
@@ -207,6 +218,8 @@ impl MpyConfig {
         replace(&mut out.source_name, &over.source_name);
         replace(&mut out.float_impl, &over.float_impl);
         replace(&mut out.mpy_cross, &over.mpy_cross);
+        replace(&mut out.micropython, &over.micropython);
+        replace(&mut out.test_runner, &over.test_runner);
         out
     }
 }

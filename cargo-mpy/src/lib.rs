@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod board;
 pub mod cli;
 pub mod error;
 pub mod shell;
@@ -36,6 +37,7 @@ pub mod toolchain;
 mod compile_c;
 mod config;
 mod context;
+mod diagnostics;
 mod fsutil;
 mod link;
 mod mpy_cross;
@@ -44,6 +46,6 @@ mod process;
 mod rust_build;
 mod templates;
 
-pub use context::BuildOptions;
-pub use orchestrator::{build, Built};
+pub use context::{BuildOptions, SkippedArch};
+pub use orchestrator::{build, build_report, BuildReport, Built};
 pub use shell::{Shell, Verbosity};

@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use cargo_mpy::cli::build::MessageFormat;
 use cargo_mpy::cli::{Cargo, Command};
 use cargo_mpy::shell::{Shell, Verbosity};
 use clap::Parser;
@@ -22,17 +23,24 @@ fn main() -> ExitCode {
     } else {
         Verbosity::Normal
     };
-    let shell = Shell::stderr(verbosity);
+    let json = matches!(&mpy.command, Command::Build(a) if a.message_format == MessageFormat::Json);
+    let shell = Shell::stderr(verbosity).with_json_messages(json);
     let result = match mpy.command {
         Command::Build(a) => a.run(&shell).map(|_| ()),
         Command::New(a) => a.run(&shell),
         Command::Init(a) => a.run(&shell),
         Command::Doctor(a) => a.run(&shell),
+        Command::Deploy(a) => a.run(&shell),
+        Command::Run(a) => a.run(&shell),
+        Command::Test(a) => a.run(&shell),
+        Command::Package(a) => a.run(&shell),
+        Command::Inspect(a) => a.run(&shell),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             shell.print_error(&e);
+            shell.json(&serde_json::json!({"reason": "build-finished", "success": false}));
             ExitCode::FAILURE
         }
     }

@@ -205,6 +205,81 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
+/// What a program run by [`run_with_timeout`] did.
+#[derive(Debug, Clone)]
+pub(crate) struct Finished {
+    /// How it ended (`None` when it was killed at the time limit).
+    pub status: Option<ExitStatus>,
+    /// Everything it wrote to stdout.
+    pub stdout: String,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
+}
+
+impl Finished {
+    /// It exited with status 0.
+    pub(crate) fn success(&self) -> bool {
+        self.status.is_some_and(|s| s.success())
+    }
+}
+
+/// Runs `cmd` with no input, reading both of its outputs at once (so a
+/// chatty program never blocks), passing each piece of stdout to
+/// `on_stdout` as it arrives, and killing it after `timeout`.
+pub(crate) fn run_with_timeout(
+    cmd: &mut Command,
+    timeout: Option<std::time::Duration>,
+    on_stdout: &(dyn Fn(&[u8]) + Sync),
+) -> std::io::Result<Finished> {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut out = child.stdout.take().ok_or(std::io::ErrorKind::BrokenPipe)?;
+    let mut err = child.stderr.take().ok_or(std::io::ErrorKind::BrokenPipe)?;
+    let start = std::time::Instant::now();
+    std::thread::scope(|s| {
+        let out_thread = s.spawn(move || {
+            let mut all = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                on_stdout(&buf[..n]);
+                all.extend_from_slice(&buf[..n]);
+            }
+            all
+        });
+        let err_thread = s.spawn(move || {
+            let mut all = Vec::new();
+            let _ = err.read_to_end(&mut all);
+            all
+        });
+        let status = loop {
+            match child.try_wait()? {
+                Some(status) => break Some(status),
+                None if timeout.is_some_and(|t| start.elapsed() > t) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                None => std::thread::sleep(std::time::Duration::from_millis(10)),
+            }
+        };
+        let stdout = out_thread.join().unwrap_or_default();
+        let stderr = err_thread.join().unwrap_or_default();
+        Ok(Finished {
+            status,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,6 +89,7 @@ pub(crate) fn build_staticlib(
     for message in cargo_metadata::Message::parse_stream(BufReader::new(stdout)) {
         match message.context("could not read cargo's JSON output")? {
             cargo_metadata::Message::CompilerMessage(m) => {
+                shell.diagnostic(&crate::diagnostics::from_rustc(&m.message, arch));
                 if let Some(rendered) = &m.message.rendered {
                     shell.print(rendered.trim_end());
                 }
@@ -131,7 +132,7 @@ pub(crate) fn build_staticlib(
 
 /// Whether the standard library for `triple` is installed in the active toolchain's
 /// sysroot (`None` when `rustc` cannot say).
-fn target_installed(triple: &str) -> Option<bool> {
+pub(crate) fn target_installed(triple: &str) -> Option<bool> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let out = Command::new(rustc)
         .args(["--print", "sysroot"])

@@ -1,6 +1,10 @@
 //! The only place that prints. Status lines look like cargo's: the verb
 //! right-aligned in 12 columns (bold green), then the message, on stderr.
 //! `error:`, `warning:`, `note:` and `help:` are left-aligned.
+//!
+//! Machines read stdout: reports a command produces (`inspect`'s dump, a
+//! test run's results) and, with `--message-format json`, one JSON object
+//! per line tagged by `reason`, as cargo writes them.
 
 #![allow(clippy::print_stderr)]
 
@@ -24,8 +28,11 @@ pub enum Verbosity {
 /// Where status lines and diagnostics go.
 pub struct Shell {
     out: Mutex<Box<dyn Write + Send>>,
+    /// stdout; `None` sends it to `out` (a test's one buffer).
+    stdout: Option<Mutex<Box<dyn Write + Send>>>,
     verbosity: Verbosity,
     color: bool,
+    json: bool,
 }
 
 const GREEN: Style = AnsiColor::Green.on_default().bold();
@@ -44,8 +51,10 @@ impl Shell {
         };
         Shell {
             out: Mutex::new(Box::new(std::io::stderr())),
+            stdout: Some(Mutex::new(Box::new(std::io::stdout()))),
             verbosity,
             color,
+            json: false,
         }
     }
 
@@ -53,9 +62,74 @@ impl Shell {
     pub fn from_write(w: Box<dyn Write + Send>, verbosity: Verbosity) -> Shell {
         Shell {
             out: Mutex::new(w),
+            stdout: None,
             verbosity,
             color: false,
+            json: false,
         }
+    }
+
+    /// A colourless shell writing diagnostics to `stderr` and reports and
+    /// JSON messages to `stdout` (for tests).
+    pub fn from_writers(
+        stderr: Box<dyn Write + Send>,
+        stdout: Box<dyn Write + Send>,
+        verbosity: Verbosity,
+    ) -> Shell {
+        Shell {
+            stdout: Some(Mutex::new(stdout)),
+            ..Shell::from_write(stderr, verbosity)
+        }
+    }
+
+    /// Turns on `--message-format json`: one JSON object per line on
+    /// stdout for artifacts, skipped architectures and diagnostics.
+    pub fn with_json_messages(mut self, on: bool) -> Shell {
+        self.json = on;
+        self
+    }
+
+    /// Whether JSON messages are on.
+    pub fn json_messages(&self) -> bool {
+        self.json
+    }
+
+    /// Writes one JSON object as a line on stdout, when JSON messages are
+    /// on. A closed pipe is ignored, as cargo does.
+    pub fn json(&self, value: &serde_json::Value) {
+        if self.json {
+            self.stdout_line(&value.to_string());
+        }
+    }
+
+    /// One line of a report on stdout (always shown: it is the command's
+    /// output, not a status).
+    pub(crate) fn stdout_line(&self, msg: &dyn Display) {
+        let mut w = match &self.stdout {
+            Some(w) => w.lock(),
+            None => self.out.lock(),
+        }
+        .unwrap_or_else(|e| e.into_inner());
+        let _ = writeln!(w, "{msg}");
+        let _ = w.flush();
+    }
+
+    /// Bytes a program wrote, passed on to stdout as they come (a script's
+    /// output streamed from a board).
+    pub(crate) fn stdout_raw(&self, bytes: &[u8]) {
+        let mut w = match &self.stdout {
+            Some(w) => w.lock(),
+            None => self.out.lock(),
+        }
+        .unwrap_or_else(|e| e.into_inner());
+        let _ = w.write_all(bytes);
+        let _ = w.flush();
+    }
+
+    /// A diagnostic with a place: printed by the caller for people; with
+    /// JSON messages on also a `compiler-message` object.
+    pub(crate) fn diagnostic(&self, d: &crate::diagnostics::Diagnostic) {
+        self.json(&d.to_json());
     }
 
     /// The verbosity in force.
@@ -96,6 +170,13 @@ impl Shell {
 
     /// `warning: ...` (not shown with `-q`).
     pub(crate) fn warn(&self, msg: impl Display) {
+        if self.json {
+            self.json(&serde_json::json!({
+                "reason": "compiler-message",
+                "level": "warning",
+                "message": msg.to_string(),
+            }));
+        }
         if self.verbosity >= Verbosity::Normal {
             self.write_line(YELLOW, "warning", false, &msg);
         }
@@ -123,6 +204,21 @@ impl Shell {
     /// Prints an error and its causes: `error: top`, then a `Caused by:`
     /// block, then a `help:` line when the error carries one.
     pub fn print_error(&self, err: &anyhow::Error) {
+        if self.json {
+            let causes: Vec<String> = err
+                .chain()
+                .skip(1)
+                .filter(|c| !crate::error::is_help(*c))
+                .map(|c| c.to_string())
+                .collect();
+            self.json(&serde_json::json!({
+                "reason": "compiler-message",
+                "level": "error",
+                "message": err.to_string(),
+                "causes": causes,
+                "help": crate::error::help_of(err),
+            }));
+        }
         self.error(err);
         let causes: Vec<String> = err
             .chain()

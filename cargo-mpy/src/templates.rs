@@ -57,11 +57,21 @@ const PY_SOURCE: &str = include_str!("../../templates/mixed/src/module.py");
 const GITIGNORE: &str = include_str!("../../templates/gitignore");
 const RUST_MANIFEST: &str = include_str!("../../templates/rust/Cargo.toml");
 const RUST_SOURCE: &str = include_str!("../../templates/rust/src/lib.rs");
+const DEMO: &str = include_str!("../../templates/shared/demo.py");
+const TEST: &str = include_str!("../../templates/shared/tests/test_module.py");
+const TEST_EXP: &str = include_str!("../../templates/shared/tests/test_module.py.exp");
 
 /// The files of the template for `lang`, or `None` when there is none yet.
 pub fn files(lang: Lang) -> Option<Vec<TemplateFile>> {
     let file = |path, contents| TemplateFile { path, contents };
-    match lang {
+    // Every module gets a demo script (`cargo mpy run`) and a test
+    // (`cargo mpy test`).
+    let shared = [
+        file("demo.py", DEMO),
+        file("tests/test_{{name}}.py", TEST),
+        file("tests/test_{{name}}.py.exp", TEST_EXP),
+    ];
+    let mut files = match lang {
         Lang::C => Some(vec![
             file("Cargo.toml", C_MANIFEST),
             file("src/{{name}}.c", C_SOURCE),
@@ -78,7 +88,9 @@ pub fn files(lang: Lang) -> Option<Vec<TemplateFile>> {
             file("src/lib.rs", RUST_SOURCE),
             file(".gitignore", GITIGNORE),
         ]),
-    }
+    }?;
+    files.extend(shared);
+    Some(files)
 }
 
 /// Fills in the placeholders.

@@ -6,10 +6,21 @@
 //! freestanding test loader (`tests/support/loader`) for an architecture;
 //! and running modules under that loader or the real `micropython`.
 //!
-//! A missing tool is not a failure: the functions return [`Skip`] and the
-//! test returns early (see [`skip_unless!`]). With the environment variable
-//! `MPY_TEST_REQUIRE_TOOLS=1` (set by the CI job that installs everything) a
-//! missing tool panics instead, naming the package to install.
+//! Every crate has one integration test binary (`harness = false`) built
+//! on libtest-mimic: [`trial`] wraps a test function returning
+//! [`TestResult`], and [`run_trials`] runs them. A missing tool is not a
+//! failure: the functions return [`Skip`], the test returns it (`?`, or
+//! [`skip_unless!`]) and the trial is reported as *ignored* with the reason.
+//! With the environment variable `MPY_TEST_REQUIRE_TOOLS=1` (set by CI,
+//! which installs everything) such a trial fails instead, naming the package
+//! to install.
+//!
+//! [`loader_checks`] reads the loader check files beside each example
+//! (`tests/*.loader`), and [`pty_board`] starts the `micropython` unix port
+//! on a pty as a stand-in board.
+
+pub mod loader_checks;
+pub mod pty_board;
 
 use std::collections::hash_map::DefaultHasher;
 use std::fmt;
@@ -36,19 +47,57 @@ impl fmt::Display for Skip {
 
 impl std::error::Error for Skip {}
 
-/// Unwraps a `Result<T, Skip>`; on `Err` prints the reason and returns from
-/// the enclosing test function.
+/// What a test function returns: `Err(Skip)` when a tool it needs is
+/// missing (the trial is then ignored, or failed under
+/// `MPY_TEST_REQUIRE_TOOLS=1`). Failures panic, as in `#[test]` functions.
+pub type TestResult = Result<(), Skip>;
+
+/// Unwraps a `Result<T, Skip>`; on `Err` returns it from the enclosing test
+/// function (which returns [`TestResult`]).
 #[macro_export]
 macro_rules! skip_unless {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(skip) => {
-                eprintln!("skipped: {skip}");
-                return;
-            }
+            Err(skip) => return Err(skip.into()),
         }
     };
+}
+
+pub use libtest_mimic::Trial;
+
+/// A trial running `f`: passed when it returns `Ok`, failed when it panics,
+/// ignored with the reason when it returns a [`Skip`] (failed instead under
+/// `MPY_TEST_REQUIRE_TOOLS=1`).
+pub fn trial(name: impl Into<String>, f: impl FnOnce() -> TestResult + Send + 'static) -> Trial {
+    Trial::ignorable_test(name, move || match f() {
+        Ok(()) => Ok(libtest_mimic::Completion::Completed),
+        Err(Skip(why)) if tools_required() => {
+            Err(format!("MPY_TEST_REQUIRE_TOOLS=1 and {why}").into())
+        }
+        Err(Skip(why)) => Ok(libtest_mimic::Completion::ignored_with(why)),
+    })
+}
+
+/// Trials named `<prefix>/<function>` for test functions returning
+/// [`TestResult`]: `trials!("cli", [builds, fails])`.
+#[macro_export]
+macro_rules! trials {
+    ($prefix:expr, [$($f:path),* $(,)?]) => {
+        vec![$($crate::trial(format!("{}/{}", $prefix, $crate::last_segment(stringify!($f))), $f)),*]
+    };
+}
+
+/// The last `::` segment of a path (for trial names).
+pub fn last_segment(path: &str) -> &str {
+    path.rsplit("::").next().unwrap_or(path).trim()
+}
+
+/// Runs `trials` with the command line's filters and exits with
+/// libtest's status.
+pub fn run_trials(trials: Vec<Trial>) -> ! {
+    let args = libtest_mimic::Arguments::from_args();
+    libtest_mimic::run(&args, trials).exit()
 }
 
 /// True when missing tools must fail the test (`MPY_TEST_REQUIRE_TOOLS=1`).
@@ -58,17 +107,47 @@ pub fn tools_required() -> bool {
 
 /// Finds `name` on `PATH` (or takes it as a path when it contains a `/`).
 /// When it is missing, returns a [`Skip`] naming `install` (how to get it:
-/// the Debian package, or a pip command); with `MPY_TEST_REQUIRE_TOOLS=1` it
-/// panics instead.
+/// the Debian package, or a pip command).
 pub fn find_tool(name: &str, install: &str) -> Result<PathBuf, Skip> {
     if let Some(p) = lookup_path(name) {
         return Ok(p);
     }
-    let why = format!("`{name}` not found (install: {install})");
-    if tools_required() {
-        panic!("MPY_TEST_REQUIRE_TOOLS=1 and {why}");
+    Err(Skip(format!("`{name}` not found (install: {install})")))
+}
+
+/// All of `tools` (name, install hint) on `PATH`, or a [`Skip`] naming the
+/// missing ones.
+pub fn find_tools(tools: &[(&str, &str)]) -> Result<(), Skip> {
+    let missing: Vec<String> = tools
+        .iter()
+        .filter(|(t, _)| lookup_path(t).is_none())
+        .map(|(t, i)| format!("`{t}` (install: {i})"))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Skip(format!("not found: {}", missing.join(", "))))
     }
-    Err(Skip(why))
+}
+
+/// The Rust target of `arch` is installed (its standard library is in the
+/// sysroot), or a [`Skip`] with the `rustup` command.
+pub fn rust_target_installed(arch: Arch) -> Result<(), Skip> {
+    let triple = Toolchain::of(arch).rust.triple;
+    let out = Command::new("rustc")
+        .args(["--print", "target-libdir", "--target", triple])
+        .output();
+    match out {
+        Ok(o)
+            if o.status.success()
+                && Path::new(String::from_utf8_lossy(&o.stdout).trim()).is_dir() =>
+        {
+            Ok(())
+        }
+        _ => Err(Skip(format!(
+            "Rust target {triple} is not installed (rustup target add {triple})"
+        ))),
+    }
 }
 
 fn lookup_path(name: &str) -> Option<PathBuf> {
@@ -87,13 +166,7 @@ fn lookup_path(name: &str) -> Option<PathBuf> {
 pub fn c_compiler(arch: Arch) -> Result<PathBuf, Skip> {
     match find_c_compiler(arch) {
         Ok(c) => Ok(c.path),
-        Err(missing) => {
-            let why = format!("{missing} (install: {})", missing.install);
-            if tools_required() {
-                panic!("MPY_TEST_REQUIRE_TOOLS=1 and {why}");
-            }
-            Err(Skip(why))
-        }
+        Err(missing) => Err(Skip(format!("{missing} (install: {})", missing.install))),
     }
 }
 
@@ -575,6 +648,107 @@ pub fn run_micropython(module_dir: &Path, code: &str) -> Result<RunOutput, Skip>
         .arg("-c")
         .arg(code);
     Ok(run_command(&mut cmd))
+}
+
+/// A temporary MicroPython "tree" under `root` whose `py/dynruntime.h`
+/// includes the test suite's `natmod.h`, for C modules built without a
+/// MicroPython checkout.
+pub fn fake_mpy_dir(root: &Path) -> PathBuf {
+    let natmod = natmod_include_dir().join("natmod.h");
+    assert!(natmod.is_file(), "missing {}", natmod.display());
+    let dir = root.join("mpy-tree");
+    fs::create_dir_all(dir.join("py")).expect("create the header tree");
+    fs::write(
+        dir.join("py/dynruntime.h"),
+        format!("#include \"{}\"\n", natmod.display()),
+    )
+    .expect("write py/dynruntime.h");
+    dir
+}
+
+/// Builds the package at `manifest` with the `cargo-mpy` binary for
+/// `arches` into `out` (`<module>.mpy`, or `<module>_<arch>.mpy` for
+/// several), with the test header tree standing in for MicroPython's and
+/// cargo's target directory `target`. Panics with cargo-mpy's messages when
+/// the build fails or warns (our examples build without a warning).
+pub fn build_package(
+    cargo_mpy: &Path,
+    manifest: &Path,
+    module: &str,
+    arches: &[Arch],
+    out: &Path,
+    target: &Path,
+) -> Vec<PathBuf> {
+    let list = arches
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(",");
+    let res = Command::new(cargo_mpy)
+        .args(["mpy", "build", "-q", "--arch", &list, "--manifest-path"])
+        .arg(manifest)
+        .arg("--out-dir")
+        .arg(out)
+        .env("MPY_DIR", support_dir().join("mpy-tree"))
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("run cargo-mpy");
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        res.status.success(),
+        "building {} for {list}:\n{stderr}",
+        manifest.display()
+    );
+    assert!(
+        !stderr.contains("warning"),
+        "building {} for {list} warned:\n{stderr}",
+        manifest.display()
+    );
+    arches
+        .iter()
+        .map(|a| {
+            if arches.len() == 1 {
+                out.join(format!("{module}.mpy"))
+            } else {
+                out.join(format!("{module}_{}.mpy", a.name()))
+            }
+        })
+        .collect()
+}
+
+/// Decodes a module and checks every relocation entry against the loader's
+/// rules: inside the image it patches, a kind the loader knows. A merged
+/// module (native plus bytecode parts) is checked through its native part.
+pub fn check_relocations(arch: Arch, path: &Path) {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
+    let code = if mpy.raw_code.native.is_some() {
+        &mpy.raw_code
+    } else {
+        mpy.raw_code
+            .children
+            .iter()
+            .find(|c| c.native.is_some())
+            .expect("a native part")
+    };
+    let native = code.native.as_ref().expect("native info");
+    let word = arch.word_size();
+    for e in code.relocations() {
+        let end = (e.word_offset + e.count) * word;
+        let limit = match e.base {
+            mpy_link::mpy::reloc::RelocBase::Text => code.fun_data.len() as u64,
+            mpy_link::mpy::reloc::RelocBase::Rodata => native.rodata.len() as u64,
+        };
+        assert!(
+            end <= limit,
+            "{arch}: {e:?} outside its image ({limit} bytes)"
+        );
+        if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
+            assert!(k < 87, "{arch}: mp_fun_table entry {k}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,18 @@
 use mpy_link::Arch;
 use mpy_tests::{
     build_c_module, loader_arches, run_loader, run_micropython, skip_unless, support_module,
-    temp_dir,
+    temp_dir, TestResult, Trial,
 };
+
+pub(crate) fn trials() -> Vec<Trial> {
+    mpy_tests::trials!(
+        "basic",
+        [
+            basic_module_runs_on_every_loader_arch,
+            basic_module_runs_in_micropython
+        ]
+    )
+}
 
 /// Commands for the loader and the results a correct link produces.
 const CASES: &[(&str, &str)] = &[
@@ -54,8 +64,7 @@ fn check_relocations(arch: Arch, path: &std::path::Path) {
     }
 }
 
-#[test]
-fn basic_module_runs_on_every_loader_arch() {
+fn basic_module_runs_on_every_loader_arch() -> TestResult {
     let src = support_module("basic.c");
     let commands: Vec<&str> = CASES.iter().map(|c| c.0).collect();
     for arch in loader_arches() {
@@ -82,10 +91,10 @@ fn basic_module_runs_on_every_loader_arch() {
         }
         eprintln!("{arch}: {} commands ran under the loader", CASES.len());
     }
+    Ok(())
 }
 
-#[test]
-fn basic_module_runs_in_micropython() {
+fn basic_module_runs_in_micropython() -> TestResult {
     let src = support_module("basic.c");
     let dir = temp_dir("exec-x64");
     let module = skip_unless!(build_c_module(Arch::X64, &[src], dir.path(), "basic"));
@@ -106,4 +115,5 @@ fn basic_module_runs_in_micropython() {
         "{}",
         out.stderr
     );
+    Ok(())
 }

@@ -7,7 +7,26 @@
 use std::path::{Path, PathBuf};
 
 use cargo_mpy::toolchain::{FloatImpl, Toolchain};
-use mpy_tests::{skip_unless, Arch, RunOutput};
+use mpy_tests::{skip_unless, Arch, RunOutput, TestResult, Trial};
+
+/// Per loader architecture `<arch>/loader/{reloc_stream,bad_inputs,basic_module}`,
+/// then the cross-check with MicroPython.
+pub(crate) fn trials() -> Vec<Trial> {
+    let mut out = Vec::new();
+    for arch in mpy_tests::loader_arches() {
+        let t = |name: &str, f: fn(Arch) -> TestResult| {
+            mpy_tests::trial(format!("{arch}/loader/{name}"), move || f(arch))
+        };
+        out.push(t("reloc_stream", reloc_stream));
+        out.push(t("bad_inputs", bad_inputs));
+        out.push(t("basic_module", basic_module));
+    }
+    out.extend(mpy_tests::trials!(
+        "x64/loader",
+        [x64_loader_matches_micropython]
+    ));
+    out
+}
 
 /// Appends `v` as a vuint (7 bits per byte, most significant first).
 fn vuint(out: &mut Vec<u8>, mut v: u64) {
@@ -71,7 +90,7 @@ fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn reloc_stream(arch: Arch) {
+fn reloc_stream(arch: Arch) -> TestResult {
     let dir = mpy_tests::temp_dir(&format!("reloc-{arch}"));
     let mpy = write_temp(dir.path(), "rel.mpy", &reloc_fixture(arch));
     let w = arch.word_size();
@@ -98,6 +117,7 @@ fn reloc_stream(arch: Arch) {
         ],
         "{out}"
     );
+    Ok(())
 }
 
 fn run_loader_no_init(
@@ -118,7 +138,7 @@ fn run_loader_no_init(
     Ok(mpy_tests::run_command(&mut cmd))
 }
 
-fn bad_inputs(arch: Arch) {
+fn bad_inputs(arch: Arch) -> TestResult {
     let dir = mpy_tests::temp_dir(&format!("bad-{arch}"));
     let good = reloc_fixture(arch);
 
@@ -163,6 +183,7 @@ fn bad_inputs(arch: Arch) {
     let out = skip_unless!(run_loader_no_init(arch, &p, &[]));
     out.expect_code(2);
     assert!(out.stderr.contains("outside text and rodata"), "{out}");
+    Ok(())
 }
 
 /// Builds `basic.c` for `arch` into a fresh directory.
@@ -217,7 +238,7 @@ const CALLS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn basic_module(arch: Arch) {
+fn basic_module(arch: Arch) -> TestResult {
     let dir = mpy_tests::temp_dir(&format!("basic-{arch}"));
     let mpy = skip_unless!(build_basic(arch, dir.path()));
     let mut script: Vec<String> = CALLS.iter().map(|(c, _, _)| format!("call {c}")).collect();
@@ -271,31 +292,12 @@ fn basic_module(arch: Arch) {
     out.expect_code(3);
     assert_eq!(out.stdout, "2\n");
     assert!(out.stderr.contains("entry 22 (new_set)"), "{out}");
-}
-
-macro_rules! per_arch {
-    ($($arch:ident => $name:ident),* $(,)?) => {
-        mod reloc { use super::*; $(#[test] fn $name() { reloc_stream(Arch::$arch) })* }
-        mod bad_input { use super::*; $(#[test] fn $name() { bad_inputs(Arch::$arch) })* }
-        mod basic { use super::*; $(#[test] fn $name() { basic_module(Arch::$arch) })* }
-    };
-}
-
-per_arch! {
-    X86 => x86,
-    X64 => x64,
-    Armv6m => armv6m,
-    Armv7m => armv7m,
-    Armv7emsp => armv7emsp,
-    Armv7emdp => armv7emdp,
-    Rv32imc => rv32imc,
-    Rv64imc => rv64imc,
+    Ok(())
 }
 
 /// The same module and calls in the real MicroPython give the same lines,
 /// so the loader's runtime behaves like the firmware where it matters.
-#[test]
-fn x64_loader_matches_micropython() {
+fn x64_loader_matches_micropython() -> TestResult {
     let dir = mpy_tests::temp_dir("crosscheck-x64");
     let mpy = skip_unless!(build_basic(Arch::X64, dir.path()));
     let mut py = String::from(
@@ -320,4 +322,5 @@ fn x64_loader_matches_micropython() {
     let expect: Vec<&str> = CALLS.iter().map(|(_, _, e)| *e).collect();
     assert_eq!(real.lines(), expect, "micropython\n{real}");
     assert!(mpy.is_file());
+    Ok(())
 }

@@ -5,17 +5,32 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
+use mpy_link::Arch;
 
 use crate::config;
 use crate::context::BuildOptions;
 use crate::orchestrator::{self, Built};
 use crate::shell::Shell;
 
+/// How `build` reports to programs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum MessageFormat {
+    /// Status lines for people, on stderr.
+    #[default]
+    Human,
+    /// Also one JSON object per line on stdout: `mpy-artifact` (path,
+    /// size, `.mpy` version), `arch-skipped`, `compiler-message` (level,
+    /// message, file, line) and `build-finished`.
+    Json,
+}
+
 /// Build the module for one or more architectures.
 #[derive(Debug, Clone, Default, Args)]
 pub struct BuildArgs {
-    /// Architectures to build (comma-separated or repeated); default:
-    /// `default-arch` from the manifest, else x64.
+    /// Architectures to build (comma-separated or repeated); `all` builds
+    /// every architecture whose tools are installed and lists the others
+    /// with the command that installs them. Default: `default-arch` from
+    /// the manifest, else x64.
     #[arg(long, value_name = "ARCH", value_delimiter = ',')]
     pub arch: Vec<String>,
     /// Build with the release profile (output under `target/mpy/<arch>/release`).
@@ -31,24 +46,50 @@ pub struct BuildArgs {
     /// Number of parallel jobs (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// `human`, or `json` for one JSON object per line on stdout (as
+    /// cargo's `--message-format json`), for editors and CI.
+    #[arg(long, value_enum, value_name = "FMT", default_value = "human")]
+    pub message_format: MessageFormat,
+}
+
+/// `--arch` as given: the named architectures, and whether `all` was among
+/// them.
+pub(crate) fn arch_selection(arch: &[String]) -> Result<(Vec<Arch>, bool)> {
+    let all = arch
+        .iter()
+        .flat_map(|a| a.split(','))
+        .any(|a| a.trim() == "all");
+    let named: Vec<&str> = arch
+        .iter()
+        .flat_map(|a| a.split(','))
+        .map(str::trim)
+        .filter(|a| !a.is_empty() && *a != "all")
+        .collect();
+    let archs = if named.is_empty() {
+        Vec::new()
+    } else {
+        config::parse_arch_list(&named)?
+    };
+    Ok((archs, all))
 }
 
 impl BuildArgs {
     /// Runs the build.
     pub fn run(self, shell: &Shell) -> Result<Vec<Built>> {
-        let archs = if self.arch.is_empty() {
-            Vec::new()
-        } else {
-            config::parse_arch_list(&self.arch)?
-        };
-        let options = BuildOptions {
-            manifest_path: self.manifest_path,
+        self.options().and_then(|o| orchestrator::build(&o, shell))
+    }
+
+    /// The build's options.
+    pub fn options(&self) -> Result<BuildOptions> {
+        let (archs, all_archs) = arch_selection(&self.arch)?;
+        Ok(BuildOptions {
+            manifest_path: self.manifest_path.clone(),
             archs,
             release: self.release,
-            out_dir: self.out_dir,
+            out_dir: self.out_dir.clone(),
             jobs: self.jobs,
             target_dir: None,
-        };
-        orchestrator::build(&options, shell)
+            all_archs,
+        })
     }
 }

@@ -1,8 +1,12 @@
 //! The command line: `cargo mpy <command>`, one module per subcommand.
 
 pub mod build;
+pub mod deploy;
 pub mod doctor;
+pub mod inspect;
 pub mod new;
+pub mod package;
+pub mod test;
 
 use clap::{Parser, Subcommand};
 
@@ -40,4 +44,14 @@ pub enum Command {
     Init(new::InitArgs),
     /// Show which tools each architecture would use and how to install missing ones.
     Doctor(doctor::DoctorArgs),
+    /// Build for the board's architecture and copy the module to the board.
+    Deploy(deploy::DeployArgs),
+    /// Build, then run a script with the module on the board, streaming its output.
+    Run(deploy::RunArgs),
+    /// Run the package's `tests/*.py` on this machine's MicroPython or on a board.
+    Test(test::TestArgs),
+    /// Write the files `mip` installs from: one directory per architecture and an index.
+    Package(package::PackageArgs),
+    /// Show what a `.mpy` file holds.
+    Inspect(inspect::InspectArgs),
 }

@@ -9,7 +9,7 @@ mod sources;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use mpy_link::Arch;
 
 pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
@@ -34,6 +34,21 @@ pub struct BuildOptions {
     pub jobs: Option<usize>,
     /// cargo's target directory to use instead of the package's.
     pub target_dir: Option<PathBuf>,
+    /// `--arch all`: also every architecture not in `archs` whose tools
+    /// are installed; the others are skipped (listed with the command that
+    /// installs what is missing) instead of failing the build.
+    pub all_archs: bool,
+}
+
+/// An architecture `--arch all` left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedArch {
+    /// The architecture.
+    pub arch: Arch,
+    /// What is missing.
+    pub reason: String,
+    /// How to install it.
+    pub help: String,
 }
 
 /// The project, the options and a plan per architecture.
@@ -47,6 +62,8 @@ pub(crate) struct BuildContext {
     pub jobs: usize,
     /// One plan per architecture, in the order asked for.
     pub plans: Vec<ArchPlan>,
+    /// Architectures `--arch all` left out.
+    pub skipped: Vec<SkippedArch>,
 }
 
 impl BuildContext {
@@ -58,7 +75,30 @@ impl BuildContext {
             options.manifest_path.as_deref(),
             options.target_dir.as_deref(),
         )?;
-        let archs = if options.archs.is_empty() {
+        let mut skipped = Vec::new();
+        let archs = if options.all_archs {
+            let mut archs = options.archs.clone();
+            for arch in Arch::ALL {
+                if archs.contains(&arch) {
+                    continue;
+                }
+                match unavailable(&project, arch) {
+                    Some(s) => skipped.push(s),
+                    None => archs.push(arch),
+                }
+            }
+            if archs.is_empty() {
+                let list: Vec<String> = skipped
+                    .iter()
+                    .map(|s| format!("{}: {} (install: {})", s.arch.name(), s.reason, s.help))
+                    .collect();
+                bail!(
+                    "no architecture can be built: the tools of every one are missing\n{}",
+                    list.join("\n")
+                );
+            }
+            archs
+        } else if options.archs.is_empty() {
             project.default_archs()?
         } else {
             options.archs.clone()
@@ -103,6 +143,7 @@ impl BuildContext {
             release: options.release,
             jobs,
             plans,
+            skipped,
         })
     }
 
@@ -112,4 +153,46 @@ impl BuildContext {
             plan.paths.remove_outputs();
         }
     }
+}
+
+/// Why `arch` cannot be built here, when a tool it needs is missing: the
+/// C compiler (for C and assembly sources, or the runtime libraries),
+/// `mpy-cross` (for Python sources), the Rust target (for Rust code).
+fn unavailable(project: &Project, arch: Arch) -> Option<SkippedArch> {
+    let skip = |reason: String, help: String| Some(SkippedArch { arch, reason, help });
+    let cfg = project.config.for_arch(arch);
+    let patterns = cfg.sources.clone().unwrap_or_default();
+    let is = |ext: &str| patterns.iter().any(|p| p.ends_with(ext));
+    let needs_c = is(".c") || is(".S") || is(".s") || cfg.link_runtime.unwrap_or(false);
+    if needs_c || (!project.has_rust && !patterns.is_empty()) {
+        if let Err(m) = crate::toolchain::find_c_compiler(arch) {
+            return skip(m.to_string(), m.install);
+        }
+    }
+    if is(".py") {
+        if let Err(m) =
+            crate::toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), &project.manifest_dir)
+        {
+            return skip(m.to_string(), m.install);
+        }
+    }
+    if project.has_rust {
+        let rust = &crate::toolchain::Toolchain::of(arch).rust;
+        if let Some(note) = rust.unsupported {
+            return skip(
+                format!(
+                    "no Rust target for {} in the standard toolchain",
+                    arch.name()
+                ),
+                note.to_string(),
+            );
+        }
+        if crate::rust_build::target_installed(rust.triple) == Some(false) {
+            return skip(
+                format!("the Rust target `{}` is not installed", rust.triple),
+                format!("rustup target add {}", rust.triple),
+            );
+        }
+    }
+    None
 }

@@ -20,13 +20,15 @@ mod jobs;
 mod record;
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use mpy_link::{Arch, LinkError};
 
 use crate::compile_c::CompileJob;
-use crate::context::{profile, ArchPlan, BuildContext, BuildOptions};
+use crate::context::{profile, ArchPlan, BuildContext, BuildOptions, SkippedArch};
+use crate::diagnostics;
 use crate::error::error_with_help;
 use crate::fsutil;
 use crate::link::{self, Qstrs};
@@ -47,25 +49,61 @@ pub struct Built {
     pub out_copy: Option<PathBuf>,
     /// Its size in bytes.
     pub size: u64,
+    /// Time spent on this architecture: its compiles, its Rust build and
+    /// its link (they overlap with other architectures' work).
+    pub time: Duration,
+}
+
+/// What a build produced: the modules, and the architectures left out
+/// because their tools are not installed (`--arch all`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildReport {
+    /// One entry per architecture built.
+    pub built: Vec<Built>,
+    /// Architectures not built, with the reason and the install command.
+    pub skipped: Vec<SkippedArch>,
 }
 
 /// Builds the package as `options` say, printing cargo-style status lines
-/// to `shell`, and returns one [`Built`] per architecture. On failure no
-/// output of this build is left behind (old ones included).
-pub fn build(options: &BuildOptions, shell: &Shell) -> Result<Vec<Built>> {
+/// to `shell` (and JSON messages when the shell has them on), and returns
+/// what was built and what was skipped. On failure no output of this build
+/// is left behind (old ones included).
+pub fn build_report(options: &BuildOptions, shell: &Shell) -> Result<BuildReport> {
     let start = Instant::now();
     let cx = BuildContext::new(options)?;
-    let orchestrator = BuildOrchestrator { cx: &cx, shell };
+    for s in &cx.skipped {
+        shell.json(&serde_json::json!({
+            "reason": "arch-skipped",
+            "arch": s.arch.name(),
+            "message": s.reason,
+            "help": s.help,
+        }));
+    }
+    let orchestrator = BuildOrchestrator {
+        cx: &cx,
+        shell,
+        times: Mutex::new(vec![Duration::ZERO; cx.plans.len()]),
+    };
     match orchestrator.run() {
         Ok(built) => {
             orchestrator.report(&built, start);
-            Ok(built)
+            Ok(BuildReport {
+                built,
+                skipped: cx.skipped.clone(),
+            })
         }
         Err(e) => {
             cx.remove_outputs();
             Err(e)
         }
     }
+}
+
+/// Builds the package as `options` say, printing cargo-style status lines
+/// to `shell`, and returns one [`Built`] per architecture. On failure no
+/// output of this build is left behind (old ones included).
+pub fn build(options: &BuildOptions, shell: &Shell) -> Result<Vec<Built>> {
+    build_report(options, shell).map(|r| r.built)
 }
 
 /// The objects and bytecode files of one architecture, in link order.
@@ -79,9 +117,32 @@ struct Compiled {
 struct BuildOrchestrator<'a> {
     cx: &'a BuildContext,
     shell: &'a Shell,
+    /// Time spent per plan, for the summary.
+    times: Mutex<Vec<Duration>>,
 }
 
 impl<'a> BuildOrchestrator<'a> {
+    /// Adds `d` to the time of plan `i`.
+    fn add_time(&self, i: usize, d: Duration) {
+        if let Some(t) = self
+            .times
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(i)
+        {
+            *t += d;
+        }
+    }
+
+    fn time_of(&self, i: usize) -> Duration {
+        self.times
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(i)
+            .copied()
+            .unwrap_or_default()
+    }
+
     fn run(&self) -> Result<Vec<Built>> {
         let qstrs = self.scan_qstrs()?;
         let compiled = self.compile()?;
@@ -165,13 +226,17 @@ impl<'a> BuildOrchestrator<'a> {
                 self.shell
                     .verbose_status("Running", format!("`{}`", job.command_line()));
             }
-            job.run()
+            let start = Instant::now();
+            let r = job.run();
+            self.add_time(job.plan(), start.elapsed());
+            r
         });
         let mut failed = vec![0usize; plans.len()];
         for (job, result) in jobs.iter().zip(results) {
             let arch = plans[job.plan()].arch.name();
             match result {
                 Ok(Some(stderr)) if !stderr.trim().is_empty() => {
+                    self.json_diagnostics(job, &stderr);
                     self.shell.warn(format!(
                         "`{}` [{arch}]: the compiler said:\n{}",
                         job.source().display(),
@@ -181,6 +246,9 @@ impl<'a> BuildOrchestrator<'a> {
                 Ok(_) => {}
                 Err(e) => {
                     failed[job.plan()] += 1;
+                    if let Some(p) = e.downcast_ref::<crate::process::ProcessError>() {
+                        self.json_diagnostics(job, &format!("{}\n{}", p.stdout, p.stderr));
+                    }
                     let what = match job {
                         Job::C { .. } => "compile",
                         Job::Py { .. } => "compile (mpy-cross)",
@@ -220,6 +288,21 @@ impl<'a> BuildOrchestrator<'a> {
             .collect())
     }
 
+    /// With JSON messages on, the compiler's diagnostics with their places.
+    fn json_diagnostics(&self, job: &Job<'_>, output: &str) {
+        if !self.shell.json_messages() {
+            return;
+        }
+        let arch = self.cx.plans[job.plan()].arch;
+        let diags = match job {
+            Job::C { .. } => diagnostics::parse_gcc(output, arch),
+            Job::Py { .. } => diagnostics::parse_mpy_cross(output, job.source(), arch),
+        };
+        for d in &diags {
+            self.shell.diagnostic(d);
+        }
+    }
+
     /// `Compiling` for each architecture with work to do, `Fresh` (with
     /// `-v`) for the others.
     fn announce(&self, jobs: &[Job<'_>]) {
@@ -255,11 +338,13 @@ impl<'a> BuildOrchestrator<'a> {
         self.cx
             .plans
             .iter()
-            .map(|plan| {
+            .enumerate()
+            .map(|(i, plan)| {
                 let Some(target) = plan.rust else {
                     return Ok(None);
                 };
-                rust_build::build_staticlib(
+                let start = Instant::now();
+                let r = rust_build::build_staticlib(
                     self.shell,
                     &project.manifest_path,
                     &plan.paths.rust_target_dir,
@@ -270,7 +355,9 @@ impl<'a> BuildOrchestrator<'a> {
                 .map(Some)
                 .with_context(|| {
                     format!("could not build `{}` for {}", plan.module, plan.arch.name())
-                })
+                });
+                self.add_time(i, start.elapsed());
+                r
             })
             .collect()
     }
@@ -290,8 +377,17 @@ impl<'a> BuildOrchestrator<'a> {
                 .zip(qstrs)
                 .zip(compiled)
                 .zip(rust_libs)
-                .map(|(((plan, q), c), rust)| {
-                    s.spawn(move || self.finish(plan, &q.native, c, rust.as_deref()))
+                .enumerate()
+                .map(|(i, (((plan, q), c), rust))| {
+                    s.spawn(move || {
+                        let start = Instant::now();
+                        let r = self.finish(plan, &q.native, c, rust.as_deref());
+                        self.add_time(i, start.elapsed());
+                        r.map(|b| Built {
+                            time: self.time_of(i),
+                            ..b
+                        })
+                    })
                 })
                 .collect();
             handles
@@ -423,10 +519,14 @@ impl<'a> BuildOrchestrator<'a> {
             output: plan.paths.output.clone(),
             out_copy: plan.paths.out_copy.clone(),
             size: data.len() as u64,
+            time: Duration::ZERO,
         })
     }
 
-    /// `Finished` and one line per architecture with its size and path.
+    /// `Finished`, then the summary table: one row per architecture with
+    /// its size, time and path, and one per skipped architecture with the
+    /// reason and the install command. With JSON messages on, one
+    /// `mpy-artifact` object per module and a `build-finished` object.
     fn report(&self, built: &[Built], start: Instant) {
         let module = self
             .cx
@@ -447,12 +547,51 @@ impl<'a> BuildOrchestrator<'a> {
             self.shell.status(
                 "",
                 format!(
-                    "{:<10} {:>7} bytes  {}",
+                    "{:<10} {:>7} bytes {:>7.2}s  {}",
                     b.arch.name(),
                     b.size,
+                    b.time.as_secs_f64(),
                     shown.display()
                 ),
             );
+            let version = fs_err::read(&b.output)
+                .ok()
+                .and_then(|d| mpy_version_of(&d))
+                .map(|(v, s)| format!("{v}.{s}"));
+            self.shell.json(&serde_json::json!({
+                "reason": "mpy-artifact",
+                "package": self.cx.project.package_name,
+                "module": module,
+                "arch": b.arch.name(),
+                "profile": profile(self.cx.release),
+                "path": b.output,
+                "out_copy": b.out_copy,
+                "size": b.size,
+                "mpy_version": version,
+                "time_ms": b.time.as_millis() as u64,
+            }));
         }
+        for s in &self.cx.skipped {
+            self.shell.status(
+                "",
+                format!(
+                    "{:<10} skipped: {} (install: {})",
+                    s.arch.name(),
+                    s.reason,
+                    s.help
+                ),
+            );
+        }
+        self.shell
+            .json(&serde_json::json!({"reason": "build-finished", "success": true}));
+    }
+}
+
+/// The `.mpy` version and sub-version in a file's header (`None` when it is
+/// not a native `.mpy`).
+pub(crate) fn mpy_version_of(data: &[u8]) -> Option<(u8, u8)> {
+    match data {
+        [b'M', version, feature, ..] => Some((*version, feature & 3)),
+        _ => None,
     }
 }

