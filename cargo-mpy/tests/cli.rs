@@ -399,7 +399,7 @@ fn manifest_errors() {
     );
     assert!(err.contains("invalid `[package.metadata.mpy]`"), "{err}");
     assert!(
-        err.contains("unknown field `sorces`")
+        err.contains("unknown key `sorces` in `[package.metadata.mpy]`")
             && err.contains("`sources`")
             && err.contains("`link-runtime`"),
         "{err}"
@@ -441,7 +441,10 @@ fn manifest_errors() {
         &[("Cargo.toml", &manifest("m", "sources = \"a.c\""))],
         &[],
     );
-    assert!(err.contains("invalid type"), "{err}");
+    assert!(
+        err.contains("invalid `package.metadata.mpy.sources`: expected a list of strings"),
+        "{err}"
+    );
 
     let err = build_fails(
         &fx,
@@ -752,7 +755,8 @@ fn package_with_rust_code_is_read_through_cargo_metadata() {
     let err = stderr(&o);
     assert!(!o.status.success());
     assert!(
-        err.contains("unknown field `float`") && err.contains("`float-impl`"),
+        err.contains("unknown key `float` in `[package.metadata.mpy]`")
+            && err.contains("`float-impl`"),
         "{err}"
     );
 
