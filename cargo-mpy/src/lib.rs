@@ -38,6 +38,7 @@ mod config;
 mod context;
 mod fsutil;
 mod link;
+mod lock;
 mod module_name;
 mod mpy_cross;
 mod orchestrator;

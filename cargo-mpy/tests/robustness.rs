@@ -359,3 +359,286 @@ fn glob_characters_in_the_package_path_are_literal() {
     let o = cargo_mpy(&dir, &["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+/// The architectures whose C compiler is installed, of `wanted` (all of
+/// them, or a failure, under `MPY_TEST_REQUIRE_TOOLS=1`).
+fn installed(wanted: &[Arch]) -> Vec<Arch> {
+    wanted
+        .iter()
+        .copied()
+        .filter(|&a| match c_compiler(a) {
+            Ok(_) => true,
+            Err(skip) => {
+                eprintln!("not building {a}: {skip}");
+                false
+            }
+        })
+        .collect()
+}
+
+fn arch_list(arches: &[Arch]) -> String {
+    arches
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A C package of two sources (one with 64-bit division, so the runtime
+/// libraries are linked on 32-bit targets), with an `.S`-free source list.
+fn two_source_package(fx: &Fixture, name: &str) -> PathBuf {
+    let stats = r#"#include "py/dynruntime.h"
+long long scaled(long long a, long long b);
+static mp_obj_t mean(mp_obj_t a, mp_obj_t b) {
+    return mp_obj_new_int((mp_int_t)scaled(mp_obj_get_int(a), mp_obj_get_int(b)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mean_obj, mean);
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    mp_store_global(MP_QSTR_mean, MP_OBJ_FROM_PTR(&mean_obj));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+"#;
+    let helper = "#ifdef BROKEN\n#error broken on purpose\n#endif\n#ifndef OFFSET\n#define OFFSET 0\n#endif\nlong long scaled(long long a, long long b) {\n    return (a + b) / 2 + OFFSET;\n}\n";
+    fx.project(
+        name,
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "stats",
+                    "sources = [\"src/stats.c\", \"src/helper.c\"]\nlink-runtime = true",
+                ),
+            ),
+            ("src/stats.c", stats),
+            ("src/helper.c", helper),
+        ],
+    )
+}
+
+/// Issue 12.1: two builds of one package at once, with one target
+/// directory and one `--out-dir`, both succeed, and what they leave is what
+/// a build on its own writes. Several rounds, from a clean target directory
+/// each time, the second build starting a little later in some.
+#[test]
+fn parallel_builds_of_one_package_are_both_right() {
+    let arches = installed(&[
+        Arch::X86,
+        Arch::X64,
+        Arch::Armv6m,
+        Arch::Armv7m,
+        Arch::Armv7emsp,
+        Arch::Armv7emdp,
+        Arch::Xtensa,
+        Arch::Rv32imc,
+        Arch::Rv64imc,
+    ]);
+    if arches.is_empty() {
+        return;
+    }
+    let list = arch_list(&arches);
+    let fx = Fixture::new();
+    let dir = two_source_package(&fx, "pkg");
+    let build = |out: &str| {
+        Command::new(bin())
+            .args(["mpy", "build", "--arch", &list, "--out-dir", out])
+            .current_dir(&dir)
+            .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+            .env_remove("CARGO_TARGET_DIR")
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap()
+    };
+    let o = build("alone");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected: Vec<Vec<u8>> = arches
+        .iter()
+        .map(|a| std::fs::read(dir.join(format!("alone/stats_{}.mpy", a.name()))).unwrap())
+        .collect();
+    let mut blocked = 0;
+    for round in 0..4 {
+        std::fs::remove_dir_all(dir.join("target")).unwrap();
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        let delay = std::time::Duration::from_millis([0, 50, 150, 300][round]);
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| build("out"));
+            std::thread::sleep(delay);
+            let b = s.spawn(|| build("out"));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        for o in [&a, &b] {
+            let err = stderr(o);
+            assert!(o.status.success(), "round {round}: {err}");
+            blocked += usize::from(err.contains("Blocking waiting for file lock"));
+            for (arch, want) in arches.iter().zip(&expected) {
+                // Every path it printed is there, with the bytes a build on
+                // its own writes.
+                let path = dir.join(format!("out/stats_{}.mpy", arch.name()));
+                assert!(err.contains(&path.display().to_string()), "{err}");
+                let got = std::fs::read(&path)
+                    .unwrap_or_else(|e| panic!("round {round}: {}: {e}", path.display()));
+                assert!(got == *want, "round {round}: {arch} differs");
+                let own = dir.join(format!("target/mpy/{}/debug/stats.mpy", arch.name()));
+                assert!(
+                    std::fs::read(&own).unwrap() == *want,
+                    "round {round}: {arch}"
+                );
+            }
+        }
+        // Nothing but the modules is left in `--out-dir`.
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("out"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), arches.len(), "{names:?}");
+    }
+    eprintln!("{blocked} of 8 builds waited for the lock");
+}
+
+/// Issue 12.1: the build directory is locked for the whole build, and a
+/// build that finds it locked says so and waits, as cargo does.
+#[test]
+fn a_build_waits_for_the_lock_on_its_build_directory() {
+    let _cc = skip_unless!(c_compiler(Arch::X64));
+    let fx = Fixture::new();
+    let dir = fx.project(
+        "locked",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"m.c\"]")),
+            ("m.c", &c_module("m", 7)),
+        ],
+    );
+    let lock_path = dir.join("target/mpy/.cargo-mpy-lock");
+    std::fs::create_dir_all(lock_path.parent().unwrap()).unwrap();
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let mut child = Command::new(bin())
+        .args(["mpy", "build"])
+        .current_dir(&dir)
+        .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+        .env_remove("CARGO_TARGET_DIR")
+        .env("CARGO_TERM_COLOR", "never")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says it waits, and does.
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut reader = std::io::BufReader::new(&mut stderr_pipe);
+        reader.read_line(&mut first).unwrap();
+    }
+    assert!(
+        first.contains("Blocking waiting for file lock on build directory"),
+        "{first}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the build did not wait"
+    );
+    assert!(!dir.join("target/mpy/x64/debug/m.mpy").exists());
+    lock.unlock().unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr_pipe, &mut rest).unwrap();
+    assert!(status.success(), "{first}{rest}");
+    assert!(dir.join("target/mpy/x64/debug/m.mpy").is_file());
+}
+
+/// Issue 14: one failing architecture leaves the other architectures'
+/// outputs (built now or before) alone, and removes its own, in the target
+/// directory and in `--out-dir`.
+#[test]
+fn a_failing_architecture_leaves_the_others_alone() {
+    let arches = installed(&[Arch::X64, Arch::Armv6m, Arch::Rv32imc]);
+    if arches.len() < 2 {
+        return;
+    }
+    let list = arch_list(&arches);
+    let fx = Fixture::new();
+    let dir = two_source_package(&fx, "pkg");
+    let o = cargo_mpy(&dir, &["build", "--arch", &list, "--out-dir", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = |a: Arch| dir.join(format!("out/stats_{}.mpy", a.name()));
+    let own = |a: Arch| dir.join(format!("target/mpy/{}/debug/stats.mpy", a.name()));
+    // Break the second architecture only; change the source so every
+    // architecture has work to do.
+    let broken = arches[1];
+    let manifest_path = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        format!(
+            "{text}\n[package.metadata.mpy.arch.{}]\ncflags = [\"-DBROKEN\"]\n",
+            broken.name()
+        ),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let stats = dir.join("src/stats.c");
+    let src = std::fs::read_to_string(&stats).unwrap();
+    std::fs::write(&stats, src.replace("mean", "average")).unwrap();
+    let o = cargo_mpy(&dir, &["build", "--arch", &list, "--out-dir", "out"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("broken on purpose"), "{err}");
+    assert!(
+        err.contains(&format!("could not build `stats` for {}", broken.name())),
+        "{err}"
+    );
+    for &a in &arches {
+        if a == broken {
+            assert!(!own(a).exists(), "{a}: stale output left");
+            assert!(!out(a).exists(), "{a}: stale copy left");
+        } else {
+            // Built now, from the new source.
+            let bytes = std::fs::read(out(a)).unwrap_or_else(|e| panic!("{a}: {e}"));
+            assert_eq!(std::fs::read(own(a)).unwrap(), bytes);
+            let mpy = mpy_link::mpy::read::read("m", &bytes).unwrap();
+            let qstrs: Vec<String> = mpy
+                .qstrs
+                .iter()
+                .map(|q| q.qstr.text().into_owned())
+                .collect();
+            assert!(qstrs.iter().any(|q| q == "average"), "{a}: {qstrs:?}");
+        }
+    }
+}
+
+/// Issue 12.1: a failed build removes only what it wrote itself: a copy in
+/// `--out-dir` written by a build with another target directory stays.
+#[test]
+fn a_failed_build_keeps_another_builds_copy() {
+    let _cc = skip_unless!(c_compiler(Arch::X64));
+    let fx = Fixture::new();
+    let dir = two_source_package(&fx, "pkg");
+    let shared_out = fx.root.join("shared-out");
+    let build = |target: &str, cflags: &str| {
+        Command::new(bin())
+            .args(["mpy", "build", "--out-dir"])
+            .arg(&shared_out)
+            .current_dir(&dir)
+            .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+            .env("CARGO_TARGET_DIR", fx.root.join(target))
+            .env("CFLAGS", cflags)
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .unwrap()
+    };
+    // The second target directory has an earlier output of its own.
+    let o = build("target-b", "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = build("target-a", "-DOFFSET=5");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let good = std::fs::read(shared_out.join("stats.mpy")).unwrap();
+    let o = build("target-b", "-DBROKEN");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(!fx.root.join("target-b/mpy/x64/debug/stats.mpy").exists());
+    assert!(
+        std::fs::read(shared_out.join("stats.mpy")).ok() == Some(good),
+        "the other build's copy was removed or changed"
+    );
+}

@@ -65,8 +65,7 @@ impl ArtifactPaths {
     /// copy `<module>.mpy` (`<module>_<arch>.mpy` when building several).
     pub(crate) fn new(project: &Project, arch: Arch, module: &str, opts: &PlanOptions) -> Self {
         let profile_dir = project
-            .target_dir
-            .join("mpy")
+            .build_root()
             .join(arch.name())
             .join(profile(opts.release));
         let build_dir = profile_dir.join("build").join(format!(
@@ -101,11 +100,18 @@ impl ArtifactPaths {
         self.build_dir.join("py").join(flatten(&src.rel, ".mpy"))
     }
 
-    /// Removes the outputs, so an old `.mpy` is never mistaken for the
-    /// result of a failed build.
-    pub(crate) fn remove_outputs(&self) {
-        for p in std::iter::once(&self.output).chain(&self.out_copy) {
-            let _ = crate::fsutil::remove_if_exists(p);
+    /// Removes the outputs after this architecture failed, so an old `.mpy`
+    /// is never mistaken for the result of this build: the one in the
+    /// target directory (this build holds its lock), and the `--out-dir`
+    /// copy only when it is a copy of that one, never a file another build
+    /// (with another target directory) wrote there.
+    pub(crate) fn remove_failed_outputs(&self) {
+        let previous = fs_err::read(&self.output).ok();
+        let _ = crate::fsutil::remove_if_exists(&self.output);
+        if let (Some(copy), Some(previous)) = (&self.out_copy, previous) {
+            if fs_err::read(copy).ok().as_deref() == Some(&previous[..]) {
+                let _ = crate::fsutil::remove_if_exists(copy);
+            }
         }
     }
 }

@@ -160,6 +160,12 @@ impl Project {
         })
     }
 
+    /// Where cargo-mpy's builds go, `<target>/mpy`: the directory a build
+    /// locks.
+    pub(crate) fn build_root(&self) -> PathBuf {
+        self.target_dir.join("mpy")
+    }
+
     /// Architectures to build without `--arch`: `default-arch`, else x64.
     pub(crate) fn default_archs(&self) -> Result<Vec<Arch>> {
         match &self.config.default_arch {
