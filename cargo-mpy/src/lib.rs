@@ -16,6 +16,8 @@
 //!   finds the C compiler on this machine.
 //! - [`error::MissingTool`] is the error for a tool that is not installed.
 //! - [`cli`] holds the command line, one module per subcommand.
+//! - [`rustc_wrapper`] is the binary's other mode: the `RUSTC_WRAPPER` that
+//!   makes Rust modules independent of the checkout directory.
 //!
 //! # The build
 //!
@@ -30,6 +32,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod rustc_wrapper;
 pub mod shell;
 pub mod toolchain;
 

@@ -48,6 +48,7 @@ impl BuildArgs {
             out_dir: self.out_dir,
             jobs: self.jobs,
             target_dir: None,
+            rustc_wrapper: None,
         };
         orchestrator::build(&options, shell)
     }

@@ -34,6 +34,12 @@ pub struct BuildOptions {
     pub jobs: Option<usize>,
     /// cargo's target directory to use instead of the package's.
     pub target_dir: Option<PathBuf>,
+    /// The cargo-mpy executable cargo runs rustc through
+    /// ([`rustc_wrapper`](crate::rustc_wrapper)), so a Rust module's bytes
+    /// do not depend on the checkout directory. Default: this process's
+    /// executable when it is cargo-mpy; a program using the library
+    /// otherwise builds Rust without the wrapper.
+    pub rustc_wrapper: Option<PathBuf>,
 }
 
 /// The project, the options and a plan per architecture.
@@ -45,6 +51,8 @@ pub(crate) struct BuildContext {
     pub release: bool,
     /// Parallel compile jobs.
     pub jobs: usize,
+    /// The cargo-mpy executable to run rustc through, when there is one.
+    pub rustc_wrapper: Option<PathBuf>,
     /// One plan per architecture that could be planned, in the order asked
     /// for.
     pub plans: Vec<ArchPlan>,
@@ -109,6 +117,7 @@ impl BuildContext {
             project,
             release: options.release,
             jobs,
+            rustc_wrapper: crate::rustc_wrapper::wrapper_exe(options.rustc_wrapper.as_deref()),
             plans,
             unplanned,
         })

@@ -329,11 +329,14 @@ impl<'a> BuildOrchestrator<'a> {
                     Some(target) => Some(
                         rust_build::build_staticlib(
                             self.shell,
-                            &project.manifest_path,
-                            &plan.paths.rust_target_dir,
-                            plan.arch,
-                            target,
-                            self.cx.release,
+                            &rust_build::RustBuild {
+                                manifest: &project.manifest_path,
+                                target_dir: &plan.paths.rust_target_dir,
+                                arch: plan.arch,
+                                target,
+                                release: self.cx.release,
+                                rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
+                            },
                         )
                         .with_context(|| {
                             format!("could not build `{}` for {}", plan.module, plan.arch.name())
