@@ -4,8 +4,9 @@
 
 use std::path::PathBuf;
 
-use crate::arch::Arch;
-use crate::input::InputRef;
+use crate::arch::spec::Arch;
+use crate::model::InputRef;
+use crate::mpy::error::MpyError;
 
 /// Everything that can make a link fail.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +55,13 @@ pub enum LinkError {
         reason: String,
     },
 
+    /// GNU ld scripts that name each other in a loop.
+    #[error("linker scripts include each other in a loop: {}", .chain.join(" -> "))]
+    LdScriptCycle {
+        /// The scripts from the first one opened back to the repeated one.
+        chain: Vec<String>,
+    },
+
     /// A GNU ld script given as a library could not be understood.
     #[error("{path}: unsupported linker script: {reason}; only `GROUP(...)` and `OUTPUT_FORMAT(...)` are understood")]
     BadLdScript {
@@ -89,8 +97,9 @@ pub enum LinkError {
     #[error("{}", format_undefined(.0))]
     Undefined(Vec<(InputRef, String)>),
 
-    /// A global symbol is defined twice.
-    #[error("duplicate symbol `{symbol}`: defined in {first} and in {second}")]
+    /// A global symbol is defined twice (`first == second` when one object
+    /// defines it twice).
+    #[error("duplicate symbol `{symbol}`: {}", format_places(.first, .second))]
     Duplicate {
         /// The symbol.
         symbol: String,
@@ -109,6 +118,62 @@ pub enum LinkError {
         first: String,
         /// Second member.
         second: String,
+    },
+
+    /// A relocation refers to a symbol defined in a section the link does
+    /// not take.
+    #[error("{input}: symbol `{symbol}` is defined in section `{section}`, which a native module cannot contain (only .text*, .rodata*, .data.rel.ro* and .bss* sections are linked)")]
+    UnlinkedSection {
+        /// The object.
+        input: InputRef,
+        /// The symbol (the section name for a section symbol).
+        symbol: String,
+        /// The section it is defined in.
+        section: String,
+    },
+
+    /// A relocation refers to a common symbol.
+    #[error("{input}: `{symbol}` is a common symbol; compile with `-fno-common`")]
+    CommonSymbol {
+        /// The object.
+        input: InputRef,
+        /// The symbol.
+        symbol: String,
+    },
+
+    /// A `__mpy_qstr_` symbol whose spelling does not decode to a qstr.
+    #[error("{input}: `{symbol}` is not a valid qstr symbol: after `__mpy_qstr_` come bytes [A-Za-z0-9_] and `$` with two hex digits for any other byte, forming UTF-8 text")]
+    BadQstrSymbol {
+        /// The object.
+        input: InputRef,
+        /// The symbol.
+        symbol: String,
+    },
+
+    /// A GOT entry would point where the loader cannot relocate a word to.
+    #[error("{input}: GOT entry for `{symbol}` points into the {} `{section}`, which the loader cannot relocate", .class)]
+    GotTarget {
+        /// The object defining the target.
+        input: InputRef,
+        /// The symbol the entry is for.
+        symbol: String,
+        /// The target section's kind in words.
+        class: &'static str,
+        /// The target section.
+        section: String,
+    },
+
+    /// A reference past the end of `mp_fun_table`.
+    #[error("{input}: `mp_fun_table` + {offset} is not an entry of the table ({entries} entries of {word} bytes)")]
+    FunTableOffset {
+        /// The object holding the reference.
+        input: InputRef,
+        /// The byte offset into the table.
+        offset: i64,
+        /// Number of entries the table has.
+        entries: usize,
+        /// Size of an entry.
+        word: u64,
     },
 
     /// No `mpy_init` entry point.
@@ -159,7 +224,7 @@ pub enum LinkError {
 
     /// Reading an `.mpy` file failed.
     #[error(transparent)]
-    Mpy(#[from] crate::mpy::read::MpyError),
+    Mpy(#[from] MpyError),
 
     /// Anything else, with a full sentence.
     #[error("{0}")]
@@ -175,7 +240,7 @@ pub struct RelocSite {
     pub section: String,
     /// Offset in that section.
     pub offset: u64,
-    /// Relocation name (`R_ARM_THM_CALL`).
+    /// Relocation name (`R_ARM_THM_CALL`, or `type 200` when unknown).
     pub reloc: String,
     /// Target symbol (or section name for section symbols).
     pub symbol: String,
@@ -188,6 +253,26 @@ impl std::fmt::Display for RelocSite {
             "{}: section `{}` offset {:#x}",
             self.input, self.section, self.offset
         )
+    }
+}
+
+impl LinkError {
+    /// The undefined symbols, with the input that refers to each, when this
+    /// error is about symbols nobody defines; callers that give advice on
+    /// missing libraries match on this instead of the message text.
+    pub fn undefined_symbols(&self) -> Option<&[(InputRef, String)]> {
+        match self {
+            LinkError::Undefined(list) => Some(list),
+            _ => None,
+        }
+    }
+}
+
+fn format_places(first: &InputRef, second: &InputRef) -> String {
+    if first == second {
+        format!("defined twice in {first}")
+    } else {
+        format!("defined in {first} and in {second}")
     }
 }
 

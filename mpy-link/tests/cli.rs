@@ -186,3 +186,53 @@ fn dump_mode_prints_what_a_module_holds() {
     assert_eq!(res.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&res.stderr).contains("d.o"));
 }
+
+#[test]
+fn temporary_files_of_killed_runs_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A process that is gone: started, killed and reaped.
+    let mut victim = Command::new("sleep").arg("30").spawn().unwrap();
+    let dead = victim.id();
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    // What a run killed while writing `m.mpy` leaves behind, next to the
+    // temporary files of a run still going (this test process) and of
+    // another output.
+    let stale = dir.path().join(format!(".m.mpy.{dead}.tmp"));
+    let running = dir
+        .path()
+        .join(format!(".m.mpy.{}.tmp", std::process::id()));
+    let other = dir.path().join(format!(".n.mpy.{dead}.tmp"));
+    for p in [&stale, &running, &other] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let (_, out) = link_good_object(dir.path(), "m", "m.mpy");
+    assert!(out.exists());
+    assert!(!stale.exists(), "the dead run's temporary file stays");
+    assert!(
+        running.exists(),
+        "a running process's temporary file was removed"
+    );
+    assert!(
+        other.exists(),
+        "another output's temporary file was removed"
+    );
+    // A failed write leaves no temporary file of its own.
+    let names = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let before = names(dir.path());
+    let res = mpy_link()
+        .args(["--arch", "x64", "-o"])
+        .arg(dir.path().join("m.mpy").join("not-a-dir.mpy"))
+        .arg(dir.path().join("m.o"))
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(1));
+    assert_eq!(names(dir.path()), before);
+}

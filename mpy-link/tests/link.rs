@@ -5,14 +5,14 @@
 mod common;
 
 use common::{archive, le32, link, Obj};
-use mpy_link::{Arch, Input, Library, LinkError, LinkOptions, MpyReloc, RelocBase, RelocDest};
+use mpy_link::{Arch, Input, Library, LinkError, LinkOptions, MpyReloc, RelocBase, RelocKind};
 use object::SectionKind;
 
-fn reloc(offset: u64, dest: RelocDest) -> MpyReloc {
+fn reloc(offset: u64, kind: RelocKind) -> MpyReloc {
     MpyReloc {
         base: RelocBase::Text,
         offset,
-        dest,
+        kind,
     }
 }
 
@@ -29,7 +29,7 @@ fn x64_gotpcrel_and_mpy_bytes() {
     assert_eq!(m.trampoline_len, 0);
     assert_eq!(m.text.len(), 16);
     assert_eq!(&m.text[..8], &[0x48, 0x8b, 0x05, 1, 0, 0, 0, 0xc3]);
-    assert_eq!(m.relocs, vec![reloc(8, RelocDest::FunTable)]);
+    assert_eq!(m.relocs, vec![reloc(8, RelocKind::FunTable)]);
     // The file, from the format: 'M', version 6, arch x64 (2) << 2 | sub-version 3,
     // 31 small-int bits; 1 qstr, 0 objects; "mod.mpy" (7 << 1 = 14, bytes, NUL);
     // code length 16 << 3 | 2 = 130 = vuint 81 02; text; scope flags 0x10
@@ -76,7 +76,7 @@ fn x86_pic_relocations() {
     assert_eq!(le32(&m.text, 36), 24);
     assert_eq!(
         m.relocs,
-        vec![reloc(32, RelocDest::FunTable), reloc(36, RelocDest::Text)]
+        vec![reloc(32, RelocKind::FunTable), reloc(36, RelocKind::Text)]
     );
 }
 
@@ -104,7 +104,7 @@ fn thumb_call_and_got() {
     assert_eq!(&m.text[..4], &[0x00, 0xf0, 0x02, 0xf8]);
     assert_eq!(le32(&m.text, 12), 0); // entry 0 of the GOT
     assert_eq!(le32(&m.text, 16), 4); // GOT(20) - 16
-    assert_eq!(m.relocs, vec![reloc(20, RelocDest::FunTable)]);
+    assert_eq!(m.relocs, vec![reloc(20, RelocKind::FunTable)]);
 }
 
 #[test]
@@ -165,7 +165,7 @@ fn riscv_pcrel_pairs_branches_and_store_fix() {
     assert_eq!(le32(&m.text, 20), 0x0000_0463); // beq +8: imm[4:1] = 4 in bits 8..11
     assert_eq!(u16::from_le_bytes([m.text[24], m.text[25]]), 0xa011); // c.j +4: imm[3:1] = 2 in bits 3..5
     assert_eq!(u16::from_le_bytes([m.text[26], m.text[27]]), 0xc109); // c.beqz +2: imm[2:1] = 1 in bits 3..4
-    assert_eq!(m.relocs, vec![reloc(36, RelocDest::FunTable)]);
+    assert_eq!(m.relocs, vec![reloc(36, RelocKind::FunTable)]);
 }
 
 #[test]
@@ -221,7 +221,7 @@ fn xtensa_literals_got_and_qstr_offset() {
     assert_eq!(&m.text[12..15], &[0x21, 0xff, 0xff]);
     // At 15: 16 + (-3 << 2) = 4 (GOT) -> imm16 0xfffd.
     assert_eq!(&m.text[15..18], &[0x31, 0xfd, 0xff]);
-    assert_eq!(m.relocs, vec![reloc(4, RelocDest::QstrTable)]);
+    assert_eq!(m.relocs, vec![reloc(4, RelocKind::QstrTable)]);
 }
 
 #[test]
@@ -254,9 +254,9 @@ fn memset_stub_and_fun_table_types() {
         m.relocs,
         // Relocations follow layout order: the stub (after .text) first.
         vec![
-            reloc(16, RelocDest::FunEntry(50)),
-            reloc(32, RelocDest::FunEntry(73 + 5)),
-            reloc(40, RelocDest::Text),
+            reloc(16, RelocKind::FunTableEntry(50)),
+            reloc(32, RelocKind::FunTableEntry(73 + 5)),
+            reloc(40, RelocKind::Text),
         ]
     );
     // In the stream, fun-table entries never carry a count.
@@ -501,11 +501,11 @@ fn xtensawin_separate_rodata() {
     assert_eq!(
         m.relocs,
         vec![
-            reloc(4, RelocDest::Rodata),
+            reloc(4, RelocKind::Rodata),
             MpyReloc {
                 base: RelocBase::Rodata,
                 offset: 8,
-                dest: RelocDest::Text
+                kind: RelocKind::Text
             },
         ]
     );
@@ -537,7 +537,7 @@ fn xtensa_absolute_word_in_rodata_is_relocated() {
     // word holds the text address 4 and the loader adds the text base.
     assert_eq!(m.trampoline_len, 0);
     assert_eq!(le32(&m.text, 8), 4);
-    assert_eq!(m.relocs, vec![reloc(8, RelocDest::Text)]);
+    assert_eq!(m.relocs, vec![reloc(8, RelocKind::Text)]);
 }
 
 /// Upstream issue 19276: mpy_ld.py names a literal's GOT entry by section
@@ -652,7 +652,7 @@ fn thumb_branch_got_prel_rel32_and_abs32() {
     assert_eq!(le32(&m.text, 16), 12); // &g, relocated by the loader
     assert_eq!(
         m.relocs,
-        vec![reloc(20, RelocDest::FunTable), reloc(16, RelocDest::Text)]
+        vec![reloc(20, RelocKind::FunTable), reloc(16, RelocKind::Text)]
     );
 }
 
@@ -713,11 +713,11 @@ fn riscv_absolute_data_words_need_no_got_entry_with_gc_sections() {
     assert_eq!(
         compat.relocs,
         vec![
-            reloc(16, RelocDest::FunTable),
-            reloc(8, RelocDest::FunTable)
+            reloc(16, RelocKind::FunTable),
+            reloc(8, RelocKind::FunTable)
         ]
     );
-    assert_eq!(improved.relocs, vec![reloc(8, RelocDest::FunTable)]);
+    assert_eq!(improved.relocs, vec![reloc(8, RelocKind::FunTable)]);
     assert_eq!(improved.text.len(), 16);
 }
 
@@ -756,5 +756,74 @@ fn static_data_keeps_got_only_bss_in_the_bss_block() {
     assert_eq!(le32(&m.text, 4), 12 - 4); // counter - place
     assert_eq!(le32(&m.text, 8), 20 - 8); // GOT entry - place
     assert_eq!(le32(&m.text, 20), 0); // type_object at BSS offset 0
-    assert_eq!(m.relocs, vec![reloc(20, RelocDest::Bss)]);
+    assert_eq!(m.relocs, vec![reloc(20, RelocKind::Bss)]);
+}
+
+/// An x64 object whose `.text` loads each of `qstrs` through the GOT
+/// (`mov rax, [rip + sym@GOTPCREL]`), and whose `.text.dead` (reached from
+/// nothing) loads `dead`.
+fn qstr_user(entry: bool, qstrs: &[&str], dead: &[&str]) -> Vec<u8> {
+    let mut o = Obj::new(Arch::X64);
+    let mut code = Vec::new();
+    for _ in qstrs {
+        code.extend([0x48, 0x8b, 0x05, 0, 0, 0, 0]);
+    }
+    code.push(0xc3);
+    let text = o.text(&code);
+    if entry {
+        o.func("mpy_init", text, 0);
+    }
+    for (i, q) in qstrs.iter().enumerate() {
+        let s = o.undef(&format!("__mpy_qstr_{q}"));
+        o.reloc(text, 7 * i as u64 + 3, s, 42, -4); // R_X86_64_REX_GOTPCRELX
+    }
+    let dead_code: Vec<u8> = dead
+        .iter()
+        .flat_map(|_| [0x48, 0x8b, 0x05, 0, 0, 0, 0])
+        .collect();
+    if !dead.is_empty() {
+        let t = o.section(".text.dead", SectionKind::Text, &dead_code, 4);
+        for (i, q) in dead.iter().enumerate() {
+            let s = o.undef(&format!("__mpy_qstr_{q}"));
+            o.reloc(t, 7 * i as u64 + 3, s, 42, -4);
+        }
+    }
+    o.finish()
+}
+
+#[test]
+fn qstr_table_order_is_first_kept_reference_in_load_order() {
+    // The documented order: the config header's names, then each new qstr
+    // at its first undefined global reference, object by object in load
+    // order and by symbol index inside an object; with gc_sections only the
+    // references of kept sections count.
+    let a = qstr_user(true, &["b", "a", "x$2dy"], &["dead"]);
+    let b = qstr_user(false, &["c", "a", "z"], &[]);
+    let inputs = vec![Input::from_bytes("a.o", a), Input::from_bytes("b.o", b)];
+    let mut opts = LinkOptions::new(Arch::X64, "m.mpy");
+    opts.qstrs = vec!["z".into()];
+    let m = mpy_link::link(&opts, &inputs, &[]).unwrap();
+    // Symbols are made in reference order, so a's are b, a, x$2dy, dead.
+    assert_eq!(m.qstrs, ["z", "b", "a", "x-y", "dead", "c"]);
+    opts.improvements.gc_sections = true;
+    let m = mpy_link::link(&opts, &inputs, &[]).unwrap();
+    // `dead` is only referenced from `.text.dead`, which nothing reaches;
+    // b.o's `.text` is not reached either, so `c` goes too.
+    assert_eq!(m.qstrs, ["z", "b", "a", "x-y"]);
+    // The GOT word of `a` is its slot's byte offset in the qstr table:
+    // slot 0 is the file name, `a` is index 2 (1-based), 2 bytes each.
+    assert!(m.relocs.iter().all(|r| r.kind == RelocKind::QstrTable));
+    let got_start = m.text.len() - 8 * m.got_entries;
+    let words: Vec<u64> = (0..m.got_entries)
+        .map(|i| u64::from_le_bytes(m.text[got_start + 8 * i..][..8].try_into().unwrap()))
+        .collect();
+    assert_eq!(words, [2 * 2, 2 * 3, 2 * 4]);
+}
+
+#[test]
+fn malformed_qstr_spelling_is_an_error() {
+    let a = qstr_user(true, &["a$zz"], &[]);
+    let err = link(Arch::X64, vec![a]).unwrap_err();
+    assert!(matches!(err, LinkError::BadQstrSymbol { .. }), "{err}");
+    assert!(err.to_string().contains("`__mpy_qstr_a$zz`"), "{err}");
 }

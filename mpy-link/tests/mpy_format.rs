@@ -9,9 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mpy_link::mpy::dump::{dump, format_reloc, relocations, RelocBase, RelocEntry, RelocKind};
+use mpy_link::mpy::dump::{dump, format_reloc, relocations};
+use mpy_link::mpy::error::MpyError;
 use mpy_link::mpy::merge::merge;
-use mpy_link::mpy::read::{read, CodeKind, MpyError, Obj, Qstr};
+use mpy_link::mpy::raw_code::CodeKind;
+use mpy_link::mpy::read::read;
+use mpy_link::mpy::reloc::{RelocBase, RelocEntry, RelocKind};
+use mpy_link::mpy::tables::{Obj, Qstr};
 use mpy_link::mpy::vuint::encode_vuint;
 
 // ---------------------------------------------------------------------------

@@ -38,17 +38,17 @@ fn check_relocations(arch: Arch, path: &std::path::Path) {
     for e in entries {
         let end = (e.word_offset + e.count) * word;
         match e.base {
-            mpy_link::mpy::dump::RelocBase::Text => {
+            mpy_link::mpy::reloc::RelocBase::Text => {
                 assert!(end <= text_len, "{arch}: {e:?} past text ({text_len})")
             }
-            mpy_link::mpy::dump::RelocBase::Rodata => {
+            mpy_link::mpy::reloc::RelocBase::Rodata => {
                 assert!(
                     end <= native.rodata.len() as u64,
                     "{arch}: {e:?} past rodata"
                 )
             }
         }
-        if let mpy_link::mpy::dump::RelocKind::FunTableEntry(k) = e.kind {
+        if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
             assert!(k < 87, "{arch}: mp_fun_table has 87 entries, got {k}");
         }
     }

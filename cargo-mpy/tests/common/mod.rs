@@ -87,14 +87,14 @@ pub fn check(arch: Arch, path: &Path) {
     for e in code.relocations() {
         let end = (e.word_offset + e.count) * word;
         let limit = match e.base {
-            mpy_link::mpy::dump::RelocBase::Text => code.fun_data.len() as u64,
-            mpy_link::mpy::dump::RelocBase::Rodata => native.rodata.len() as u64,
+            mpy_link::mpy::reloc::RelocBase::Text => code.fun_data.len() as u64,
+            mpy_link::mpy::reloc::RelocBase::Rodata => native.rodata.len() as u64,
         };
         assert!(
             end <= limit,
             "{arch}: {e:?} outside its image ({limit} bytes)"
         );
-        if let mpy_link::mpy::dump::RelocKind::FunTableEntry(k) = e.kind {
+        if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
             assert!(k < 87, "{arch}: mp_fun_table entry {k}");
         }
     }

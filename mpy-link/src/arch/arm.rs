@@ -2,24 +2,30 @@
 //! the entry jump and the memset/memmove stub. ARM objects use REL
 //! relocations, so addends sit in the instruction or word being patched.
 
-use super::fits_signed;
+use crate::arch::spec::RelocTable;
 use crate::error::Result;
-use crate::link::{Linker, Target};
-use crate::relocate::Site;
+use crate::resolve::Target;
+use crate::site::{fits_signed, Outcome, Site};
 
-pub(crate) const R_ARM_ABS32: u32 = 2;
-pub(crate) const R_ARM_REL32: u32 = 3;
-pub(crate) const R_ARM_THM_CALL: u32 = 10;
-pub(crate) const R_ARM_BASE_PREL: u32 = 25;
-pub(crate) const R_ARM_GOT_BREL: u32 = 26;
-pub(crate) const R_ARM_THM_JUMP24: u32 = 30;
-pub(crate) const R_ARM_V4BX: u32 = 40;
-pub(crate) const R_ARM_GOT_PREL: u32 = 96;
-pub(crate) const R_ARM_THM_JUMP11: u32 = 102;
+const R_ARM_ABS32: u32 = 2;
+const R_ARM_REL32: u32 = 3;
+const R_ARM_THM_CALL: u32 = 10;
+const R_ARM_BASE_PREL: u32 = 25;
+const R_ARM_GOT_BREL: u32 = 26;
+const R_ARM_THM_JUMP24: u32 = 30;
+const R_ARM_V4BX: u32 = 40;
+const R_ARM_GOT_PREL: u32 = 96;
+const R_ARM_THM_JUMP11: u32 = 102;
 
-pub(crate) const GOT_TYPES: &[u32] = &[R_ARM_GOT_BREL, R_ARM_GOT_PREL];
+/// The family's relocation facts.
+pub(crate) const TABLE: RelocTable = RelocTable {
+    names: NAMES,
+    got: &[R_ARM_GOT_BREL, R_ARM_GOT_PREL],
+    via_got: &[R_ARM_GOT_BREL, R_ARM_GOT_PREL],
+    abs_word: &[R_ARM_ABS32],
+};
 
-pub(crate) const NAMES: &[(u32, &str)] = &[
+const NAMES: &[(u32, &str)] = &[
     (0, "R_ARM_NONE"),
     (1, "R_ARM_PC24"),
     (R_ARM_ABS32, "R_ARM_ABS32"),
@@ -98,57 +104,50 @@ pub(crate) fn thumb_branch_set(hi: u16, lo: u16, off: i64) -> (u16, u16) {
     )
 }
 
-pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
-    let r = site.reloc;
-    let place = site.place as i64;
+/// Applies a relocation in a `.text*` or `.rodata*` section.
+pub(crate) fn apply(s: &Site<'_>) -> Result<Outcome> {
+    let r = s.reloc;
+    let place = s.place as i64;
     match r.r_type {
         R_ARM_REL32 => {
-            let t = l.pcrel_target(site)? as i64;
-            l.add_u32(site, t - place + r.addend)
+            let t = s.pcrel_target()? as i64;
+            s.add_u32(t - place + r.addend)
         }
         R_ARM_THM_CALL | R_ARM_THM_JUMP24 => {
-            let t = l.pcrel_target(site)? as i64;
-            let hi = l.read_u16(site, 0)?;
-            let lo = l.read_u16(site, 2)?;
+            let t = s.pcrel_target()? as i64;
+            let hi = s.read_u16(0)?;
+            let lo = s.read_u16(2)?;
             let new = thumb_branch_offset(hi, lo) + t - place + r.addend;
             if !fits_signed(new, 22) {
-                return Err(l.overflow(site, new, 23));
+                return Err(s.overflow(new, 23));
             }
             let (hi, lo) = thumb_branch_set(hi, lo, new);
-            l.write_u16(site, 0, hi)?;
-            l.write_u16(site, 2, lo)
+            let [a, b] = hi.to_le_bytes();
+            let [c, d] = lo.to_le_bytes();
+            Ok(Outcome::write(&[a, b, c, d]))
         }
         R_ARM_THM_JUMP11 => {
-            let t = l.pcrel_target(site)? as i64;
-            let insn = l.read_u16(site, 0)?;
+            let t = s.pcrel_target()? as i64;
+            let insn = s.read_u16(0)?;
             let existing = (i64::from(insn & 0x7ff) << 53) >> 52; // sign-extend imm11 << 1
             let new = existing + t - place + r.addend;
             if !fits_signed(new, 11) {
-                return Err(l.overflow(site, new, 12));
+                return Err(s.overflow(new, 12));
             }
-            l.write_u16(site, 0, (insn & 0xf800) | ((new >> 1) & 0x7ff) as u16)
+            let insn = (insn & 0xf800) | ((new >> 1) & 0x7ff) as u16;
+            Ok(Outcome::write(&insn.to_le_bytes()))
         }
         R_ARM_BASE_PREL => {
-            if l.site_target(site)? != Target::GotBase {
-                return Err(l.unsupported(
-                    site,
-                    "R_ARM_BASE_PREL must refer to `_GLOBAL_OFFSET_TABLE_`",
-                ));
+            if s.target()? != Target::GotBase {
+                return Err(s.unsupported("R_ARM_BASE_PREL must refer to `_GLOBAL_OFFSET_TABLE_`"));
             }
-            let got = l.got_addr() as i64;
-            l.add_u32(site, got - place + r.addend)
+            s.add_u32(s.got_base() as i64 - place + r.addend)
         }
-        R_ARM_GOT_BREL => {
-            let off = l.got_entry_addr(site)? as i64 - l.got_addr() as i64;
-            l.add_u32(site, off)
-        }
-        R_ARM_GOT_PREL => {
-            let g = l.got_entry_addr(site)? as i64;
-            l.add_u32(site, g - place + r.addend)
-        }
-        R_ARM_ABS32 => l.apply_abs_word(site),
-        R_ARM_V4BX => Ok(()),
-        _ => Err(l.unsupported(site, "")),
+        R_ARM_GOT_BREL => s.add_u32(s.got_entry()? as i64 - s.got_base() as i64),
+        R_ARM_GOT_PREL => s.add_u32(s.got_entry()? as i64 - place + r.addend),
+        R_ARM_ABS32 => s.abs_word(),
+        R_ARM_V4BX => Ok(Outcome::nothing()),
+        _ => Err(s.unsupported("")),
     }
 }
 

@@ -1,58 +1,72 @@
 //! RISC-V (`EM_RISCV`; rv32imc and rv64imc): relocations, the entry jump
 //! and the memset/memmove stubs. Objects use RELA relocations.
 
-use super::fits_signed;
+use crate::arch::spec::RelocTable;
 use crate::error::Result;
-use crate::link::{Linker, OutSec, Reloc, SymDef, Target};
-use crate::relocate::Site;
+use crate::model::SymDef;
+use crate::resolve::Target;
+use crate::site::{fits_signed, Outcome, Site};
 
-pub(crate) const R_RISCV_32: u32 = 1;
-pub(crate) const R_RISCV_64: u32 = 2;
-pub(crate) const R_RISCV_BRANCH: u32 = 16;
-pub(crate) const R_RISCV_JAL: u32 = 17;
-pub(crate) const R_RISCV_CALL: u32 = 18;
-pub(crate) const R_RISCV_CALL_PLT: u32 = 19;
-pub(crate) const R_RISCV_GOT_HI20: u32 = 20;
-pub(crate) const R_RISCV_TLS_GD_HI20: u32 = 22;
-pub(crate) const R_RISCV_PCREL_HI20: u32 = 23;
-pub(crate) const R_RISCV_PCREL_LO12_I: u32 = 24;
-pub(crate) const R_RISCV_PCREL_LO12_S: u32 = 25;
-pub(crate) const R_RISCV_HI20: u32 = 26;
-pub(crate) const R_RISCV_LO12_I: u32 = 27;
-pub(crate) const R_RISCV_LO12_S: u32 = 28;
-pub(crate) const R_RISCV_TPREL_HI20: u32 = 29;
-pub(crate) const R_RISCV_TPREL_ADD: u32 = 32;
-pub(crate) const R_RISCV_ADD8: u32 = 33;
-pub(crate) const R_RISCV_ADD16: u32 = 34;
-pub(crate) const R_RISCV_ADD32: u32 = 35;
-pub(crate) const R_RISCV_ADD64: u32 = 36;
-pub(crate) const R_RISCV_SUB8: u32 = 37;
-pub(crate) const R_RISCV_SUB16: u32 = 38;
-pub(crate) const R_RISCV_SUB32: u32 = 39;
-pub(crate) const R_RISCV_SUB64: u32 = 40;
-pub(crate) const R_RISCV_GOT32_PCREL: u32 = 41;
-pub(crate) const R_RISCV_ALIGN: u32 = 43;
-pub(crate) const R_RISCV_RVC_BRANCH: u32 = 44;
-pub(crate) const R_RISCV_RVC_JUMP: u32 = 45;
-pub(crate) const R_RISCV_RELAX: u32 = 51;
-pub(crate) const R_RISCV_SUB6: u32 = 52;
-pub(crate) const R_RISCV_SET6: u32 = 53;
-pub(crate) const R_RISCV_SET8: u32 = 54;
-pub(crate) const R_RISCV_SET16: u32 = 55;
-pub(crate) const R_RISCV_SET32: u32 = 56;
-pub(crate) const R_RISCV_32_PCREL: u32 = 57;
-pub(crate) const R_RISCV_PLT32: u32 = 59;
-pub(crate) const R_RISCV_SET_ULEB128: u32 = 60;
-pub(crate) const R_RISCV_SUB_ULEB128: u32 = 61;
-pub(crate) const R_RISCV_TLSDESC_HI20: u32 = 62;
-pub(crate) const R_RISCV_TLSDESC_CALL: u32 = 65;
+const R_RISCV_32: u32 = 1;
+const R_RISCV_64: u32 = 2;
+const R_RISCV_BRANCH: u32 = 16;
+const R_RISCV_JAL: u32 = 17;
+const R_RISCV_CALL: u32 = 18;
+const R_RISCV_CALL_PLT: u32 = 19;
+const R_RISCV_GOT_HI20: u32 = 20;
+const R_RISCV_TLS_GD_HI20: u32 = 22;
+const R_RISCV_PCREL_HI20: u32 = 23;
+const R_RISCV_PCREL_LO12_I: u32 = 24;
+const R_RISCV_PCREL_LO12_S: u32 = 25;
+const R_RISCV_HI20: u32 = 26;
+const R_RISCV_LO12_I: u32 = 27;
+const R_RISCV_LO12_S: u32 = 28;
+const R_RISCV_TPREL_HI20: u32 = 29;
+const R_RISCV_TPREL_ADD: u32 = 32;
+const R_RISCV_ADD8: u32 = 33;
+const R_RISCV_ADD16: u32 = 34;
+const R_RISCV_ADD32: u32 = 35;
+const R_RISCV_ADD64: u32 = 36;
+const R_RISCV_SUB8: u32 = 37;
+const R_RISCV_SUB16: u32 = 38;
+const R_RISCV_SUB32: u32 = 39;
+const R_RISCV_SUB64: u32 = 40;
+const R_RISCV_GOT32_PCREL: u32 = 41;
+const R_RISCV_ALIGN: u32 = 43;
+const R_RISCV_RVC_BRANCH: u32 = 44;
+const R_RISCV_RVC_JUMP: u32 = 45;
+const R_RISCV_RELAX: u32 = 51;
+const R_RISCV_SUB6: u32 = 52;
+const R_RISCV_SET6: u32 = 53;
+const R_RISCV_SET8: u32 = 54;
+const R_RISCV_SET16: u32 = 55;
+const R_RISCV_SET32: u32 = 56;
+const R_RISCV_32_PCREL: u32 = 57;
+const R_RISCV_PLT32: u32 = 59;
+const R_RISCV_SET_ULEB128: u32 = 60;
+const R_RISCV_SUB_ULEB128: u32 = 61;
+const R_RISCV_TLSDESC_HI20: u32 = 62;
+const R_RISCV_TLSDESC_CALL: u32 = 65;
 
-/// GOT-creating types on rv32imc (the pointer-sized word counts too).
-pub(crate) const GOT_TYPES_RV32: &[u32] = &[R_RISCV_32, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL];
-/// GOT-creating types on rv64imc.
-pub(crate) const GOT_TYPES_RV64: &[u32] = &[R_RISCV_64, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL];
+/// The relocation facts of rv32imc. `mpy_ld.py` makes a GOT entry for
+/// every pointer-sized word too (`R_RISCV_32`), though the word itself is
+/// relocated directly.
+pub(crate) const TABLE_RV32: RelocTable = RelocTable {
+    names: NAMES,
+    got: &[R_RISCV_32, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL],
+    via_got: &[R_RISCV_32, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL],
+    abs_word: &[R_RISCV_32, R_RISCV_64],
+};
 
-pub(crate) const NAMES: &[(u32, &str)] = &[
+/// The relocation facts of rv64imc (its pointer-sized word is `R_RISCV_64`).
+pub(crate) const TABLE_RV64: RelocTable = RelocTable {
+    names: NAMES,
+    got: &[R_RISCV_64, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL],
+    via_got: &[R_RISCV_64, R_RISCV_GOT_HI20, R_RISCV_GOT32_PCREL],
+    abs_word: &[R_RISCV_32, R_RISCV_64],
+};
+
+const NAMES: &[(u32, &str)] = &[
     (0, "R_RISCV_NONE"),
     (R_RISCV_32, "R_RISCV_32"),
     (R_RISCV_64, "R_RISCV_64"),
@@ -126,14 +140,14 @@ pub(crate) fn set_i(insn: u32, lower: u32) -> u32 {
     (insn & 0x000f_ffff) | ((lower & 0xfff) << 20)
 }
 
-/// Lower 12 bits into an S-type immediate: imm[11:5] in bits 25..31 and
-/// imm[4:0] in bits 7..11; opcode, funct3, rs1 and rs2 are kept.
+/// Lower 12 bits into an S-type immediate: `imm[11:5]` in bits 25..31 and
+/// `imm[4:0]` in bits 7..11; opcode, funct3, rs1 and rs2 are kept.
 /// (`mpy_ld.py` keeps the wrong bits here and destroys the instruction.)
 pub(crate) fn set_s(insn: u32, lower: u32) -> u32 {
     (insn & 0x01ff_f07f) | ((lower & 0xfe0) << 20) | ((lower & 0x1f) << 7)
 }
 
-/// B-type branch offset: imm[12|10:5] in bits 25..31, imm[4:1|11] in 7..11.
+/// B-type branch offset: `imm[12|10:5]` in bits 25..31, `imm[4:1|11]` in 7..11.
 pub(crate) fn set_b(insn: u32, v: u32) -> u32 {
     (insn & 0x01ff_f07f)
         | ((v & 0x1000) << 19)
@@ -142,7 +156,7 @@ pub(crate) fn set_b(insn: u32, v: u32) -> u32 {
         | ((v & 0x1e) << 7)
 }
 
-/// J-type offset: imm[20|10:1|11|19:12] in bits 12..31.
+/// J-type offset: `imm[20|10:1|11|19:12]` in bits 12..31.
 pub(crate) fn set_j(insn: u32, v: u32) -> u32 {
     (insn & 0xfff)
         | ((v & 0x10_0000) << 11)
@@ -151,7 +165,7 @@ pub(crate) fn set_j(insn: u32, v: u32) -> u32 {
         | ((v & 0x7fe) << 20)
 }
 
-/// CB-format offset (`c.beqz`/`c.bnez`): imm[8|4:3] in 10..12, imm[7:6|2:1|5] in 2..6.
+/// CB-format offset (`c.beqz`/`c.bnez`): `imm[8|4:3]` in 10..12, `imm[7:6|2:1|5]` in 2..6.
 pub(crate) fn set_cb(insn: u16, v: u32) -> u16 {
     ((u32::from(insn) & 0xe383)
         | ((v & 0x100) << 4)
@@ -161,7 +175,7 @@ pub(crate) fn set_cb(insn: u16, v: u32) -> u16 {
         | ((v & 0x6) << 2)) as u16
 }
 
-/// CJ-format offset (`c.j`/`c.jal`): imm[11|4|9:8|10|6|7|3:1|5] in 2..12.
+/// CJ-format offset (`c.j`/`c.jal`): `imm[11|4|9:8|10|6|7|3:1|5]` in 2..12.
 pub(crate) fn set_cj(insn: u16, v: u32) -> u16 {
     ((u32::from(insn) & 0xe003)
         | ((v & 0x800) << 1)
@@ -200,98 +214,81 @@ pub(crate) const STUB_RV64: &[u8] = &[
 ];
 
 /// The value a `*_HI20` relocation encodes (before splitting).
-fn hi20_value(l: &mut Linker<'_>, site: &Site) -> Result<i64> {
-    let r = site.reloc;
-    let place = site.place as i64;
+fn hi20_value(s: &Site<'_>) -> Result<i64> {
+    let r = s.reloc;
+    let place = s.place as i64;
     Ok(match r.r_type {
-        R_RISCV_GOT_HI20 => l.got_entry_addr(site)? as i64 + r.addend - place,
-        R_RISCV_PCREL_HI20 => l.pcrel_target(site)? as i64 + r.addend - place,
-        R_RISCV_HI20 => l.pcrel_target(site)? as i64 + r.addend,
-        _ => return Err(l.unsupported(site, "not a HI20 relocation")),
+        R_RISCV_GOT_HI20 => s.got_entry()? as i64 + r.addend - place,
+        R_RISCV_PCREL_HI20 => s.pcrel_target()? as i64 + r.addend - place,
+        R_RISCV_HI20 => s.pcrel_target()? as i64 + r.addend,
+        _ => return Err(s.unsupported("not a HI20 relocation")),
     })
 }
 
 /// Address of the target for data-like relocations (ADD/SUB/SET).
-fn link_addr(l: &mut Linker<'_>, site: &Site) -> Result<i64> {
-    Ok(match l.site_target(site)? {
-        Target::Defined(o, s, v) => l.defined_addr(o, s, v).1 as i64,
-        Target::MemStub(e) => l.placed[&OutSec::Stub(e)].1 as i64,
-        _ => return Err(l.unsupported(site, "arithmetic on the address of an external symbol")),
-    } + site.reloc.addend)
+fn link_addr(s: &Site<'_>) -> Result<i64> {
+    Ok(match s.target()? {
+        Target::Defined { obj, sec, value } => s.defined_addr(obj, sec, value)?.1 as i64,
+        Target::MemStub(e) => s.stub_addr(e)? as i64,
+        _ => return Err(s.unsupported("arithmetic on the address of an external symbol")),
+    } + s.reloc.addend)
 }
 
-pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
-    let r = site.reloc;
-    let place = site.place as i64;
+/// The `%pcrel_lo` half: the symbol labels the instruction that carries the
+/// matching HI20 relocation, whose value gives the low 12 bits.
+fn lo12(s: &Site<'_>) -> Result<Outcome> {
+    let r = s.reloc;
+    let label = s.symbol();
+    let SymDef::Section(label_sec) = label.def else {
+        return Err(s.unsupported("the %pcrel_lo label is not in a linked section"));
+    };
+    let parent = s.object.section(label_sec).relocs.iter().find(|p| {
+        p.offset == label.value
+            && matches!(
+                p.r_type,
+                R_RISCV_GOT_HI20 | R_RISCV_PCREL_HI20 | R_RISCV_HI20
+            )
+    });
+    let Some(&parent) = parent else {
+        return Err(s.unsupported("no HI20 relocation at the instruction its label points to"));
+    };
+    let v = hi20_value(&s.sibling(label_sec, parent)?)?;
+    let (_, lower) = split_hi_lo(v);
+    let insn = s.read_u32(0)?;
+    let new = if matches!(r.r_type, R_RISCV_PCREL_LO12_I | R_RISCV_LO12_I) {
+        set_i(insn, lower)
+    } else {
+        set_s(insn, lower)
+    };
+    Ok(Outcome::write(&new.to_le_bytes()))
+}
+
+/// Applies a relocation in a `.text*` or `.rodata*` section.
+pub(crate) fn apply(s: &Site<'_>) -> Result<Outcome> {
+    let r = s.reloc;
+    let place = s.place as i64;
+    let u32_out = |v: u32| Ok(Outcome::write(&v.to_le_bytes()));
+    let u16_out = |v: u16| Ok(Outcome::write(&v.to_le_bytes()));
     match r.r_type {
-        R_RISCV_TLS_GD_HI20 | 21 | R_RISCV_TLSDESC_HI20..=R_RISCV_TLSDESC_CALL => Err(l
-            .unsupported(
-                site,
-                "thread-local storage does not exist in native modules",
-            )),
-        R_RISCV_TPREL_HI20..=R_RISCV_TPREL_ADD => Err(l.unsupported(
-            site,
-            "thread-pointer-relative data does not exist in native modules",
-        )),
+        R_RISCV_TLS_GD_HI20 | 21 | R_RISCV_TLSDESC_HI20..=R_RISCV_TLSDESC_CALL => {
+            Err(s.unsupported("thread-local storage does not exist in native modules"))
+        }
+        R_RISCV_TPREL_HI20..=R_RISCV_TPREL_ADD => {
+            Err(s.unsupported("thread-pointer-relative data does not exist in native modules"))
+        }
         R_RISCV_SET_ULEB128 | R_RISCV_SUB_ULEB128 => {
-            Err(l.unsupported(site, "ULEB128 relocations are not supported"))
+            Err(s.unsupported("ULEB128 relocations are not supported"))
         }
-        R_RISCV_RELAX | R_RISCV_ALIGN => Ok(()), // no relaxation is done
+        R_RISCV_RELAX | R_RISCV_ALIGN => Ok(Outcome::nothing()), // no relaxation is done
         R_RISCV_GOT_HI20 | R_RISCV_PCREL_HI20 | R_RISCV_HI20 => {
-            let v = hi20_value(l, site)?;
-            let (upper, _) = split_hi_lo(v);
-            let insn = l.read_u32(site, 0)?;
-            l.write_u32(site, 0, set_u(insn, upper))
+            let (upper, _) = split_hi_lo(hi20_value(s)?);
+            u32_out(set_u(s.read_u32(0)?, upper))
         }
-        R_RISCV_PCREL_LO12_I | R_RISCV_PCREL_LO12_S | R_RISCV_LO12_I | R_RISCV_LO12_S => {
-            // The symbol labels the instruction carrying the matching HI20.
-            let label = l.symbol(site.obj, r.sym).clone();
-            let SymDef::Section(label_sec) = label.def else {
-                return Err(l.unsupported(site, "the %pcrel_lo label is not in a linked section"));
-            };
-            let parent: Option<Reloc> = l
-                .section(site.obj, label_sec)
-                .relocs
-                .iter()
-                .find(|p| {
-                    p.offset == label.value
-                        && matches!(
-                            p.r_type,
-                            R_RISCV_GOT_HI20 | R_RISCV_PCREL_HI20 | R_RISCV_HI20
-                        )
-                })
-                .copied();
-            let Some(parent) = parent else {
-                return Err(l.unsupported(
-                    site,
-                    "no HI20 relocation at the instruction its label points to",
-                ));
-            };
-            let (blob, sec_addr) = l.placed[&OutSec::Input(site.obj, label_sec)];
-            let parent_site = Site {
-                obj: site.obj,
-                sec: label_sec,
-                reloc: parent,
-                blob,
-                place: sec_addr + parent.offset,
-            };
-            let v = hi20_value(l, &parent_site)?;
-            let (_, lower) = split_hi_lo(v);
-            let insn = l.read_u32(site, 0)?;
-            let new = if matches!(r.r_type, R_RISCV_PCREL_LO12_I | R_RISCV_LO12_I) {
-                set_i(insn, lower)
-            } else {
-                set_s(insn, lower)
-            };
-            l.write_u32(site, 0, new)
-        }
-        R_RISCV_GOT32_PCREL => {
-            let v = l.got_entry_addr(site)? as i64 + r.addend - place;
-            l.write_u32(site, 0, v as u32)
-        }
+        R_RISCV_PCREL_LO12_I | R_RISCV_PCREL_LO12_S | R_RISCV_LO12_I | R_RISCV_LO12_S => lo12(s),
+        R_RISCV_GOT32_PCREL => u32_out((s.got_entry()? as i64 + r.addend - place) as u32),
         R_RISCV_JAL | R_RISCV_BRANCH | R_RISCV_RVC_BRANCH | R_RISCV_RVC_JUMP | R_RISCV_CALL
         | R_RISCV_CALL_PLT | R_RISCV_32_PCREL | R_RISCV_PLT32 => {
-            let v = l.pcrel_target(site)? as i64 + r.addend - place;
+            let v = s.pcrel_target()? as i64 + r.addend - place;
             let bits = match r.r_type {
                 R_RISCV_JAL => 20,
                 R_RISCV_BRANCH => 12,
@@ -300,39 +297,28 @@ pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
                 _ => 31,
             };
             if !fits_signed(v, bits) {
-                return Err(l.overflow(site, v, bits + 1));
+                return Err(s.overflow(v, bits + 1));
             }
             let u = v as u32;
             match r.r_type {
-                R_RISCV_JAL => {
-                    let insn = l.read_u32(site, 0)?;
-                    l.write_u32(site, 0, set_j(insn, u))
-                }
-                R_RISCV_BRANCH => {
-                    let insn = l.read_u32(site, 0)?;
-                    l.write_u32(site, 0, set_b(insn, u))
-                }
-                R_RISCV_RVC_BRANCH => {
-                    let insn = l.read_u16(site, 0)?;
-                    l.write_u16(site, 0, set_cb(insn, u))
-                }
-                R_RISCV_RVC_JUMP => {
-                    let insn = l.read_u16(site, 0)?;
-                    l.write_u16(site, 0, set_cj(insn, u))
-                }
+                R_RISCV_JAL => u32_out(set_j(s.read_u32(0)?, u)),
+                R_RISCV_BRANCH => u32_out(set_b(s.read_u32(0)?, u)),
+                R_RISCV_RVC_BRANCH => u16_out(set_cb(s.read_u16(0)?, u)),
+                R_RISCV_RVC_JUMP => u16_out(set_cj(s.read_u16(0)?, u)),
                 R_RISCV_CALL | R_RISCV_CALL_PLT => {
                     let (upper, lower) = split_hi_lo(v);
-                    let auipc = l.read_u32(site, 0)?;
-                    l.write_u32(site, 0, set_u(auipc, upper))?;
-                    let jalr = l.read_u32(site, 4)?;
-                    l.write_u32(site, 4, (jalr & 0x000f_ffff) | (lower << 20))
+                    let auipc = set_u(s.read_u32(0)?, upper);
+                    let jalr = (s.read_u32(4)? & 0x000f_ffff) | (lower << 20);
+                    let [a, b, c, d] = auipc.to_le_bytes();
+                    let [e, f, g, h] = jalr.to_le_bytes();
+                    Ok(Outcome::write(&[a, b, c, d, e, f, g, h]))
                 }
-                _ => l.write_u32(site, 0, u),
+                _ => u32_out(u),
             }
         }
         R_RISCV_ADD8..=R_RISCV_SUB64 | R_RISCV_SUB6 => {
-            let value = link_addr(l, site)?;
-            let (size, bits, sign): (u64, u32, i64) = match r.r_type {
+            let value = link_addr(s)?;
+            let (size, bits, sign): (usize, u32, i64) = match r.r_type {
                 R_RISCV_ADD8 => (1, 8, 1),
                 R_RISCV_ADD16 => (2, 16, 1),
                 R_RISCV_ADD32 => (4, 32, 1),
@@ -343,39 +329,30 @@ pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
                 R_RISCV_SUB32 => (4, 32, -1),
                 _ => (8, 64, -1),
             };
-            update_field(l, site, size, bits, |old| {
-                old.wrapping_add((value * sign) as u64)
-            })
+            update_field(s, size, bits, |old| old.wrapping_add((value * sign) as u64))
         }
         R_RISCV_SET6 | R_RISCV_SET8 | R_RISCV_SET16 | R_RISCV_SET32 => {
-            let value = link_addr(l, site)? as u64;
+            let value = link_addr(s)? as u64;
             let (size, bits) = match r.r_type {
                 R_RISCV_SET6 => (1, 6),
                 R_RISCV_SET8 => (1, 8),
                 R_RISCV_SET16 => (2, 16),
                 _ => (4, 32),
             };
-            update_field(l, site, size, bits, |_| value)
+            update_field(s, size, bits, |_| value)
         }
-        R_RISCV_32 | R_RISCV_64 => Err(l.unsupported(
-            site,
+        R_RISCV_32 | R_RISCV_64 => Err(s.unsupported(
             "absolute pointers may only appear in .data.rel.ro sections (compile with -fpic)",
         )),
-        _ => Err(l.unsupported(site, "")),
+        _ => Err(s.unsupported("")),
     }
 }
 
 /// Replaces the low `bits` of a `size`-byte field with `f(old low bits)`.
-fn update_field(
-    l: &mut Linker<'_>,
-    site: &Site,
-    size: u64,
-    bits: u32,
-    f: impl Fn(u64) -> u64,
-) -> Result<()> {
+fn update_field(s: &Site<'_>, size: usize, bits: u32, f: impl Fn(u64) -> u64) -> Result<Outcome> {
     let mut buf = [0u8; 8];
-    for i in 0..size {
-        buf[i as usize] = l.read_bytes::<1>(site, i)?[0];
+    for (i, b) in buf.iter_mut().enumerate().take(size) {
+        *b = s.read::<1>(i as u64)?[0];
     }
     let old = u64::from_le_bytes(buf);
     let mask = if bits == 64 {
@@ -384,7 +361,7 @@ fn update_field(
         (1u64 << bits) - 1
     };
     let new = (old & !mask) | (f(old & mask) & mask);
-    l.write_bytes(site, 0, &new.to_le_bytes()[..size as usize])
+    Ok(Outcome::write(&new.to_le_bytes()[..size]))
 }
 
 #[cfg(test)]

@@ -1,38 +1,54 @@
 //! x86 (`EM_386`) and x86-64 (`EM_X86_64`): relocations, the entry jump and
 //! the memset/memmove stubs.
 
-use super::fits_signed;
+use crate::arch::spec::RelocTable;
 use crate::error::Result;
-use crate::link::{Linker, Target};
-use crate::relocate::Site;
+use crate::resolve::Target;
+use crate::site::{fits_signed, Outcome, Site};
 
-pub(crate) const R_386_32: u32 = 1;
-pub(crate) const R_386_PC32: u32 = 2;
-pub(crate) const R_386_GOT32: u32 = 3;
-pub(crate) const R_386_PLT32: u32 = 4;
-pub(crate) const R_386_GOTOFF: u32 = 9;
-pub(crate) const R_386_GOTPC: u32 = 10;
-pub(crate) const R_386_GOT32X: u32 = 43;
+const R_386_32: u32 = 1;
+const R_386_PC32: u32 = 2;
+const R_386_GOT32: u32 = 3;
+const R_386_PLT32: u32 = 4;
+const R_386_GOTOFF: u32 = 9;
+const R_386_GOTPC: u32 = 10;
+const R_386_GOT32X: u32 = 43;
 
-pub(crate) const R_X86_64_64: u32 = 1;
-pub(crate) const R_X86_64_PC32: u32 = 2;
-pub(crate) const R_X86_64_PLT32: u32 = 4;
-pub(crate) const R_X86_64_GOTPCREL: u32 = 9;
-pub(crate) const R_X86_64_GOTPCRELX: u32 = 41;
-pub(crate) const R_X86_64_REX_GOTPCRELX: u32 = 42;
+const R_X86_64_64: u32 = 1;
+const R_X86_64_PC32: u32 = 2;
+const R_X86_64_PLT32: u32 = 4;
+const R_X86_64_GOTPCREL: u32 = 9;
+const R_X86_64_GOTPCRELX: u32 = 41;
+const R_X86_64_REX_GOTPCRELX: u32 = 42;
 
-/// `mpy_ld.py` gives a GOT entry to every global reached by these; note
-/// that it includes the direct `R_386_PC32`.
-pub(crate) const GOT_TYPES_I386: &[u32] = &[R_386_PC32, R_386_GOT32, R_386_GOT32X];
-/// GOT-creating types on x86-64. `R_X86_64_GOTPCRELX` (no REX prefix) is
-/// our addition; `mpy_ld.py` rejects it.
-pub(crate) const GOT_TYPES_X64: &[u32] = &[
-    R_X86_64_GOTPCREL,
-    R_X86_64_GOTPCRELX,
-    R_X86_64_REX_GOTPCRELX,
-];
+/// The relocation facts of x86. `mpy_ld.py` gives a GOT entry to every
+/// global reached by `R_386_PC32` too, though such calls reach their
+/// target directly.
+pub(crate) const TABLE_I386: RelocTable = RelocTable {
+    names: NAMES_I386,
+    got: &[R_386_PC32, R_386_GOT32, R_386_GOT32X],
+    via_got: &[R_386_GOT32, R_386_GOT32X],
+    abs_word: &[R_386_32],
+};
 
-pub(crate) const NAMES_I386: &[(u32, &str)] = &[
+/// The relocation facts of x86-64. `R_X86_64_GOTPCRELX` (no REX prefix)
+/// is our addition; `mpy_ld.py` rejects it.
+pub(crate) const TABLE_X64: RelocTable = RelocTable {
+    names: NAMES_X64,
+    got: &[
+        R_X86_64_GOTPCREL,
+        R_X86_64_GOTPCRELX,
+        R_X86_64_REX_GOTPCRELX,
+    ],
+    via_got: &[
+        R_X86_64_GOTPCREL,
+        R_X86_64_GOTPCRELX,
+        R_X86_64_REX_GOTPCRELX,
+    ],
+    abs_word: &[R_X86_64_64],
+};
+
+const NAMES_I386: &[(u32, &str)] = &[
     (0, "R_386_NONE"),
     (R_386_32, "R_386_32"),
     (R_386_PC32, "R_386_PC32"),
@@ -51,7 +67,7 @@ pub(crate) const NAMES_I386: &[(u32, &str)] = &[
     (R_386_GOT32X, "R_386_GOT32X"),
 ];
 
-pub(crate) const NAMES_X64: &[(u32, &str)] = &[
+const NAMES_X64: &[(u32, &str)] = &[
     (0, "R_X86_64_NONE"),
     (R_X86_64_64, "R_X86_64_64"),
     (R_X86_64_PC32, "R_X86_64_PC32"),
@@ -91,60 +107,54 @@ pub(crate) const STUB_X64: &[u8] = &[
     0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xe0,
 ];
 
-/// x86 uses REL relocations: addends are the field's current contents, and
-/// every relocation adds to the 32-bit field.
-pub(crate) fn apply_i386(l: &mut Linker<'_>, site: &Site) -> Result<()> {
-    let r = site.reloc;
-    let place = site.place as i64;
+/// Applies a relocation in a `.text*` or `.rodata*` section of an x86
+/// object. x86 uses REL relocations: addends are the field's current
+/// contents, and every relocation adds to the 32-bit field.
+pub(crate) fn apply_i386(s: &Site<'_>) -> Result<Outcome> {
+    let r = s.reloc;
+    let place = s.place as i64;
     match r.r_type {
         R_386_PC32 | R_386_PLT32 => {
-            let t = l.pcrel_target(site)? as i64;
-            l.add_u32(site, t - place + r.addend)
+            let t = s.pcrel_target()? as i64;
+            s.add_u32(t - place + r.addend)
         }
         R_386_GOTPC => {
-            if l.site_target(site)? != Target::GotBase {
-                return Err(
-                    l.unsupported(site, "R_386_GOTPC must refer to `_GLOBAL_OFFSET_TABLE_`")
-                );
+            if s.target()? != Target::GotBase {
+                return Err(s.unsupported("R_386_GOTPC must refer to `_GLOBAL_OFFSET_TABLE_`"));
             }
-            let got = l.got_addr() as i64;
-            l.add_u32(site, got - place + r.addend)
+            s.add_u32(s.got_base() as i64 - place + r.addend)
         }
-        R_386_GOT32 | R_386_GOT32X => {
-            let off = l.got_entry_addr(site)? as i64 - l.got_addr() as i64;
-            l.add_u32(site, off)
-        }
+        R_386_GOT32 | R_386_GOT32X => s.add_u32(s.got_entry()? as i64 - s.got_base() as i64),
         R_386_GOTOFF => {
-            let t = l.pcrel_target(site)? as i64;
-            let got = l.got_addr() as i64;
-            l.add_u32(site, t - got + r.addend)
+            let t = s.pcrel_target()? as i64;
+            s.add_u32(t - s.got_base() as i64 + r.addend)
         }
-        _ => Err(l.unsupported(site, "")),
+        _ => Err(s.unsupported("")),
     }
 }
 
-/// x86-64 uses RELA relocations; `mpy_ld.py` still adds to the field.
-pub(crate) fn apply_x64(l: &mut Linker<'_>, site: &Site) -> Result<()> {
-    let r = site.reloc;
-    let place = site.place as i64;
+/// Applies a relocation in a `.text*` or `.rodata*` section of an x86-64
+/// object. x86-64 uses RELA relocations; `mpy_ld.py` still adds to the
+/// field.
+pub(crate) fn apply_x64(s: &Site<'_>) -> Result<Outcome> {
+    let r = s.reloc;
+    let place = s.place as i64;
     match r.r_type {
         R_X86_64_PC32 | R_X86_64_PLT32 => {
-            let t = l.pcrel_target(site)? as i64;
+            let t = s.pcrel_target()? as i64;
             let v = t - place + r.addend;
             if !fits_signed(v, 31) {
-                return Err(l.overflow(site, v, 32));
+                return Err(s.overflow(v, 32));
             }
-            l.add_u32(site, v)
+            s.add_u32(v)
         }
         R_X86_64_GOTPCREL | R_X86_64_GOTPCRELX | R_X86_64_REX_GOTPCRELX => {
-            let g = l.got_entry_addr(site)? as i64;
-            l.add_u32(site, g - place + r.addend)
+            s.add_u32(s.got_entry()? as i64 - place + r.addend)
         }
-        R_X86_64_64 => Err(l.unsupported(
-            site,
+        R_X86_64_64 => Err(s.unsupported(
             "absolute pointers may only appear in .data.rel.ro sections (compile with -fpic)",
         )),
-        _ => Err(l.unsupported(site, "")),
+        _ => Err(s.unsupported("")),
     }
 }
 

@@ -339,3 +339,55 @@ pub fn op_name(op: u8) -> Cow<'static, str> {
     };
     found.unwrap_or_else(|| Cow::Owned(format!("UNKNOWN_{op:#04x}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opcode_formats_match_the_vm_table() {
+        // Worked from the format rule: 0x1_ qstr, 0x2_/0x3_ vuint, 0x4_ offset.
+        assert_eq!(op_format(0x11), OpFormat::Qstr);
+        assert_eq!(op_format(0x23), OpFormat::VarUint);
+        assert_eq!(op_format(0x34), OpFormat::VarUint);
+        assert_eq!(op_format(0x42), OpFormat::Offset);
+        assert_eq!(op_format(0x63), OpFormat::Byte);
+        assert_eq!(op_format(0xb0), OpFormat::Byte);
+        assert!(op_has_extra_byte(0x20) && op_has_extra_byte(0x21));
+        assert!(op_has_extra_byte(0x40));
+        assert!(!op_has_extra_byte(0x42) && !op_has_extra_byte(0x23));
+    }
+
+    #[test]
+    fn decode_operands() {
+        // LOAD_CONST_SMALL_INT -1 is one byte 0x7f.
+        let i = decode_instruction(&[0x22, 0x7f], 0).unwrap();
+        assert_eq!((i.size, i.operand), (2, Operand::SmallInt(-1)));
+        // 200 = 0b1_1001000 -> 0x81 0x48; sign needs a leading 0x80 for 64.
+        let i = decode_instruction(&[0x22, 0x81, 0x48], 0).unwrap();
+        assert_eq!(i.operand, Operand::SmallInt(200));
+        let i = decode_instruction(&[0x22, 0x80, 0x40], 0).unwrap();
+        assert_eq!(i.operand, Operand::SmallInt(64));
+        // JUMP with one-byte signed offset 0x40 means "next instruction".
+        let i = decode_instruction(&[0x42, 0x40], 0).unwrap();
+        assert_eq!(i.operand, Operand::Jump(2));
+        // Two-byte unsigned FOR_ITER offset 0x81 0x01 = 1 | 1 << 7 = 129.
+        let i = decode_instruction(&[0x4b, 0x81, 0x01], 0).unwrap();
+        assert_eq!(i.operand, Operand::Jump(3 + 129));
+        // UNWIND_JUMP: the target counts from the end of the offset field,
+        // not from after the extra byte.
+        let i = decode_instruction(&[0x40, 0x41, 0x01], 0).unwrap();
+        assert_eq!((i.size, i.operand, i.extra), (3, Operand::Jump(3), Some(1)));
+        assert!(decode_instruction(&[0x40, 0x41], 0).is_err());
+        assert!(decode_instruction(&[0x11, 0x80], 0).is_err());
+    }
+
+    #[test]
+    fn names_of_opcodes() {
+        assert_eq!(op_name(0x11), "LOAD_NAME");
+        assert_eq!(op_name(0x81), "LOAD_CONST_SMALL_INT 1");
+        assert_eq!(op_name(0xf2), "BINARY_OP 27 __add__");
+        assert_eq!(op_name(0x41), "UNKNOWN_0x41");
+        assert_eq!(op_name(0xff), "UNKNOWN_0xff");
+    }
+}

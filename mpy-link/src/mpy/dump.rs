@@ -6,8 +6,11 @@
 
 use std::fmt::Write as _;
 
-use crate::mpy::read::{op_name, opcode, CodeKind, Instruction, Mpy, Obj, Operand, Qstr, RawCode};
-pub use crate::mpy::read::{RelocBase, RelocEntry, RelocKind};
+use crate::mpy::bytecode::{op_name, opcode, Instruction, Operand};
+use crate::mpy::raw_code::{CodeKind, RawCode};
+use crate::mpy::read::Mpy;
+use crate::mpy::reloc::RelocEntry;
+use crate::mpy::tables::{Obj, Qstr};
 
 /// Renders `mpy` as text.
 pub fn dump(mpy: &Mpy<'_>) -> String {
@@ -97,27 +100,15 @@ pub fn relocations(mpy: &Mpy<'_>) -> Vec<RelocEntry> {
 /// With a known word size the position is a byte offset; without one it is
 /// a word index (`text+word 3`).
 pub fn format_reloc(entry: &RelocEntry, word_size: Option<u8>) -> String {
-    let base = match entry.base {
-        RelocBase::Text => "text",
-        RelocBase::Rodata => "rodata",
-    };
+    let base = entry.base.name();
     let position = match word_size.and_then(|w| entry.word_offset.checked_mul(u64::from(w))) {
         Some(bytes) => format!("{base}+{bytes:#x}"),
         None => format!("{base}+word {}", entry.word_offset),
     };
-    let what = match entry.kind {
-        RelocKind::Text => "text".to_string(),
-        RelocKind::Rodata => "rodata".to_string(),
-        RelocKind::Bss => "bss".to_string(),
-        RelocKind::QstrTable => "qstr table".to_string(),
-        RelocKind::ObjTable => "object table".to_string(),
-        RelocKind::FunTable => "mp_fun_table".to_string(),
-        RelocKind::FunTableEntry(k) => format!("mp_fun_table[{k}]"),
-    };
     if entry.count == 1 {
-        format!("{position}: {what}")
+        format!("{position}: {}", entry.kind)
     } else {
-        format!("{position}: {} x {what}", entry.count)
+        format!("{position}: {} x {}", entry.count, entry.kind)
     }
 }
 
@@ -356,6 +347,7 @@ fn push_escaped_char(out: &mut String, c: char) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mpy::reloc::{RelocBase, RelocKind};
 
     #[test]
     fn reloc_lines() {

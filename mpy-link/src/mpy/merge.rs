@@ -15,10 +15,12 @@
 //! keeps its correct target here, where upstream measures it from after the
 //! instruction's extra byte and fails or shifts the target by one.
 
-use crate::mpy::read::{
-    decode_bytecode, op_format, op_jump_is_signed, opcode, read, CodeKind, Mpy, MpyError, OpFormat,
-    Operand, RawCode,
+use crate::mpy::bytecode::{
+    decode_bytecode, op_format, op_jump_is_signed, opcode, OpFormat, Operand,
 };
+use crate::mpy::error::MpyError;
+use crate::mpy::raw_code::{CodeKind, RawCode};
+use crate::mpy::read::{read, Mpy};
 use crate::mpy::vuint::encode_vuint;
 use crate::mpy::{MPY_FEATURE_ARCH_FLAGS, MPY_SUB_VERSION, MPY_VERSION};
 
@@ -349,7 +351,7 @@ fn encode_prelude_size(out: &mut Vec<u8>, info: usize, cell: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mpy::read::decode_instruction;
+    use crate::mpy::bytecode::decode_instruction;
 
     #[test]
     fn signed_vuints_round_trip() {

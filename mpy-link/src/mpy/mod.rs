@@ -1,10 +1,17 @@
 //! The `.mpy` file format: writing native modules, reading any `.mpy`,
-//! dumping one as text and merging several into one.
+//! dumping one as text and merging several into one. Nothing here knows the
+//! linker: [`write`](mod@write) encodes whatever native code it is given.
 
 pub mod bytecode;
+pub(crate) mod cursor;
 pub mod dump;
+pub mod error;
 pub mod merge;
+pub mod prelude;
+pub mod raw_code;
 pub mod read;
+pub mod reloc;
+pub mod tables;
 pub mod vuint;
 pub mod write;
 
@@ -26,3 +33,6 @@ pub const MP_SCOPE_FLAG_VIPERRELOC: u8 = 0x10;
 pub const MP_SCOPE_FLAG_VIPERRODATA: u8 = 0x20;
 /// Scope flag: the native code needs a bss blob.
 pub const MP_SCOPE_FLAG_VIPERBSS: u8 = 0x40;
+/// How deep constant tuples and nested raw codes may go before a file is
+/// rejected (real files stay far below; the limit protects the stack).
+pub const MAX_NESTING: usize = 64;

@@ -26,6 +26,12 @@ pub const FUN_TABLE_LEN: usize = 87;
 /// Index of the first object-pointer entry (`type_type`).
 pub const FUN_TABLE_TYPE_TYPE_INDEX: usize = 73;
 
+/// Index of `memset_`: the linker resolves a module's `memset` to it.
+pub const FUN_TABLE_MEMSET_INDEX: usize = 50;
+
+/// Index of `memmove_`: the linker resolves a module's `memmove` and `memcpy` to it.
+pub const FUN_TABLE_MEMMOVE_INDEX: usize = 51;
+
 /// `mp_fun_table_t`. Field names follow the C member names; `raise` is spelled `raise_`.
 #[repr(C)]
 pub struct MpFunTable {

@@ -116,6 +116,18 @@ fn fun_table_entries_are_in_order() {
 }
 
 #[test]
+fn memory_functions_are_entries_50_and_51() {
+    use mpy_sys::fun_table::{FUN_TABLE_MEMMOVE_INDEX, FUN_TABLE_MEMSET_INDEX};
+    let w = size_of::<usize>();
+    assert_eq!(offset_of!(MpFunTable, memset_), FUN_TABLE_MEMSET_INDEX * w);
+    assert_eq!(
+        offset_of!(MpFunTable, memmove_),
+        FUN_TABLE_MEMMOVE_INDEX * w
+    );
+    assert_eq!((FUN_TABLE_MEMSET_INDEX, FUN_TABLE_MEMMOVE_INDEX), (50, 51));
+}
+
+#[test]
 fn object_entries_start_at_73() {
     assert_eq!(offset_of!(MpFunTable, type_type), 73 * size_of::<usize>());
     assert_eq!(

@@ -9,6 +9,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
 
+mod output;
+
+use output::write_atomic;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mpy-link",
@@ -92,7 +96,7 @@ fn run(args: &Args) -> Result<(), LinkError> {
             None => replace_ext(&args.files[0], ".c", "config.h")?,
         };
         let scan = mpy_link::qstr::scan_files(&args.files)?;
-        return mpy_link::write_atomic(&out, mpy_link::qstr::config_header(&scan).as_bytes());
+        return write_atomic(&out, mpy_link::qstr::config_header(&scan).as_bytes());
     }
     let output = match &args.output {
         Some(o) => o.clone(),
@@ -157,7 +161,7 @@ fn run(args: &Args) -> Result<(), LinkError> {
             eprintln!("using {input}");
         }
     }
-    mpy_link::write_atomic(&output, &module.to_mpy())
+    write_atomic(&output, &module.to_mpy())
 }
 
 fn read_input(p: &Path) -> Result<Vec<u8>, LinkError> {
@@ -193,7 +197,7 @@ fn merge(args: &Args) -> Result<(), LinkError> {
         .map(|(n, d)| (n.as_str(), d.as_slice()))
         .collect();
     let merged = mpy_link::mpy::merge::merge(&inputs)?;
-    mpy_link::write_atomic(output, &merged)
+    write_atomic(output, &merged)
 }
 
 fn replace_ext(path: &Path, from: &str, to: &str) -> Result<PathBuf, LinkError> {
