@@ -40,6 +40,8 @@ mod compile_c;
 mod config;
 mod context;
 mod fsutil;
+#[doc(hidden)]
+pub mod fuzz;
 mod link;
 mod lock;
 mod module_name;

@@ -12,8 +12,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use mpy_link::Arch;
 
-pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
-pub(crate) use project::{find_manifest, Project};
+pub(crate) use plan::{
+    module_name as module_name_of, profile, ArchPlan, ArtifactPaths, PlanOptions,
+};
+pub(crate) use project::{find_manifest, parse_plain_manifest, Project};
 
 /// What to build: `cargo mpy build`'s command line as data. Relative paths
 /// are taken from the current directory.
