@@ -52,3 +52,23 @@ fn merge_leaves_out_bytes_after_the_native_raw_code() {
     .unwrap();
     assert_eq!(merged, clean);
 }
+
+/// Found while writing `ld_script`: a script may name any path, and one
+/// naming a device was read to its end, which `/dev/zero` never reaches.
+/// A library must be a regular file.
+#[cfg(unix)]
+#[test]
+fn a_script_naming_a_device_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("libm.a");
+    std::fs::write(&script, "GROUP ( /dev/zero )\n").unwrap();
+    let err = mpy_link::Library::open(&script).unwrap_err().to_string();
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+    let err = mpy_link::Library::open(std::path::Path::new("/dev/null"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a regular file"), "{err}");
+}
