@@ -53,17 +53,23 @@ impl CompileJob<'_> {
         self.obj.with_extension("cmd")
     }
 
-    fn command(&self) -> ProcessBuilder {
+    /// The compiler command writing the object to `obj` and the depfile to
+    /// `dep`.
+    fn command_to(&self, obj: &Path, dep: &Path) -> ProcessBuilder {
         let mut cmd = ProcessBuilder::new(self.compiler);
         cmd.args(self.cflags)
             .args(["-MD", "-MF"])
-            .arg(self.dep_path())
+            .arg(dep)
             .arg("-o")
-            .arg(&self.obj)
+            .arg(obj)
             .arg("-c")
             .arg(self.src)
             .cwd(self.cwd);
         cmd
+    }
+
+    fn command(&self) -> ProcessBuilder {
+        self.command_to(&self.obj, &self.dep_path())
     }
 
     /// The command line, as shown with `-v`.
@@ -98,21 +104,36 @@ impl CompileJob<'_> {
                 .all(|d| fsutil::mtime(d).is_some_and(|t| t < obj_time))
     }
 
-    /// Compiles the source unless the object is fresh.
+    /// Compiles the source unless the object is fresh. The compiler writes
+    /// to temporary names of this build's own, renamed into place after it
+    /// succeeds; a failed compile leaves no object and no record.
     pub(crate) fn run(&self) -> Result<Outcome> {
         if self.is_fresh() {
             return Ok(Outcome::Fresh);
         }
         let obj_dir = self.obj.parent().context("object path has no parent")?;
         fs_err::create_dir_all(obj_dir)?;
-        // A failed compile must not leave a stale object that looks fresh:
-        // the record of the command is written only after success.
-        fsutil::remove_if_exists(&self.obj)?;
+        // Without the record of its command, an old object is never fresh.
         fsutil::remove_if_exists(&self.cmd_path())?;
-        let out = self.command().output()?;
-        fs_err::write(self.cmd_path(), self.fingerprint())?;
-        Ok(Outcome::Compiled {
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        let tmp_obj = fsutil::temp_path(&self.obj)?;
+        let tmp_dep = fsutil::temp_path(&self.dep_path())?;
+        let out = self.command_to(&tmp_obj, &tmp_dep).output();
+        let placed = out.map_err(anyhow::Error::from).and_then(|out| {
+            fsutil::rename_into_place(&tmp_dep, &self.dep_path())?;
+            fsutil::rename_into_place(&tmp_obj, &self.obj)?;
+            fsutil::atomic_write(&self.cmd_path(), self.fingerprint().as_bytes())?;
+            Ok(out)
+        });
+        match placed {
+            Ok(out) => Ok(Outcome::Compiled {
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            }),
+            Err(e) => {
+                let _ = fsutil::remove_if_exists(&tmp_obj);
+                let _ = fsutil::remove_if_exists(&tmp_dep);
+                let _ = fsutil::remove_if_exists(&self.obj);
+                Err(e)
+            }
+        }
     }
 }

@@ -4,6 +4,10 @@
 //! same keys (except `arch` and `default-arch`): list keys (`sources`,
 //! `include-dirs`, `cflags`, `libs`) extend the top-level list, the others
 //! override it. Unknown keys are an error that lists the valid ones.
+//!
+//! Every error names the key it is about by its full path
+//! (`package.metadata.mpy.arch.x64.cflags`), and an unknown key names the
+//! table it was found in.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,14 +32,18 @@ pub struct MpyConfig {
 /// The table as written: `serde(flatten)` cannot be combined with
 /// `deny_unknown_fields`, so the shared keys are spelled out again here.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, expecting = "a table")]
 struct RawConfig {
     module: Option<String>,
+    #[serde(default, deserialize_with = "string_list")]
     sources: Option<Vec<String>>,
     mpy_dir: Option<String>,
+    #[serde(default, deserialize_with = "string_list")]
     include_dirs: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "string_list")]
     cflags: Option<Vec<String>>,
     link_runtime: Option<bool>,
+    #[serde(default, deserialize_with = "string_list")]
     libs: Option<Vec<String>>,
     externs: Option<String>,
     arch_flags: Option<ArchFlags>,
@@ -76,22 +84,26 @@ impl From<RawConfig> for MpyConfig {
 
 /// Settings that may differ per architecture.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields, expecting = "a table")]
 pub struct ArchConfig {
     /// Module name: the output is `<module>.mpy` (default: package name).
     pub module: Option<String>,
     /// C, `.S` and `.py` sources relative to the manifest; globs allowed.
+    #[serde(default, deserialize_with = "string_list")]
     pub sources: Option<Vec<String>>,
     /// The MicroPython tree whose headers C sources include.
     pub mpy_dir: Option<String>,
     /// Extra `-I` directories, relative to the manifest.
+    #[serde(default, deserialize_with = "string_list")]
     pub include_dirs: Option<Vec<String>>,
     /// Extra C flags, appended last (`CFLAGS_EXTRA`).
+    #[serde(default, deserialize_with = "string_list")]
     pub cflags: Option<Vec<String>>,
     /// Link the toolchain's libgcc and libm (or picolibc's libc), as
     /// `LINK_RUNTIME=1` does.
     pub link_runtime: Option<bool>,
     /// Static archives (or `GROUP(...)` scripts) to take members from.
+    #[serde(default, deserialize_with = "string_list")]
     pub libs: Option<Vec<String>>,
     /// A linker script of fixed symbol addresses.
     pub externs: Option<String>,
@@ -114,7 +126,7 @@ pub struct ArchConfig {
 
 /// A string or a list of strings.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected a string or a list of strings")]
 pub enum OneOrMany {
     /// `"x64"` (commas separate several).
     One(String),
@@ -140,7 +152,7 @@ impl OneOrMany {
 
 /// `arch-flags = "zba,zcmp"` or `arch-flags = 3`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "expected a number or a string of flag names")]
 pub enum ArchFlags {
     /// A number.
     Number(u32),
@@ -157,12 +169,79 @@ impl fmt::Display for ArchFlags {
     }
 }
 
+/// Deserializes a list of strings; a lone string is refused with the
+/// list it should have been (`sources = "a.c"`: write `["a.c"]`).
+fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of strings")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Err(E::custom(format_args!(
+                "expected a list of strings, found the string {v:?}; write [{v:?}]"
+            )))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(s) = seq.next_element::<String>()? {
+                out.push(s);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Visitor).map(Some)
+}
+
+/// The TOML path of the table (`package.metadata.mpy`).
+const TABLE: &str = "package.metadata.mpy";
+
+/// A deserialization error of the table, named by its key path:
+/// ``invalid `package.metadata.mpy.arch.x64.cflags`: ...``, or for an unknown
+/// key ``unknown key `sorces` in `[package.metadata.mpy.arch.x64]`, expected
+/// one of ...``.
+fn describe(path: &serde_path_to_error::Path, message: &str) -> anyhow::Error {
+    let mut segments: Vec<String> = Vec::new();
+    for seg in path.iter() {
+        match seg {
+            serde_path_to_error::Segment::Map { key } => segments.push(key.clone()),
+            serde_path_to_error::Segment::Seq { index } => {
+                if let Some(last) = segments.last_mut() {
+                    last.push_str(&format!("[{index}]"));
+                }
+            }
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    let message = message.trim_end();
+    // serde's words: "unknown field `x`, expected one of `a`, `b`" (the path
+    // then ends at the unknown key itself).
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        segments.pop();
+        let table = std::iter::once(TABLE.to_string())
+            .chain(segments)
+            .collect::<Vec<_>>()
+            .join(".");
+        let (key, expected) = rest.split_once(", ").unwrap_or((rest, ""));
+        let expected = expected.replace("expected one of", "valid keys:");
+        return anyhow::anyhow!("unknown key {key} in `[{table}]`; {expected}");
+    }
+    let key = std::iter::once(TABLE.to_string())
+        .chain(segments)
+        .collect::<Vec<_>>()
+        .join(".");
+    anyhow::anyhow!("invalid `{key}`: {message}")
+}
+
 impl MpyConfig {
     /// Reads the table from a TOML value (the `mpy` table itself).
     pub fn from_toml(value: toml::Value) -> Result<MpyConfig> {
-        let raw: RawConfig = value
-            .try_into()
-            .map_err(|e: toml::de::Error| anyhow::anyhow!("{}", e.message().trim_end()))?;
+        let raw: RawConfig = serde_path_to_error::deserialize(value)
+            .map_err(|e| describe(e.path(), e.inner().message()))?;
         let config = MpyConfig::from(raw);
         config.validate()?;
         Ok(config)
@@ -170,7 +249,8 @@ impl MpyConfig {
 
     /// Reads the table from `cargo metadata`'s JSON (the `mpy` value).
     pub fn from_json(value: serde_json::Value) -> Result<MpyConfig> {
-        let raw: RawConfig = serde_json::from_value(value)?;
+        let raw: RawConfig = serde_path_to_error::deserialize(value)
+            .map_err(|e| describe(e.path(), &e.inner().to_string()))?;
         let config = MpyConfig::from(raw);
         config.validate()?;
         Ok(config)
@@ -316,15 +396,80 @@ mod tests {
     }
 
     #[test]
-    fn unknown_key_lists_valid_keys() {
+    fn unknown_key_names_its_table_and_lists_valid_keys() {
         let err = parse("modul = \"x\"").unwrap_err().to_string();
-        assert!(err.contains("unknown field `modul`"), "{err}");
         assert!(
-            err.contains("`module`") && err.contains("`sources`"),
+            err.starts_with(
+                "unknown key `modul` in `[package.metadata.mpy]`; valid keys: `module`"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("`sources`") && err.contains("`default-arch`"),
             "{err}"
         );
         let err = parse("[arch.x64]\nsorces = []").unwrap_err().to_string();
-        assert!(err.contains("unknown field `sorces`"), "{err}");
+        assert!(
+            err.starts_with(
+                "unknown key `sorces` in `[package.metadata.mpy.arch.x64]`; valid keys:"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("`sources`") && !err.contains("`default-arch`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_types_name_their_key() {
+        for (text, want) in [
+            (
+                "sources = \"src/cmod.c\"",
+                "invalid `package.metadata.mpy.sources`: expected a list of strings, found the string \"src/cmod.c\"; write [\"src/cmod.c\"]",
+            ),
+            (
+                "sources = [1]",
+                "invalid `package.metadata.mpy.sources[0]`: invalid type: integer `1`, expected a string",
+            ),
+            (
+                "[arch.x64]\ncflags = 3",
+                "invalid `package.metadata.mpy.arch.x64.cflags`: invalid type: integer `3`, expected a list of strings",
+            ),
+            (
+                "arch = 3",
+                "invalid `package.metadata.mpy.arch`: invalid type: integer `3`, expected a map",
+            ),
+            (
+                "arch = { x64 = 3 }",
+                "invalid `package.metadata.mpy.arch.x64`: invalid type: integer `3`, expected a table",
+            ),
+            (
+                "link-runtime = \"yes\"",
+                "invalid `package.metadata.mpy.link-runtime`: invalid type: string \"yes\", expected a boolean",
+            ),
+            (
+                "default-arch = 3",
+                "invalid `package.metadata.mpy.default-arch`: expected a string or a list of strings",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert_eq!(err, want, "{text}");
+        }
+        let err = MpyConfig::from_json(serde_json::json!("x"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "invalid `package.metadata.mpy`: invalid type: string \"x\", expected a table"
+        );
+        let err = MpyConfig::from_json(serde_json::json!({"float-impl": "quad"}))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid `package.metadata.mpy.float-impl`: unknown variant `quad`"),
+            "{err}"
+        );
     }
 
     #[test]

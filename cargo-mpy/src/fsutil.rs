@@ -1,26 +1,92 @@
-//! File helpers: atomic writes, write-if-changed, stamps, gcc depfiles.
+//! File helpers: atomic writes, temporary names, write-if-changed, stamps,
+//! gcc depfiles.
+//!
+//! Every file a build produces is written under a temporary name unique to
+//! the process and the write (`.NAME.PID-N.tmp` next to `NAME`), then renamed
+//! into place, so nobody ever sees a partial file and two writers never
+//! share a name. A temporary file left by a process that was killed is
+//! removed the next time its file is written.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
+/// Writes in this process so far, for unique temporary names.
+static WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// A temporary name for `path`, unique to this process and call:
+/// `.NAME.PID-N.tmp` in the same directory. Temporary files of `path` left by
+/// processes that no longer run are removed first.
+pub(crate) fn temp_path(path: &Path) -> Result<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("`{}` has no file name", path.display()))?
+        .to_string_lossy();
+    remove_stale_temps(dir, &name);
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    Ok(dir.join(format!(".{name}.{}-{n}.tmp", std::process::id())))
+}
+
+/// The process id in `entry`, when it is a temporary name of `name`.
+fn temp_pid(entry: &str, name: &str) -> Option<u32> {
+    let rest = entry
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix('.')?
+        .strip_suffix(".tmp")?;
+    let (pid, n) = rest.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(n)).then(|| pid.parse().ok())?
+}
+
+/// Removes the temporary files of `name` in `dir` whose process is gone.
+/// Only tidies up: errors are ignored.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|e| temp_pid(e, name)) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_runs(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` runs; `true` when that cannot be told (its files
+/// are then left alone).
+fn process_runs(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
 /// Writes `data` to `path` through a temporary file in the same directory
-/// and a rename, so readers never see a partial file.
+/// ([`temp_path`]) and a rename, so readers never see a partial file.
 pub(crate) fn atomic_write(path: &Path, data: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs_err::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .with_context(|| format!("`{}` has no file name", path.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    fs_err::write(&tmp, data)?;
-    fs_err::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs_err::remove_file(&tmp);
+    let tmp = temp_path(path)?;
+    let result = fs_err::write(&tmp, data).and_then(|()| fs_err::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    Ok(result?)
+}
+
+/// Renames `tmp` to `path`; on failure removes `tmp`.
+pub(crate) fn rename_into_place(tmp: &Path, path: &Path) -> Result<()> {
+    fs_err::rename(tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(tmp);
     })?;
     Ok(())
 }
@@ -124,6 +190,34 @@ mod tests {
                 PathBuf::from("/p/b.h"),
             ]
         );
+    }
+
+    #[test]
+    fn temporary_names_are_unique_and_stale_ones_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("m.mpy");
+        let a = temp_path(&out).unwrap();
+        let b = temp_path(&out).unwrap();
+        assert_ne!(a, b);
+        let a_name = a.file_name().unwrap().to_str().unwrap();
+        assert_eq!(temp_pid(a_name, "m.mpy"), Some(std::process::id()));
+        assert_eq!(temp_pid(".m.mpy.12-3.tmp", "m.mpy"), Some(12));
+        assert_eq!(temp_pid(".m.mpy.12.tmp", "m.mpy"), None);
+        assert_eq!(temp_pid(".mm.mpy.12-3.tmp", "m.mpy"), None);
+        assert_eq!(temp_pid(".m.mpy.x-3.tmp", "m.mpy"), None);
+        // A process that has ended: pid_max is at most 2^22 on Linux.
+        let dead = dir.path().join(".m.mpy.4194399-0.tmp");
+        let live = dir
+            .path()
+            .join(format!(".m.mpy.{}-999.tmp", std::process::id()));
+        let other = dir.path().join(".n.mpy.4194399-0.tmp");
+        for p in [&dead, &live, &other] {
+            std::fs::write(p, "").unwrap();
+        }
+        atomic_write(&out, b"data").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"data");
+        assert!(!dead.exists() || !Path::new("/proc/self").exists());
+        assert!(live.exists() && other.exists());
     }
 
     #[test]

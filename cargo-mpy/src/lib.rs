@@ -16,6 +16,8 @@
 //!   finds the C compiler on this machine.
 //! - [`error::MissingTool`] is the error for a tool that is not installed.
 //! - [`cli`] holds the command line, one module per subcommand.
+//! - [`rustc_wrapper`] is the binary's other mode: the `RUSTC_WRAPPER` that
+//!   makes Rust modules independent of the checkout directory.
 //!
 //! # The build
 //!
@@ -31,6 +33,7 @@
 mod board;
 pub mod cli;
 pub mod error;
+pub mod rustc_wrapper;
 pub mod shell;
 pub mod toolchain;
 
@@ -39,7 +42,11 @@ mod config;
 mod context;
 mod diagnostics;
 mod fsutil;
+#[doc(hidden)]
+pub mod fuzz;
 mod link;
+mod lock;
+mod module_name;
 mod mpy_cross;
 mod orchestrator;
 mod process;

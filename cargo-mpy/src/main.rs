@@ -9,6 +9,10 @@ use cargo_mpy::shell::{Shell, Verbosity};
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Started by cargo as the rustc wrapper of a module's Rust build.
+    if let Some(code) = cargo_mpy::rustc_wrapper::run_if_wrapper() {
+        return code;
+    }
     // `cargo mpy build` runs `cargo-mpy mpy build`; also accept the binary
     // run directly as `cargo-mpy build`.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();

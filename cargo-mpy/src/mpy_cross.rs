@@ -70,13 +70,13 @@ impl MpyCrossJob<'_> {
         }
         let dir = self.out.parent().context("output has no parent")?;
         fs_err::create_dir_all(dir)?;
-        fsutil::remove_if_exists(&self.out)?;
-        let tmp = self.out.with_extension("mpy.tmp");
+        fsutil::remove_if_exists(&self.cmd_path())?;
+        let tmp = fsutil::temp_path(&self.out)?;
         let result = self.command(&tmp).output();
         match result {
             Ok(_) => {
-                fs_err::rename(&tmp, &self.out)?;
-                fs_err::write(self.cmd_path(), self.fingerprint())?;
+                fsutil::rename_into_place(&tmp, &self.out)?;
+                fsutil::atomic_write(&self.cmd_path(), self.fingerprint().as_bytes())?;
                 Ok(true)
             }
             Err(e) => {

@@ -17,22 +17,49 @@ use crate::error::error_with_help;
 use crate::shell::{Shell, Verbosity};
 use crate::toolchain::RustTarget;
 
+/// One Rust build: the package, where it goes and for what.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RustBuild<'a> {
+    /// The package's `Cargo.toml`.
+    pub manifest: &'a Path,
+    /// cargo's target directory for this architecture.
+    pub target_dir: &'a Path,
+    /// The architecture.
+    pub arch: Arch,
+    /// Its Rust target.
+    pub target: &'a RustTarget,
+    /// `--release`.
+    pub release: bool,
+    /// The cargo-mpy executable to run rustc through
+    /// ([`rustc_wrapper`](crate::rustc_wrapper)); without it the module's
+    /// bytes depend on where the checkout is.
+    pub rustc_wrapper: Option<&'a Path>,
+}
+
 /// Builds the package's library as a static library for `arch` and returns
 /// the archive's path.
-pub(crate) fn build_staticlib(
-    shell: &Shell,
-    manifest: &Path,
-    target_dir: &Path,
-    arch: Arch,
-    target: &RustTarget,
-    release: bool,
-) -> Result<PathBuf> {
+pub(crate) fn build_staticlib(shell: &Shell, build: &RustBuild<'_>) -> Result<PathBuf> {
+    let RustBuild {
+        manifest,
+        target_dir,
+        arch,
+        target,
+        release,
+        rustc_wrapper,
+    } = *build;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
     // cargo reads `.cargo/config.toml` from the directory it runs in and
     // above: the package's, as when it is built from its own directory.
     if let Some(dir) = manifest.parent() {
         cmd.current_dir(dir);
+        match rustc_wrapper {
+            Some(exe) => crate::rustc_wrapper::configure(&mut cmd, exe, dir),
+            None => shell.verbose_status(
+                "Unwrapped",
+                "rustc runs without cargo-mpy's wrapper: the module's bytes may depend on the checkout directory",
+            ),
+        }
     }
     cmd.args([
         "rustc",

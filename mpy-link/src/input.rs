@@ -76,6 +76,14 @@ impl Library {
             source,
         };
         let mut file = std::fs::File::open(path).map_err(io)?;
+        // A script may name any path: a device (`/dev/zero`) or a pipe would
+        // be read forever.
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(LinkError::BadArchive {
+                path: path.display().to_string(),
+                reason: "not a regular file".into(),
+            });
+        }
         let mut magic = [0u8; 8];
         let n = std::io::Read::read(&mut file, &mut magic).map_err(io)?;
         if n == 8 && magic == AR_MAGIC {
@@ -84,7 +92,12 @@ impl Library {
                 archives: vec![archive],
             });
         }
-        let data = read_file(path)?;
+        let mut data = magic[..n].to_vec();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut file, (MAX_SCRIPT + 1 - n) as u64),
+            &mut data,
+        )
+        .map_err(io)?;
         if data.len() > MAX_SCRIPT {
             return Err(LinkError::BadArchive {
                 path: path.display().to_string(),

@@ -90,6 +90,7 @@ impl BuildArgs {
             jobs: self.jobs,
             target_dir: None,
             all_archs,
+            rustc_wrapper: None,
         })
     }
 }

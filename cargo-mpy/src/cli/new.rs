@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use crate::error::error_with_help;
+use crate::module_name;
 use crate::shell::Shell;
 use crate::templates;
 pub use crate::templates::Lang;
@@ -57,24 +58,11 @@ impl InitArgs {
     }
 }
 
-/// Whether `name` can name a module: a C and Python identifier.
+/// `name` must be importable ([`module_name::RULE`]); the help suggests
+/// `--name` with a valid name.
 fn check_module_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !ok {
-        let suggestion: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        return Err(error_with_help(
-            format!("`{name}` is not a valid module name: it must be a C and Python identifier (letters, digits, `_`, not starting with a digit)"),
-            format!("pass `--name {}`", suggestion.trim_start_matches(|c: char| c.is_ascii_digit())),
-        ));
-    }
-    Ok(())
+    module_name::check(name)
+        .map_err(|e| error_with_help(e, format!("pass `--name {}`", module_name::suggest(name))))
 }
 
 fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) -> Result<()> {
@@ -189,7 +177,7 @@ mod tests {
     fn module_names() {
         assert!(check_module_name("foo_1").is_ok());
         assert!(check_module_name("_x").is_ok());
-        for bad in ["1abc", "my-mod", "", "a.b"] {
+        for bad in ["1abc", "my-mod", "", "a.b", "class"] {
             assert!(check_module_name(bad).is_err(), "{bad}");
         }
     }

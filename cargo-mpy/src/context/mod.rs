@@ -12,8 +12,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use mpy_link::Arch;
 
-pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
-pub(crate) use project::{find_manifest, Project};
+pub(crate) use plan::{
+    module_name as module_name_of, profile, ArchPlan, ArtifactPaths, PlanOptions,
+};
+pub(crate) use project::{find_manifest, parse_plain_manifest, Project};
 
 /// What to build: `cargo mpy build`'s command line as data. Relative paths
 /// are taken from the current directory.
@@ -38,6 +40,12 @@ pub struct BuildOptions {
     /// are installed; the others are skipped (listed with the command that
     /// installs what is missing) instead of failing the build.
     pub all_archs: bool,
+    /// The cargo-mpy executable cargo runs rustc through
+    /// ([`rustc_wrapper`](crate::rustc_wrapper)), so a Rust module's bytes
+    /// do not depend on the checkout directory. Default: this process's
+    /// executable when it is cargo-mpy; a program using the library
+    /// otherwise builds Rust without the wrapper.
+    pub rustc_wrapper: Option<PathBuf>,
 }
 
 /// An architecture `--arch all` left out.
@@ -52,7 +60,7 @@ pub struct SkippedArch {
 }
 
 /// The project, the options and a plan per architecture.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct BuildContext {
     /// The package.
     pub project: Project,
@@ -60,21 +68,32 @@ pub(crate) struct BuildContext {
     pub release: bool,
     /// Parallel compile jobs.
     pub jobs: usize,
-    /// One plan per architecture, in the order asked for.
+    /// The cargo-mpy executable to run rustc through, when there is one.
+    pub rustc_wrapper: Option<PathBuf>,
+    /// One plan per architecture that could be planned, in the order asked
+    /// for.
     pub plans: Vec<ArchPlan>,
     /// Architectures `--arch all` left out.
     pub skipped: Vec<SkippedArch>,
+    /// The architectures that could not be planned, and why.
+    pub unplanned: Vec<Unplanned>,
+}
+
+/// An architecture whose plan could not be made.
+#[derive(Debug)]
+pub(crate) struct Unplanned {
+    /// Its outputs, when its module name is known.
+    pub paths: Option<ArtifactPaths>,
+    /// Why.
+    pub error: anyhow::Error,
 }
 
 impl BuildContext {
-    /// Loads the project and resolves every plan. When a plan cannot be
-    /// made, the outputs the build was expected to write are removed.
-    pub(crate) fn new(options: &BuildOptions) -> Result<BuildContext> {
+    /// Resolves a plan for every architecture of `project`. An architecture
+    /// that cannot be planned (a missing compiler, a bad source list) does
+    /// not stop the others: it is listed in [`unplanned`](Self::unplanned).
+    pub(crate) fn new(project: Project, options: &BuildOptions) -> Result<BuildContext> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let project = Project::load(
-            options.manifest_path.as_deref(),
-            options.target_dir.as_deref(),
-        )?;
         let mut skipped = Vec::new();
         let archs = if options.all_archs {
             let mut archs = options.archs.clone();
@@ -108,30 +127,28 @@ impl BuildContext {
             out_dir: options.out_dir.as_ref().map(|d| cwd.join(d)),
             several_archs: archs.len() > 1,
         };
-        // Names and paths first, for every architecture: a failure in any
-        // plan removes the outputs of all of them.
-        let named: Vec<Result<(String, ArtifactPaths)>> = archs
-            .iter()
-            .map(|&arch| {
-                let module = plan::module_name(&project, &project.config.for_arch(arch))?;
-                let paths = ArtifactPaths::new(&project, arch, &module, &opts);
-                Ok((module, paths))
-            })
-            .collect();
-        let all_paths: Vec<ArtifactPaths> =
-            named.iter().flatten().map(|(_, p)| p.clone()).collect();
         let mut plans = Vec::new();
-        for (&arch, named) in archs.iter().zip(named) {
-            match named.and_then(|(module, paths)| plan::plan_arch(&project, arch, module, paths)) {
+        let mut unplanned = Vec::new();
+        for arch in archs {
+            let module = plan::module_name(&project, &project.config.for_arch(arch));
+            let paths = module
+                .as_ref()
+                .ok()
+                .map(|m| ArtifactPaths::new(&project, arch, m, &opts));
+            let plan = module.and_then(|module| {
+                let paths = ArtifactPaths::new(&project, arch, &module, &opts);
+                plan::plan_arch(&project, arch, module, paths)
+            });
+            match plan {
                 Ok(p) => plans.push(p),
-                Err(e) => {
-                    all_paths.iter().for_each(ArtifactPaths::remove_outputs);
-                    return Err(e.context(format!(
+                Err(e) => unplanned.push(Unplanned {
+                    paths,
+                    error: e.context(format!(
                         "cannot build `{}` for {}",
                         project.package_name,
                         arch.name()
-                    )));
-                }
+                    )),
+                }),
             }
         }
         let jobs = options
@@ -142,16 +159,11 @@ impl BuildContext {
             project,
             release: options.release,
             jobs,
+            rustc_wrapper: crate::rustc_wrapper::wrapper_exe(options.rustc_wrapper.as_deref()),
             plans,
             skipped,
+            unplanned,
         })
-    }
-
-    /// Removes every output of the build (after a failure).
-    pub(crate) fn remove_outputs(&self) {
-        for plan in &self.plans {
-            plan.paths.remove_outputs();
-        }
     }
 }
 

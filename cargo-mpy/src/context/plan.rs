@@ -14,6 +14,7 @@ use super::project::Project;
 use super::sources::{existing_file, expand_sources, flatten, Source, SourceKind};
 use crate::config::ArchConfig;
 use crate::error::error_with_help;
+use crate::module_name;
 use crate::toolchain::{self, CCompiler, FloatImpl, RustTarget, Toolchain};
 
 /// Options from the command line that shape every plan.
@@ -64,8 +65,7 @@ impl ArtifactPaths {
     /// copy `<module>.mpy` (`<module>_<arch>.mpy` when building several).
     pub(crate) fn new(project: &Project, arch: Arch, module: &str, opts: &PlanOptions) -> Self {
         let profile_dir = project
-            .target_dir
-            .join("mpy")
+            .build_root()
             .join(arch.name())
             .join(profile(opts.release));
         let build_dir = profile_dir.join("build").join(format!(
@@ -92,25 +92,26 @@ impl ArtifactPaths {
 
     /// Object file for a native source.
     pub(crate) fn object(&self, src: &Source) -> PathBuf {
-        self.build_dir
-            .join("obj")
-            .join(flatten(&src.rel))
-            .with_extension("o")
+        self.build_dir.join("obj").join(flatten(&src.rel, ".o"))
     }
 
     /// Bytecode file for a `.py` source.
     pub(crate) fn bytecode(&self, src: &Source) -> PathBuf {
-        self.build_dir
-            .join("py")
-            .join(flatten(&src.rel))
-            .with_extension("mpy")
+        self.build_dir.join("py").join(flatten(&src.rel, ".mpy"))
     }
 
-    /// Removes the outputs, so an old `.mpy` is never mistaken for the
-    /// result of a failed build.
-    pub(crate) fn remove_outputs(&self) {
-        for p in std::iter::once(&self.output).chain(&self.out_copy) {
-            let _ = crate::fsutil::remove_if_exists(p);
+    /// Removes the outputs after this architecture failed, so an old `.mpy`
+    /// is never mistaken for the result of this build: the one in the
+    /// target directory (this build holds its lock), and the `--out-dir`
+    /// copy only when it is a copy of that one, never a file another build
+    /// (with another target directory) wrote there.
+    pub(crate) fn remove_failed_outputs(&self) {
+        let previous = fs_err::read(&self.output).ok();
+        let _ = crate::fsutil::remove_if_exists(&self.output);
+        if let (Some(copy), Some(previous)) = (&self.out_copy, previous) {
+            if fs_err::read(copy).ok().as_deref() == Some(&previous[..]) {
+                let _ = crate::fsutil::remove_if_exists(copy);
+            }
         }
     }
 }
@@ -192,16 +193,30 @@ impl ArchPlan {
     }
 }
 
-/// The module name for `arch`: `module`, else the package name.
+/// The module name for `arch`: `module`, else the package name; either
+/// must be importable ([`module_name::RULE`]).
 pub(crate) fn module_name(project: &Project, cfg: &ArchConfig) -> Result<String> {
-    let module = cfg
+    match &cfg.module {
+        Some(module) => module_name::check(module).map_err(|e| {
+            error_with_help(
+                format!("invalid `module` in `[package.metadata.mpy]`: {e}"),
+                format!("use an importable name, e.g. `module = \"{}\"`", module_name::suggest(module)),
+            )
+        })?,
+        None => module_name::check(&project.package_name).map_err(|e| {
+            error_with_help(
+                format!("the package name {e}"),
+                format!(
+                    "set `module = \"{}\"` in `[package.metadata.mpy]` (the module is named after the package unless `module` says otherwise)",
+                    module_name::suggest(&project.package_name)
+                ),
+            )
+        })?,
+    }
+    Ok(cfg
         .module
         .clone()
-        .unwrap_or_else(|| project.package_name.clone());
-    if module.is_empty() || module.contains(['/', '\\']) {
-        bail!("invalid module name `{module}`");
-    }
-    Ok(module)
+        .unwrap_or_else(|| project.package_name.clone()))
 }
 
 /// Resolves the plan for `module` on `arch`, whose artifacts go to `paths`.
@@ -492,7 +507,7 @@ mod tests {
             abs: PathBuf::from("/p/lib/a.c"),
             kind: SourceKind::C,
         };
-        assert_eq!(p.object(&src), p.build_dir.join("obj/__/lib/a.o"));
+        assert_eq!(p.object(&src), p.build_dir.join("obj/_up/lib/a.c.o"));
 
         let several = PlanOptions {
             several_archs: true,

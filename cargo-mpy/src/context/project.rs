@@ -95,26 +95,7 @@ impl Project {
         doc: toml::Table,
     ) -> Result<Project> {
         let where_ = manifest_path.display().to_string();
-        let package = doc
-            .get("package")
-            .and_then(|p| p.as_table())
-            .with_context(|| format!("`{where_}` has no `[package]` table"))?;
-        let package_name = package
-            .get("name")
-            .and_then(|n| n.as_str())
-            .with_context(|| format!("`{where_}` has no `package.name`"))?
-            .to_string();
-        let package_version = package
-            .get("version")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        let mpy = package
-            .get("metadata")
-            .and_then(|m| m.get("mpy"))
-            .cloned()
-            .ok_or_else(|| missing_table(&where_))?;
-        let config = MpyConfig::from_toml(mpy)
-            .with_context(|| format!("invalid `[package.metadata.mpy]` in `{where_}`"))?;
+        let (package_name, package_version, config) = parse_plain_manifest(&doc, &where_)?;
         let target_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
             Some(dir) => std::path::absolute(PathBuf::from(dir))?,
             None => manifest_dir.join("target"),
@@ -160,6 +141,12 @@ impl Project {
         })
     }
 
+    /// Where cargo-mpy's builds go, `<target>/mpy`: the directory a build
+    /// locks.
+    pub(crate) fn build_root(&self) -> PathBuf {
+        self.target_dir.join("mpy")
+    }
+
     /// Architectures to build without `--arch`: `default-arch`, else x64.
     pub(crate) fn default_archs(&self) -> Result<Vec<Arch>> {
         match &self.config.default_arch {
@@ -168,6 +155,35 @@ impl Project {
             None => Ok(vec![Arch::X64]),
         }
     }
+}
+
+/// The package's name and version and its `[package.metadata.mpy]` table,
+/// from a manifest read as TOML (`where_` names it in errors).
+pub(crate) fn parse_plain_manifest(
+    doc: &toml::Table,
+    where_: &str,
+) -> Result<(String, Option<String>, MpyConfig)> {
+    let package = doc
+        .get("package")
+        .and_then(|p| p.as_table())
+        .with_context(|| format!("`{where_}` has no `[package]` table"))?;
+    let package_name = package
+        .get("name")
+        .and_then(|n| n.as_str())
+        .with_context(|| format!("`{where_}` has no `package.name`"))?
+        .to_string();
+    let package_version = package
+        .get("version")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let mpy = package
+        .get("metadata")
+        .and_then(|m| m.get("mpy"))
+        .cloned()
+        .ok_or_else(|| missing_table(where_))?;
+    let config = MpyConfig::from_toml(mpy)
+        .with_context(|| format!("invalid `[package.metadata.mpy]` in `{where_}`"))?;
+    Ok((package_name, package_version, config))
 }
 
 fn missing_table(where_: &str) -> anyhow::Error {

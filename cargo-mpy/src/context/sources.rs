@@ -36,13 +36,19 @@ pub(crate) fn expand_sources(patterns: &[String], manifest_dir: &Path) -> Result
         let is_glob = pat.contains(['*', '?', '[']);
         let mut found = Vec::new();
         if is_glob {
-            let full = if Path::new(pat).is_absolute() {
-                PathBuf::from(pat)
-            } else {
-                manifest_dir.join(pat)
-            };
-            let entries = glob::glob(&full.to_string_lossy())
+            // Check the pattern as written, so an error's position is in
+            // it; the directory it is joined to is escaped (a checkout
+            // path may hold `[` or `*`).
+            glob::Pattern::new(pat)
                 .with_context(|| format!("invalid glob `{pat}` in `sources`"))?;
+            let full = if Path::new(pat).is_absolute() {
+                pat.clone()
+            } else {
+                let dir = glob::Pattern::escape(&manifest_dir.to_string_lossy());
+                format!("{}/{pat}", dir.trim_end_matches('/'))
+            };
+            let entries =
+                glob::glob(&full).with_context(|| format!("invalid glob `{pat}` in `sources`"))?;
             for entry in entries {
                 let abs = entry.with_context(|| format!("cannot read a match of `{pat}`"))?;
                 if abs.is_file() {
@@ -93,18 +99,42 @@ pub(crate) fn existing_file(dir: &Path, rel: &str, noun: &str, note: &str) -> Re
     Ok(path)
 }
 
-/// A relative path inside the build directory for `rel` (`..` and a leading
-/// `/` are made harmless).
-pub(crate) fn flatten(rel: &Path) -> PathBuf {
+/// A relative path inside the build directory for the source `rel`, with
+/// `suffix` appended to its file name (`a.c` -> `a.c.o`, so `a.c` and `a.S`
+/// differ). Distinct sources get distinct paths: each component maps
+/// one-to-one, and a parent (`..`) or the root of an absolute path becomes a
+/// component no plain name maps to: `_up` and `_root`, while a name that
+/// starts with `_` gets one more (`__/x.c` -> `___/x.c.o`, `../x.c` ->
+/// `_up/x.c.o`, `/x.c` -> `_root/x.c.o`, `_root/x.c` -> `__root/x.c.o`).
+/// `.` components are dropped (`./a.c` is `a.c`).
+pub(crate) fn flatten(rel: &Path, suffix: &str) -> PathBuf {
+    use std::path::Component;
     let mut out = PathBuf::new();
     for c in rel.components() {
         match c {
-            std::path::Component::Normal(n) => out.push(n),
-            std::path::Component::ParentDir => out.push("__"),
-            _ => {}
+            Component::Normal(n) => {
+                let n = n.to_string_lossy();
+                if n.starts_with('_') {
+                    out.push(format!("_{n}"));
+                } else {
+                    out.push(&*n);
+                }
+            }
+            Component::ParentDir => out.push("_up"),
+            Component::RootDir => out.push("_root"),
+            // A Windows drive or share: its text, made a plain name.
+            Component::Prefix(p) => out.push(format!(
+                "_prefix_{}",
+                p.as_os_str()
+                    .to_string_lossy()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            )),
+            Component::CurDir => {}
         }
     }
-    out
+    let mut name = out.into_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 #[cfg(test)]
@@ -151,11 +181,29 @@ mod tests {
     }
 
     #[test]
-    fn flattened_paths() {
-        assert_eq!(
-            flatten(Path::new("../lib/a.c")),
-            PathBuf::from("__/lib/a.c")
-        );
-        assert_eq!(flatten(Path::new("/abs/a.c")), PathBuf::from("abs/a.c"));
+    fn flattened_paths_are_distinct() {
+        let cases = [
+            ("a.c", "a.c.o"),
+            ("./a.c", "a.c.o"),
+            ("a.S", "a.S.o"),
+            ("../lib/a.c", "_up/lib/a.c.o"),
+            ("__/lib/a.c", "___/lib/a.c.o"),
+            ("_up/lib/a.c", "__up/lib/a.c.o"),
+            ("/abs/a.c", "_root/abs/a.c.o"),
+            ("abs/a.c", "abs/a.c.o"),
+            ("_root/abs/a.c", "__root/abs/a.c.o"),
+            ("../../a.c", "_up/_up/a.c.o"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(flatten(Path::new(src), ".o"), PathBuf::from(want), "{src}");
+        }
+        let mut all: Vec<PathBuf> = cases
+            .iter()
+            .filter(|(s, _)| !s.starts_with("./"))
+            .map(|(s, _)| flatten(Path::new(s), ".o"))
+            .collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), cases.len() - 1);
     }
 }

@@ -15,6 +15,12 @@
 //!    copy ([`deliver`](BuildOrchestrator::deliver)).
 //!
 //! Everything it needs was resolved before it starts ([`BuildContext`]).
+//!
+//! Architectures are independent: one that fails (in its plan or in any
+//! phase) stops only itself; the others are built, and the failed one's
+//! outputs are removed ([`ArtifactPaths::remove_failed_outputs`]). A build
+//! holds the lock of its target directory's build directory from before
+//! the plans until its last output is written ([`BuildLock`]).
 
 mod jobs;
 mod record;
@@ -27,11 +33,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use mpy_link::{Arch, LinkError};
 
 use crate::compile_c::CompileJob;
-use crate::context::{profile, ArchPlan, BuildContext, BuildOptions, SkippedArch};
+use crate::context::{profile, ArchPlan, BuildContext, BuildOptions, Project, SkippedArch};
 use crate::diagnostics;
 use crate::error::error_with_help;
 use crate::fsutil;
 use crate::link::{self, Qstrs};
+use crate::lock::BuildLock;
 use crate::mpy_cross::MpyCrossJob;
 use crate::rust_build;
 use crate::shell::Shell;
@@ -65,12 +72,25 @@ pub struct BuildReport {
 }
 
 /// Builds the package as `options` say, printing cargo-style status lines
-/// to `shell` (and JSON messages when the shell has them on), and returns
-/// what was built and what was skipped. On failure no output of this build
-/// is left behind (old ones included).
+/// to `shell`, and returns one [`Built`] per architecture. An architecture
+/// that fails leaves no output behind (its old ones included) and does not
+/// stop the others; the build then returns an error (the last one, after
+/// printing the others).
+pub fn build(options: &BuildOptions, shell: &Shell) -> Result<Vec<Built>> {
+    build_report(options, shell).map(|r| r.built)
+}
+
+/// [`build`], also returning the architectures `--arch all` left out (and
+/// printing JSON messages when the shell has them on).
 pub fn build_report(options: &BuildOptions, shell: &Shell) -> Result<BuildReport> {
     let start = Instant::now();
-    let cx = BuildContext::new(options)?;
+    let project = Project::load(
+        options.manifest_path.as_deref(),
+        options.target_dir.as_deref(),
+    )?;
+    let _lock = BuildLock::acquire(&project.build_root(), shell)?;
+    let mut cx = BuildContext::new(project, options)?;
+    let unplanned = std::mem::take(&mut cx.unplanned);
     for s in &cx.skipped {
         shell.json(&serde_json::json!({
             "reason": "arch-skipped",
@@ -84,26 +104,46 @@ pub fn build_report(options: &BuildOptions, shell: &Shell) -> Result<BuildReport
         shell,
         times: Mutex::new(vec![Duration::ZERO; cx.plans.len()]),
     };
-    match orchestrator.run() {
-        Ok(built) => {
-            orchestrator.report(&built, start);
-            Ok(BuildReport {
-                built,
-                skipped: cx.skipped.clone(),
-            })
+    let results = orchestrator.run();
+    // Planning errors first, then the phases', in the order asked for.
+    let mut errors = Vec::new();
+    for u in unplanned {
+        if let Some(paths) = &u.paths {
+            paths.remove_failed_outputs();
         }
-        Err(e) => {
-            cx.remove_outputs();
-            Err(e)
+        errors.push(u.error);
+    }
+    let mut built = Vec::new();
+    for (plan, result) in cx.plans.iter().zip(results) {
+        match result {
+            Ok(b) => built.push(b),
+            Err(e) => {
+                plan.paths.remove_failed_outputs();
+                errors.push(e);
+            }
         }
     }
-}
-
-/// Builds the package as `options` say, printing cargo-style status lines
-/// to `shell`, and returns one [`Built`] per architecture. On failure no
-/// output of this build is left behind (old ones included).
-pub fn build(options: &BuildOptions, shell: &Shell) -> Result<Vec<Built>> {
-    build_report(options, shell).map(|r| r.built)
+    let Some(last) = errors.pop() else {
+        orchestrator.report(&built, start);
+        return Ok(BuildReport {
+            built,
+            skipped: cx.skipped.clone(),
+        });
+    };
+    for e in &errors {
+        shell.print_error(e);
+    }
+    if !built.is_empty() {
+        let list: Vec<String> = built
+            .iter()
+            .map(|b| {
+                let shown = b.out_copy.as_ref().unwrap_or(&b.output);
+                format!("{} (`{}`)", b.arch.name(), shown.display())
+            })
+            .collect();
+        shell.note(format!("built for {}", list.join(", ")));
+    }
+    Err(last)
 }
 
 /// The objects and bytecode files of one architecture, in link order.
@@ -111,6 +151,14 @@ pub fn build(options: &BuildOptions, shell: &Shell) -> Result<Vec<Built>> {
 struct Compiled {
     objects: Vec<PathBuf>,
     bytecode: Vec<PathBuf>,
+}
+
+/// What the phases before the link made for one architecture.
+#[derive(Debug)]
+struct Ready {
+    qstrs: Qstrs,
+    compiled: Compiled,
+    rust_lib: Option<PathBuf>,
 }
 
 /// The verbs of a build over one [`BuildContext`].
@@ -143,20 +191,22 @@ impl<'a> BuildOrchestrator<'a> {
             .unwrap_or_default()
     }
 
-    fn run(&self) -> Result<Vec<Built>> {
-        let qstrs = self.scan_qstrs()?;
-        let compiled = self.compile()?;
-        let rust_libs = self.build_rust()?;
-        self.link_all(&qstrs, &compiled, &rust_libs)
+    /// Every phase; one result per plan. A plan that fails in a phase skips
+    /// the later ones.
+    fn run(&self) -> Vec<Result<Built>> {
+        let qstrs = self.scan_qstrs();
+        let compiled = self.compile(qstrs);
+        let ready = self.build_rust(compiled);
+        self.link_all(ready)
     }
 
     /// Phase 1: the qstr scan of every source and, for C and assembly, the
     /// config header (written only when it changed, so objects stay fresh).
-    fn scan_qstrs(&self) -> Result<Vec<Qstrs>> {
+    fn scan_qstrs(&self) -> Vec<Result<Qstrs>> {
         self.cx
             .plans
             .iter()
-            .map(|plan| {
+            .map(|plan| -> Result<Qstrs> {
                 let paths: Vec<&Path> = plan.sources.iter().map(|s| s.abs.as_path()).collect();
                 let q = link::scan_qstrs(&paths).context("qstr scan failed")?;
                 // Only C and assembly include the header; a Rust-only package needs none.
@@ -167,6 +217,12 @@ impl<'a> BuildOrchestrator<'a> {
                     self.shell.verbose_status("Generated", header.display());
                 }
                 Ok(q)
+            })
+            .zip(&self.cx.plans)
+            .map(|(r, plan)| {
+                r.with_context(|| {
+                    format!("could not build `{}` for {}", plan.module, plan.arch.name())
+                })
             })
             .collect()
     }
@@ -211,14 +267,23 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Phase 2: compiles C and assembly, and Python with `mpy-cross`, for
-    /// every architecture in one pool. Every failure is reported, then the
-    /// build stops.
-    fn compile(&self) -> Result<Vec<Compiled>> {
+    /// every architecture still going, in one pool. Every failure is
+    /// reported; an architecture with one stops there.
+    fn compile(&self, qstrs: Vec<Result<Qstrs>>) -> Vec<Result<(Qstrs, Compiled)>> {
         let plans: &'a [ArchPlan] = &self.cx.plans;
         let mut jobs = Vec::new();
+        let mut qstrs: Vec<Result<Qstrs>> = qstrs;
         for (i, plan) in plans.iter().enumerate() {
-            jobs.extend(self.c_jobs(i, plan)?);
-            jobs.extend(self.py_jobs(i, plan)?);
+            if qstrs[i].is_err() {
+                continue;
+            }
+            match (self.c_jobs(i, plan), self.py_jobs(i, plan)) {
+                (Ok(c), Ok(py)) => {
+                    jobs.extend(c);
+                    jobs.extend(py);
+                }
+                (Err(e), _) | (_, Err(e)) => qstrs[i] = Err(e),
+            }
         }
         self.announce(&jobs);
         let results = run_pool(&jobs, self.cx.jobs, |job| {
@@ -260,32 +325,31 @@ impl<'a> BuildOrchestrator<'a> {
                 }
             }
         }
-        let total: usize = failed.iter().sum();
-        if total > 0 {
-            let archs: Vec<&str> = plans
-                .iter()
-                .zip(&failed)
-                .filter(|(_, n)| **n > 0)
-                .map(|(p, _)| p.arch.name())
-                .collect();
-            bail!(
-                "could not build `{}` for {} due to {} previous error{}",
-                self.cx.project.package_name,
-                archs.join(", "),
-                total,
-                if total == 1 { "" } else { "s" }
-            );
-        }
-        Ok(plans
+        plans
             .iter()
-            .map(|plan| Compiled {
-                objects: plan
-                    .native_sources()
-                    .map(|s| plan.paths.object(s))
-                    .collect(),
-                bytecode: plan.py_sources().map(|s| plan.paths.bytecode(s)).collect(),
+            .zip(qstrs)
+            .zip(failed)
+            .map(|((plan, q), failed)| {
+                let q = q?;
+                if failed > 0 {
+                    bail!(
+                        "could not build `{}` for {} due to {} previous error{}",
+                        self.cx.project.package_name,
+                        plan.arch.name(),
+                        failed,
+                        if failed == 1 { "" } else { "s" }
+                    );
+                }
+                let compiled = Compiled {
+                    objects: plan
+                        .native_sources()
+                        .map(|s| plan.paths.object(s))
+                        .collect(),
+                    bytecode: plan.py_sources().map(|s| plan.paths.bytecode(s)).collect(),
+                };
+                Ok((q, compiled))
             })
-            .collect())
+            .collect()
     }
 
     /// With JSON messages on, the compiler's diagnostics with their places.
@@ -332,58 +396,65 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Phase 3: the package's Rust code as a static library per
-    /// architecture (none for a package without Rust code).
-    fn build_rust(&self) -> Result<Vec<Option<PathBuf>>> {
+    /// architecture still going (none for a package without Rust code).
+    fn build_rust(&self, compiled: Vec<Result<(Qstrs, Compiled)>>) -> Vec<Result<Ready>> {
         let project = &self.cx.project;
         self.cx
             .plans
             .iter()
+            .zip(compiled)
             .enumerate()
-            .map(|(i, plan)| {
-                let Some(target) = plan.rust else {
-                    return Ok(None);
-                };
+            .map(|(i, (plan, c))| {
+                let (qstrs, compiled) = c?;
                 let start = Instant::now();
-                let r = rust_build::build_staticlib(
-                    self.shell,
-                    &project.manifest_path,
-                    &plan.paths.rust_target_dir,
-                    plan.arch,
-                    target,
-                    self.cx.release,
-                )
-                .map(Some)
-                .with_context(|| {
-                    format!("could not build `{}` for {}", plan.module, plan.arch.name())
-                });
+                let rust_lib = match plan.rust {
+                    None => Ok(None),
+                    Some(target) => rust_build::build_staticlib(
+                        self.shell,
+                        &rust_build::RustBuild {
+                            manifest: &project.manifest_path,
+                            target_dir: &plan.paths.rust_target_dir,
+                            arch: plan.arch,
+                            target,
+                            release: self.cx.release,
+                            rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
+                        },
+                    )
+                    .map(Some)
+                    .with_context(|| {
+                        format!("could not build `{}` for {}", plan.module, plan.arch.name())
+                    }),
+                };
                 self.add_time(i, start.elapsed());
-                r
+                let rust_lib = rust_lib?;
+                Ok(Ready {
+                    qstrs,
+                    compiled,
+                    rust_lib,
+                })
             })
             .collect()
     }
 
-    /// Phase 4 for every architecture, one thread each. The first failure
-    /// is returned, the others are printed.
-    fn link_all(
-        &self,
-        qstrs: &[Qstrs],
-        compiled: &[Compiled],
-        rust_libs: &[Option<PathBuf>],
-    ) -> Result<Vec<Built>> {
+    /// Phase 4 for every architecture still going, one thread each.
+    fn link_all(&self, ready: Vec<Result<Ready>>) -> Vec<Result<Built>> {
         let plans = &self.cx.plans;
-        let results: Vec<Result<Built>> = std::thread::scope(|s| {
+        std::thread::scope(|s| {
             let handles: Vec<_> = plans
                 .iter()
-                .zip(qstrs)
-                .zip(compiled)
-                .zip(rust_libs)
+                .zip(ready)
                 .enumerate()
-                .map(|(i, (((plan, q), c), rust))| {
+                .map(|(i, (plan, r))| {
                     s.spawn(move || {
+                        let r = r?;
                         let start = Instant::now();
-                        let r = self.finish(plan, &q.native, c, rust.as_deref());
+                        let b = self
+                            .finish(plan, &r.qstrs.native, &r.compiled, r.rust_lib.as_deref())
+                            .with_context(|| {
+                                format!("could not link `{}` for {}", plan.module, plan.arch.name())
+                            });
                         self.add_time(i, start.elapsed());
-                        r.map(|b| Built {
+                        b.map(|b| Built {
                             time: self.time_of(i),
                             ..b
                         })
@@ -397,30 +468,7 @@ impl<'a> BuildOrchestrator<'a> {
                         .unwrap_or_else(|_| Err(anyhow!("the link thread panicked")))
                 })
                 .collect()
-        });
-        let mut built = Vec::new();
-        let mut first_err = None;
-        for (plan, r) in plans.iter().zip(results) {
-            match r {
-                Ok(b) => built.push(b),
-                Err(e) => {
-                    let e = e.context(format!(
-                        "could not link `{}` for {}",
-                        plan.module,
-                        plan.arch.name()
-                    ));
-                    if first_err.is_none() {
-                        first_err = Some(e);
-                    } else {
-                        self.shell.print_error(&e);
-                    }
-                }
-            }
-        }
-        match first_err {
-            Some(e) => Err(e),
-            None => Ok(built),
-        }
+        })
     }
 
     /// Link, merge and write one architecture's module unless its link

@@ -58,6 +58,6 @@ impl LinkRecord {
     }
 
     pub(super) fn write(&self, plan: &ArchPlan) -> Result<()> {
-        Ok(fs_err::write(&plan.paths.link_record, self.contents(plan))?)
+        fsutil::atomic_write(&plan.paths.link_record, self.contents(plan).as_bytes())
     }
 }

@@ -410,7 +410,7 @@ fn manifest_errors() -> TestResult {
     );
     assert!(err.contains("invalid `[package.metadata.mpy]`"), "{err}");
     assert!(
-        err.contains("unknown field `sorces`")
+        err.contains("unknown key `sorces` in `[package.metadata.mpy]`")
             && err.contains("`sources`")
             && err.contains("`link-runtime`"),
         "{err}"
@@ -452,7 +452,10 @@ fn manifest_errors() -> TestResult {
         &[("Cargo.toml", &manifest("m", "sources = \"a.c\""))],
         &[],
     );
-    assert!(err.contains("invalid type"), "{err}");
+    assert!(
+        err.contains("invalid `package.metadata.mpy.sources`: expected a list of strings"),
+        "{err}"
+    );
 
     let err = build_fails(
         &fx,
@@ -756,7 +759,8 @@ fn package_with_rust_code_is_read_through_cargo_metadata() -> TestResult {
     let err = stderr(&o);
     assert!(!o.status.success());
     assert!(
-        err.contains("unknown field `float`") && err.contains("`float-impl`"),
+        err.contains("unknown key `float` in `[package.metadata.mpy]`")
+            && err.contains("`float-impl`"),
         "{err}"
     );
 

@@ -5,7 +5,10 @@
 //! - `x64/<example>/<test>`, `<arch>/<example>/<check>`: the examples,
 //!   from the Python tests and loader check files beside each one;
 //! - `board/*`: `deploy`, `run`, `test --port`, `package`, `inspect` and
-//!   `build --arch all` against the unix port on a pty.
+//!   `build --arch all` against the unix port on a pty;
+//! - `robustness/*`: module names, object names, manifest messages, the
+//!   build lock, concurrent and failing builds;
+//! - `reproducible/*`: the same bytes from two checkout directories.
 //!
 //! A trial whose tool is missing is reported as ignored with the reason;
 //! `MPY_TEST_REQUIRE_TOOLS=1` makes it fail instead.
@@ -13,10 +16,14 @@
 mod board;
 mod cli;
 mod examples;
+mod reproducible;
+mod robustness;
 
 fn main() {
     let mut trials = cli::trials();
     trials.extend(examples::trials());
     trials.extend(board::trials());
+    trials.extend(robustness::trials());
+    trials.extend(reproducible::trials());
     mpy_tests::run_trials(trials)
 }

@@ -104,8 +104,11 @@ pub fn merge(inputs: &[(&str, &[u8])]) -> Result<Vec<u8>, MpyError> {
     let (mut qstr_base, mut obj_base) = (0u64, 0u64);
     for part in &parts {
         if qstr_base == 0 && obj_base == 0 {
-            // Copied as is, up to the end of the file (as upstream does).
-            out.extend_from_slice(slice(part, part.layout.raw_code, part.data.len()));
+            // Copied as is, up to the end of its raw code. Upstream copies
+            // to the end of the file, so bytes after the raw code (which
+            // the loader ignores in the file on its own) would be read as
+            // the next part's raw code.
+            out.extend_from_slice(slice(part, part.layout.raw_code, part.layout.end));
         } else {
             let shift = Shift {
                 mpy: part,

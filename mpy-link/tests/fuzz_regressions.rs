@@ -1,0 +1,74 @@
+//! Inputs the fuzz targets (`fuzz/`) found mishandled, one test each,
+//! written by hand in the shape the fuzzer's minimised input had.
+
+use mpy_link::mpy::merge::merge;
+use mpy_link::mpy::read::read;
+use mpy_link::mpy::vuint::encode_vuint;
+
+/// A native x64 module whose code is one `ret`, with `trailing` bytes after
+/// its raw code (the loader ignores them in a file on its own).
+fn native_with_trailing(trailing: &[u8]) -> Vec<u8> {
+    let mut m = vec![b'M', 6, 2 << 2 | 3, 31];
+    encode_vuint(&mut m, 1); // n_qstr
+    encode_vuint(&mut m, 0); // n_obj
+    m.extend_from_slice(b"\x0an.mpy\0"); // qstr 0: "n.mpy"
+    encode_vuint(&mut m, 1 << 3 | 2); // native raw code, 1 byte
+    m.push(0xc3); // ret
+    encode_vuint(&mut m, 0); // scope flags: nothing follows
+    m.extend_from_slice(trailing);
+    m
+}
+
+/// A bytecode module whose code returns `None`.
+fn bytecode() -> Vec<u8> {
+    let mut m = vec![b'M', 6, 0, 31];
+    encode_vuint(&mut m, 1);
+    encode_vuint(&mut m, 0);
+    m.extend_from_slice(b"\x0ab.mpy\0");
+    let code = [0x00, 0x02, 0x00, 0x51, 0x63]; // prelude, LOAD_CONST_NONE, RETURN_VALUE
+    encode_vuint(&mut m, (code.len() as u64) << 3);
+    m.extend_from_slice(&code);
+    m
+}
+
+/// `mpy_merge`: bytes after the native part's raw code were copied into the
+/// merged file, where the loader (and our reader) took them for the next
+/// part's raw code: a module the reader rejects ("file ends inside function
+/// data"), or on a board one that runs garbage.
+#[test]
+fn merge_leaves_out_bytes_after_the_native_raw_code() {
+    let native = native_with_trailing(&[0x72]);
+    assert!(read("n.mpy", &native).is_ok());
+    let merged = merge(&[("n.mpy", &native), ("b.mpy", &bytecode())]).unwrap();
+    let mpy = read("merged.mpy", &merged)
+        .unwrap_or_else(|e| panic!("the merged file does not read back: {e}"));
+    assert_eq!(mpy.raw_code.children.len(), 2);
+    assert_eq!(mpy.layout.end, merged.len());
+    // The same as merging the native part without the trailing byte.
+    let clean = merge(&[
+        ("n.mpy", &native_with_trailing(&[])),
+        ("b.mpy", &bytecode()),
+    ])
+    .unwrap();
+    assert_eq!(merged, clean);
+}
+
+/// Found while writing `ld_script`: a script may name any path, and one
+/// naming a device was read to its end, which `/dev/zero` never reaches.
+/// A library must be a regular file.
+#[cfg(unix)]
+#[test]
+fn a_script_naming_a_device_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("libm.a");
+    std::fs::write(&script, "GROUP ( /dev/zero )\n").unwrap();
+    let err = mpy_link::Library::open(&script).unwrap_err().to_string();
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+    let err = mpy_link::Library::open(std::path::Path::new("/dev/null"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a regular file"), "{err}");
+}
