@@ -882,3 +882,136 @@ fn a_constructor_returning_another_type_does_not_compile() {
         "{err}"
     );
 }
+
+/// The integer types of `examples/rust-ints`: name, bits, signed.
+const INT_TYPES: [(&str, u32, bool); 10] = [
+    ("i8", 8, true),
+    ("i16", 16, true),
+    ("i32", 32, true),
+    ("i64", 64, true),
+    ("isize", 0, true),
+    ("u8", 8, false),
+    ("u16", 16, false),
+    ("u32", 32, false),
+    ("u64", 64, false),
+    ("usize", 0, false),
+];
+
+/// Every integer type takes exactly the ints in its range and returns them unchanged, as
+/// a small or a big int; any other int raises `OverflowError` (never a wrapped or truncated
+/// value). Boundary values around 2**31, 2**32, 2**63 and 2**64, both signs; the expected
+/// result is the value itself when the type's range (from its width) holds it.
+#[test]
+fn ints_take_their_range_and_raise_overflow_outside_it_in_micropython() {
+    let mut code = String::from(
+        r#"import ints
+VALUES = [0, 1, -1, 127, 128, -128, -129, 255, 256, 2**15, 2**16, 2**31 - 1, 2**31, -2**31,
+    -2**31 - 1, 2**32 - 1, 2**32, 2**32 + 1, 2**62, 2**63 - 1, 2**63, -2**63, -2**63 - 1,
+    2**64 - 1, 2**64, 2**64 + 1, -2**64, 2**100, -2**100]
+def check(name, bits, signed):
+    lo, hi = (-2**(bits - 1), 2**(bits - 1) - 1) if signed else (0, 2**bits - 1)
+    bad = []
+    for suffix in ('', '_list'):
+        f = getattr(ints, name + suffix)
+        for v in VALUES:
+            try:
+                got = f([v])[0] if suffix else f(v)
+            except OverflowError:
+                got = 'OverflowError'
+            want = v if lo <= v <= hi else 'OverflowError'
+            if got != want or type(got) != type(want):
+                bad.append('%s%s(%d) = %s' % (name, suffix, v, got))
+    print(name, bad or 'ok')
+"#,
+    );
+    for (name, bits, signed) in INT_TYPES {
+        // x64: isize and usize are 64 bits.
+        let bits = if bits == 0 { 64 } else { bits };
+        let signed = if signed { "True" } else { "False" };
+        code.push_str(&format!("check('{name}', {bits}, {signed})\n"));
+    }
+    // Not an int at all: TypeError, as before.
+    code.push_str(
+        "for bad in (1.5, 'x', None):\n    try:\n        ints.i64(bad)\n    except TypeError:\n        print('TypeError')\n",
+    );
+    let Some(lines) = run_x64("rust-ints", "ints", &code) else {
+        return;
+    };
+    let mut expected: Vec<String> = INT_TYPES.iter().map(|(n, ..)| format!("{n} ok")).collect();
+    expected.extend(["TypeError"; 3].map(String::from));
+    assert_eq!(lines, expected);
+}
+
+/// [`ints_take_their_range_and_raise_overflow_outside_it_in_micropython`] under the test
+/// loader on the other architectures, where 32-bit targets have 31-bit small ints and
+/// `isize`/`usize` of 32 bits. The loader's ints are 64-bit (`long long`), so values from
+/// 2**63 up cannot be passed; those are covered on x64 in the real MicroPython.
+#[test]
+fn ints_take_their_range_and_raise_overflow_outside_it_under_the_loader() {
+    const VALUES: [i128; 21] = [
+        0,
+        1,
+        -1,
+        127,
+        128,
+        -129,
+        255,
+        256,
+        1 << 15,
+        1 << 16,
+        (1 << 30) - 1,
+        1 << 30,
+        -(1 << 30) - 1,
+        (1 << 31) - 1,
+        1 << 31,
+        -(1 << 31),
+        -(1 << 31) - 1,
+        (1 << 32) - 1,
+        1 << 32,
+        (1 << 63) - 1,
+        -(1 << 63),
+    ];
+    let mut commands = vec![];
+    for (name, ..) in INT_TYPES {
+        for v in VALUES {
+            commands.push(format!("call {name} {v}"));
+            commands.push(format!("call {name}_list [{v}]"));
+        }
+    }
+    let refs: Vec<&str> = commands.iter().map(String::as_str).collect();
+    let Some(runs) = run_loader_everywhere("rust-ints", "ints", &refs) else {
+        return;
+    };
+    for (arch, lines) in runs {
+        let word = 8 * arch.word_size() as u32;
+        let mut expected = vec![];
+        for (_, bits, signed) in INT_TYPES {
+            let bits = if bits == 0 { word } else { bits };
+            let (lo, hi) = if signed {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+            } else {
+                (0, (1i128 << bits) - 1)
+            };
+            for v in VALUES {
+                let (direct, listed) = if (lo..=hi).contains(&v) {
+                    (v.to_string(), format!("[{v}]"))
+                } else {
+                    ("OverflowError".to_owned(), "OverflowError".to_owned())
+                };
+                expected.extend([direct, listed]);
+            }
+        }
+        // An exception line names its type first; its message may say the range or the type.
+        let got: Vec<String> = lines
+            .iter()
+            .map(|l| match l.strip_prefix("exception: OverflowError") {
+                Some(_) => "OverflowError".to_owned(),
+                None => l.clone(),
+            })
+            .collect();
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(g, e, "{arch}: `{}`", commands[i]);
+        }
+        assert_eq!(got.len(), expected.len(), "{arch}: {lines:?}");
+    }
+}

@@ -76,8 +76,10 @@
 //! * `#[mpy::function(positional)]` (no keyword support, so no parameter names at run
 //!   time), with parameter and result types without destructors (ints, floats, bools,
 //!   `&str`, `Obj`, buffers, tuples of these): converted with one direct firmware call
-//!   each, as C does. Machine-word integers (`isize`/`usize`, C's `mp_int_t`) convert
-//!   directly everywhere; an `i64` on a 32-bit target links the big-int conversion (about
+//!   each, as C does. Integer parameters up to a machine word
+//!   share one small helper (a small int is read inline; a big int costs one more call,
+//!   a shift that checks its range, since any int out of the parameter type's range raises
+//!   `OverflowError`); an `i64` on a 32-bit target links the big-int conversion (about
 //!   2 KB);
 //! * results built after the function returns rather than objects made inside it: arrays
 //!   (lists), [`Tuple`], [`Dict`], [`ByteArray`], [`Builtin`], or an enum with
