@@ -73,29 +73,47 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     };
     let methods = &opts.methods;
     let declared = opts.constructor.is_some() || !opts.methods.is_empty();
+    let probe = probe_built_by_init(&quote!(#ident));
     Ok(quote! {
         #item
 
-        impl ::mpy::class::Class for #ident {
-            fn name() -> ::mpy::Qstr {
+        impl ::mpy::impl_::Class for #ident {
+            fn name() -> ::mpy::impl_::Qstr {
                 #qstr
             }
-            fn slot() -> &'static ::mpy::class::TypeSlot {
+        }
+
+        impl ::mpy::impl_::TypeObject for #ident {
+            fn slot() -> &'static ::mpy::impl_::TypeSlot {
                 // Exported, so that the linker keeps the type object in BSS (reached
                 // through the GOT) instead of in the module's image.
                 #[unsafe(export_name = ::core::concat!("__mpy_type_", ::core::module_path!(), "::", #name))]
-                static SLOT: ::mpy::class::TypeSlot = ::mpy::class::TypeSlot::new();
+                static SLOT: ::mpy::impl_::TypeSlot = ::mpy::impl_::TypeSlot::new();
                 &SLOT
             }
-            const PY_NAME: &'static str = #name;
             fn built_by_init() -> bool {
-                ::mpy::probe_built_by_init!(#ident)
+                #probe
             }
-            const MAKE_NEW: ::core::option::Option<::mpy::sys::MpMakeNewFun> = #constructor;
+        }
+
+        impl ::mpy::impl_::ClassImpl for #ident {
+            const PY_NAME: &'static str = #name;
+            const MAKE_NEW: ::core::option::Option<::mpy::impl_::sys::MpMakeNewFun> = #constructor;
             const DECLARED: bool = #declared;
             const METHODS: &'static [::mpy::impl_::Function] = &[#(#methods::DEF),*];
         }
     })
+}
+
+/// Whether type `ty` is listed in `#[mpy::module(classes = [...])]` (implements
+/// `BuiltByInit`), decided at compile time by method resolution: the method on `Probe<T>`
+/// applies only when the bound holds, else auto-referencing finds the one on `&Probe<T>`.
+pub(crate) fn probe_built_by_init(ty: &TokenStream) -> TokenStream {
+    quote! {{
+        #[allow(unused_imports)]
+        use ::mpy::impl_::{ProbeDefault as _, ProbeListed as _};
+        (&::mpy::impl_::Probe::<#ty>(::core::marker::PhantomData)).built_by_init()
+    }}
 }
 
 #[cfg(test)]

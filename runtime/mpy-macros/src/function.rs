@@ -189,9 +189,14 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 quote!(::mpy::impl_::required(__slots[#i], __fname, #pname)),
             )
         };
-        quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
+        // The `unsafe` block has the macro's own span (the rest the parameter's, for errors
+        // about its type), so that `#![forbid(unsafe_code)]` in the user's crate accepts it.
+        let raising = quote! {
             // SAFETY: no parameter type has a destructor, so a raise skips nothing.
             unsafe { #raising }
+        };
+        quote_spanned!(p.span=> #[allow(unused_unsafe)] let #id = if ::mpy::impl_::plain::<(#(#types,)*)>() {
+            #raising
         } else {
             #checked?
         };)
@@ -214,7 +219,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         quote!(let __slots = __call.positional_slots::<#n>(); #rest)
     } else {
         quote! {
-            let __names: [::mpy::Qstr; #n] = [#(#names),*];
+            let __names: [::mpy::impl_::Qstr; #n] = [#(#names),*];
             let __slots = __call.bind(__fname, &__names)?;
         }
     };
@@ -234,7 +239,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         __result
     };
 
-    let obj = quote!(::mpy::sys::MpObj);
+    let obj = quote!(::mpy::impl_::sys::MpObj);
     let name_sym = syn::LitStr::new(
         &crate::qstr::symbol(&py_name),
         proc_macro2::Span::call_site(),
@@ -243,7 +248,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     // by the firmware for a call and by the `make_new` slot below).
     let pos_min = n_required as u32;
     let pos_max = if rest.is_some() {
-        quote!(::mpy::sys::MP_OBJ_FUN_ARGS_MAX)
+        quote!(::mpy::impl_::sys::MP_OBJ_FUN_ARGS_MAX)
     } else {
         let max = n as u32;
         quote!(#max)
@@ -260,8 +265,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 }
 
             },
-            quote!(::mpy::function::objects::#ctor(__mpy_entry)),
-            quote!(::mpy::sys::MpObjFunBuiltinFixed),
+            quote!(::mpy::impl_::objects::#ctor(__mpy_entry)),
+            quote!(::mpy::impl_::sys::MpObjFunBuiltinFixed),
         )
     } else if opts.positional {
         (
@@ -276,8 +281,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::function::objects::new_var(#pos_min, #pos_max, __mpy_entry)),
-            quote!(::mpy::sys::MpObjFunBuiltinVar),
+            quote!(::mpy::impl_::objects::new_var(#pos_min, #pos_max, __mpy_entry)),
+            quote!(::mpy::impl_::sys::MpObjFunBuiltinVar),
         )
     } else {
         // MicroPython checks the minimum against positional arguments only,
@@ -287,7 +292,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         let min = 0u32;
         (
             quote! {
-                unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj, __kw: *mut ::mpy::sys::MpMap) -> #obj {
+                unsafe extern "C" fn __mpy_entry(__n: usize, __args: *const #obj, __kw: *mut ::mpy::impl_::sys::MpMap) -> #obj {
                     // SAFETY: the firmware passes `__n` objects and a keyword map (or null).
                     unsafe {
                         ::mpy::impl_::trampoline(|| {
@@ -297,8 +302,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                     }
                 }
             },
-            quote!(::mpy::function::objects::new_kw(#min, __mpy_entry)),
-            quote!(::mpy::sys::MpObjFunBuiltinVar),
+            quote!(::mpy::impl_::objects::new_kw(#min, __mpy_entry)),
+            quote!(::mpy::impl_::sys::MpObjFunBuiltinVar),
         )
     };
 
@@ -345,7 +350,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
                 unsafe {
                     #make_new_args
                     ::mpy::impl_::trampoline(|| {
-                        let __fname: &str = <C as ::mpy::class::Class>::PY_NAME;
+                        let __fname: &str = <C as ::mpy::impl_::ClassImpl>::PY_NAME;
                         #prelude
                         ::mpy::impl_::construct::<C, _>(#call, __ty)
                     })
@@ -363,8 +368,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         /// The function as the `make_new` slot of class `C`.
         #[doc(hidden)]
         #[allow(clippy::extra_unused_type_parameters)]
-        pub unsafe extern "C" fn __mpy_make_new<C: ::mpy::class::Class>(
-            __ty: *const ::mpy::sys::MpObjType,
+        pub unsafe extern "C" fn __mpy_make_new<C: ::mpy::impl_::Class>(
+            __ty: *const ::mpy::impl_::sys::MpObjType,
             __n: usize,
             __n_kw: usize,
             __args: *const #obj,
@@ -441,7 +446,7 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("new_var (1u32 , :: mpy :: sys :: MP_OBJ_FUN_ARGS_MAX"),
+            out.contains("new_var (1u32 , :: mpy :: impl_ :: sys :: MP_OBJ_FUN_ARGS_MAX"),
             "{out}"
         );
         assert!(out.contains("rest_after (1usize)"), "{out}");

@@ -76,14 +76,14 @@ pub(crate) fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         if let Some(ty) = &a.field {
             where_clause
                 .predicates
-                .push(syn::parse_quote!(#ty: ::mpy::IntoObj));
+                .push(syn::parse_quote!(#ty: ::mpy::impl_::IntoObj));
         }
     }
     let checked = arms.iter().map(|a| {
         let pat = &a.pattern;
         match a.field {
-            Some(_) => quote!(#pat => ::mpy::IntoObj::into_obj(__v),),
-            None => quote!(#pat => ::core::result::Result::Ok(::mpy::Obj::none()),),
+            Some(_) => quote!(#pat => ::mpy::impl_::IntoObj::into_obj(__v),),
+            None => quote!(#pat => ::core::result::Result::Ok(::mpy::impl_::Obj::none()),),
         }
     });
     let raising = arms.iter().map(|a| {
@@ -91,16 +91,16 @@ pub(crate) fn expand(item: TokenStream) -> syn::Result<TokenStream> {
         match a.field {
             // SAFETY: forwarded from the caller; the field is part of `self`, so it owns
             // nothing with a destructor when `self` does not.
-            Some(_) => quote!(#pat => unsafe { ::mpy::IntoObj::into_obj_raising(__v) },),
-            None => quote!(#pat => ::mpy::Obj::none(),),
+            Some(_) => quote!(#pat => unsafe { ::mpy::impl_::IntoObj::into_obj_raising(__v) },),
+            None => quote!(#pat => ::mpy::impl_::Obj::none(),),
         }
     });
     Ok(quote! {
-        impl #impl_generics ::mpy::IntoObj for #ident #ty_generics #where_clause {
-            fn into_obj(self) -> ::mpy::PyResult<::mpy::Obj> {
+        impl #impl_generics ::mpy::impl_::IntoObj for #ident #ty_generics #where_clause {
+            fn into_obj(self) -> ::mpy::impl_::PyResult<::mpy::impl_::Obj> {
                 match self { #(#checked)* }
             }
-            unsafe fn into_obj_raising(self) -> ::mpy::Obj {
+            unsafe fn into_obj_raising(self) -> ::mpy::impl_::Obj {
                 match self { #(#raising)* }
             }
         }
@@ -119,17 +119,20 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("Access :: All (__v) => :: mpy :: IntoObj :: into_obj (__v)"),
+            out.contains("Access :: All (__v) => :: mpy :: impl_ :: IntoObj :: into_obj (__v)"),
             "{out}"
         );
         assert!(out.contains("Access :: One { v : __v }"), "{out}");
         assert!(
             out.contains(
-                "Access :: Stored => :: core :: result :: Result :: Ok (:: mpy :: Obj :: none ())"
+                "Access :: Stored => :: core :: result :: Result :: Ok (:: mpy :: impl_ :: Obj :: none ())"
             ),
             "{out}"
         );
-        assert!(out.contains("[u16 ; 4] : :: mpy :: IntoObj"), "{out}");
+        assert!(
+            out.contains("[u16 ; 4] : :: mpy :: impl_ :: IntoObj"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -140,7 +143,7 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("impl < L , R > :: mpy :: IntoObj for Either < L , R > where L : Copy , L : :: mpy :: IntoObj , R : :: mpy :: IntoObj"),
+            out.contains("impl < L , R > :: mpy :: impl_ :: IntoObj for Either < L , R > where L : Copy , L : :: mpy :: impl_ :: IntoObj , R : :: mpy :: impl_ :: IntoObj"),
             "{out}"
         );
         let out = expand(quote!(
@@ -149,7 +152,7 @@ mod tests {
         .unwrap()
         .to_string();
         assert!(
-            out.contains("Wrapper (__v) => :: mpy :: IntoObj :: into_obj (__v)"),
+            out.contains("Wrapper (__v) => :: mpy :: impl_ :: IntoObj :: into_obj (__v)"),
             "{out}"
         );
     }

@@ -48,7 +48,9 @@ pub fn class(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// function, restore the globals on every path, raise its error; an init function whose
 /// body is just `Ok(())` runs no code, so then nothing is swapped), the `#[global_allocator]`
 /// over MicroPython's heap and the `#[panic_handler]`; options `no_allocator` and
-/// `no_panic_handler` leave those out. Both are left out under `cfg(test)`.
+/// `no_panic_handler` leave those out. Both are generated only for `panic = "abort"` builds
+/// outside `cfg(test)` (what `cargo mpy build` makes), so a module crate's tests and doc tests
+/// on the host keep the standard library's.
 ///
 /// `functions = [f, g]` lists `#[mpy::function]` items to store in the module namespace
 /// when the init function returns `Ok` (instead of `m.add_function(&f::DEF)?` inside it);

@@ -133,16 +133,19 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         .iter()
         .map(|(name, value)| (name.clone(), constant_value(value)))
         .unzip();
+    // Only in the module's own build (`panic = "abort"`, which `cargo mpy build` sets): not
+    // in `cargo test` or doc-test builds on the host, which link the standard library with
+    // its own panic handler, and whose start-up code allocates before any firmware exists.
     let allocator = (!opts.no_allocator).then(|| {
         quote! {
-            #[cfg(not(test))]
+            #[cfg(all(not(test), panic = "abort"))]
             #[global_allocator]
-            static __MPY_HEAP: ::mpy::MpHeap = ::mpy::MpHeap;
+            static __MPY_HEAP: ::mpy::impl_::MpHeap = ::mpy::impl_::MpHeap;
         }
     });
     let panic_handler = (!opts.no_panic_handler).then(|| {
         quote! {
-            #[cfg(not(test))]
+            #[cfg(all(not(test), panic = "abort"))]
             #[panic_handler]
             fn __mpy_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
                 ::mpy::impl_::panic(info)
@@ -159,30 +162,30 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         /// Only the loader may call this, with the module's function object.
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn mpy_init(
-            self_: *mut ::mpy::sys::MpObjFun,
+            self_: *mut ::mpy::impl_::sys::MpObjFun,
             _n_args: usize,
             _n_kw: usize,
-            _args: *mut ::mpy::sys::MpObj,
-        ) -> ::mpy::sys::MpObj {
+            _args: *mut ::mpy::impl_::sys::MpObj,
+        ) -> ::mpy::impl_::sys::MpObj {
             // SAFETY: called by the loader with the module's function object, before any
             // other code of the module (the listed types' storage is still zero); the
             // closure runs after `init` returned `Ok`, from a frame that owns nothing.
             unsafe {
                 // The listed types first, so that no later use needs to check for them.
-                #(::mpy::class::build_exception::<#exceptions>();)*
-                #(::mpy::class::build_class::<#classes>();)*
+                #(::mpy::impl_::build_exception::<#exceptions>();)*
+                #(::mpy::impl_::build_class::<#classes>();)*
                 #run(self_, #init, |__globals| {
                     #store_functions
-                    #(::mpy::class::register_exception::<#exceptions>(__globals);)*
-                    #(::mpy::class::register_class::<#classes>(__globals);)*
-                    #(::mpy::impl_::store_constant(__globals, ::mpy::qstr!(#const_names), #const_values);)*
+                    #(::mpy::impl_::register_exception::<#exceptions>(__globals);)*
+                    #(::mpy::impl_::register_class::<#classes>(__globals);)*
+                    #(::mpy::impl_::store_constant(__globals, ::mpy::impl_::qstr!(#const_names), #const_values);)*
                 })
             }
         }
 
         // The module builds these in `mpy_init` before anything else.
-        #(unsafe impl ::mpy::class::BuiltByInit for #exceptions {})*
-        #(unsafe impl ::mpy::class::BuiltByInit for #classes {})*
+        #(unsafe impl ::mpy::impl_::BuiltByInit for #exceptions {})*
+        #(unsafe impl ::mpy::impl_::BuiltByInit for #classes {})*
 
         #allocator
         #panic_handler
@@ -281,8 +284,8 @@ mod tests {
         .to_string();
         assert!(
             out.contains(
-                "store_constant (__globals , :: mpy :: qstr ! (VAL) , const { :: mpy :: impl_ :: small_int_literal (42) })"
-            ) && out.contains("store_constant (__globals , :: mpy :: qstr ! (MSG) , qstr ! (HELLO))"),
+                "store_constant (__globals , :: mpy :: impl_ :: qstr ! (VAL) , const { :: mpy :: impl_ :: small_int_literal (42) })"
+            ) && out.contains("store_constant (__globals , :: mpy :: impl_ :: qstr ! (MSG) , qstr ! (HELLO))"),
             "{out}"
         );
         let out = expand(
@@ -305,8 +308,8 @@ mod tests {
         assert!(out.find("build_exception :: < m :: Bad > ()").unwrap() < build);
         assert!(build < out.find("module_init").unwrap(), "{out}");
         assert!(
-            out.contains("unsafe impl :: mpy :: class :: BuiltByInit for Counter { }")
-                && out.contains("unsafe impl :: mpy :: class :: BuiltByInit for m :: Bad { }"),
+            out.contains("unsafe impl :: mpy :: impl_ :: BuiltByInit for Counter { }")
+                && out.contains("unsafe impl :: mpy :: impl_ :: BuiltByInit for m :: Bad { }"),
             "{out}"
         );
         assert!(expand(

@@ -30,7 +30,7 @@ pub(crate) fn symbol(text: &str) -> String {
 pub(crate) fn read_expr(text: &str) -> TokenStream {
     if let Some(n) = mpy_sys::static_qstrs::static_qstr(text) {
         let n = usize::from(n);
-        return quote!(::mpy::Qstr::from_raw(#n));
+        return quote!(::mpy::impl_::Qstr::from_raw(#n));
     }
     let sym = syn::LitStr::new(&symbol(text), Span::call_site());
     quote! {{
@@ -70,7 +70,7 @@ mod tests {
             .unwrap()
             + 1;
         let q = read_expr("TypeError").to_string();
-        assert_eq!(q, format!(":: mpy :: Qstr :: from_raw ({n}usize)"));
+        assert_eq!(q, format!(":: mpy :: impl_ :: Qstr :: from_raw ({n}usize)"));
         assert!(read_expr("factorial")
             .to_string()
             .contains("__mpy_qstr_factorial"));

@@ -322,6 +322,7 @@ pub const TARGET: MpyAbi = if cfg!(mpy_abi = "6.1") {
 /// fn call_it() {
 ///     mpy_sys::require_entry!(load_method_maybe); // fine: the default target is 6.3
 /// }
+/// # call_it();
 /// ```
 #[macro_export]
 macro_rules! require_entry {

@@ -6,14 +6,19 @@
 //! addresses can be used in `static` initialisers (the linker emits a load-time relocation
 //! for the data word), which is how builtin function objects get their base type:
 //!
-//! (Not a doc test: it needs the linker's `mp_fun_table` mapping; the
-//! runtime's function objects use exactly this.)
+//! ```no_run
+//! # #![allow(dead_code)]
+//! use mpy_sys::{mp_type_fun_builtin_1, MpFunFixed, MpObj, MpObjBase, MpObjFunBuiltinFixed};
 //!
-//! ```text
+//! unsafe extern "C" fn my_fn(arg: MpObj) -> MpObj {
+//!     arg
+//! }
+//!
 //! static F: MpObjFunBuiltinFixed = MpObjFunBuiltinFixed {
 //!     base: MpObjBase { type_: &raw const mp_type_fun_builtin_1 },
 //!     fun: MpFunFixed { f1: my_fn },
 //! };
+//! # fn main() {}
 //! ```
 //!
 //! The sizes declared here are only the fixed headers; never read past them.

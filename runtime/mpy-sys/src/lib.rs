@@ -32,6 +32,7 @@
 //! sound way for Rust code to catch such a jump. Read its documentation before calling any
 //! table entry that may raise.
 #![no_std]
+#![doc(test(attr(deny(warnings))))]
 #![allow(non_camel_case_types, non_upper_case_globals)]
 #![warn(
     missing_docs,

@@ -47,7 +47,7 @@ enum Repr {
 }
 
 /// How a static exception finds its type ([`ExceptionType::LAZY`]). Not a stable API.
-#[doc(hidden)]
+// Reached by `create_exception!` through `mpy::impl_`.
 #[derive(Clone, Copy)]
 pub enum LazyType {
     /// A builtin, by its static qstr number: looked up in the builtins when raised, as C's
@@ -108,7 +108,7 @@ unsafe fn load_builtin_raising(name: Qstr) -> Obj {
 
 /// A static exception: its type and a NUL-terminated message of `N` bytes, kept inline
 /// ([`err!`](crate::err) makes one per use). Not a stable API.
-#[doc(hidden)]
+// Reached by `err!` through `mpy::impl_`.
 #[repr(C, align(4))]
 pub struct LazyErr<const N: usize> {
     ty: LazyTypeWord,
@@ -182,17 +182,17 @@ impl LazyErr<0> {
 #[macro_export]
 macro_rules! err {
     ($ty:ty $(,)?) => {{
-        static __MPY_ERR: $crate::err::LazyErr<1> = $crate::err::LazyErr::new::<$ty>("\0");
-        $crate::PyErr::bare::<$ty>(&__MPY_ERR)
+        static __MPY_ERR: $crate::impl_::LazyErr<1> = $crate::impl_::LazyErr::new::<$ty>("\0");
+        $crate::impl_::err_bare::<$ty>(&__MPY_ERR)
     }};
     ($ty:ty, $msg:literal $(,)?) => {{
         const __MPY_MSG: &str = ::core::concat!($msg, "\0");
-        static __MPY_ERR: $crate::err::LazyErr<{ __MPY_MSG.len() }> =
-            $crate::err::LazyErr::new::<$ty>(__MPY_MSG);
-        $crate::PyErr::from_lazy(&__MPY_ERR)
+        static __MPY_ERR: $crate::impl_::LazyErr<{ __MPY_MSG.len() }> =
+            $crate::impl_::LazyErr::new::<$ty>(__MPY_MSG);
+        $crate::impl_::err_from_lazy(&__MPY_ERR)
     }};
     ($ty:ty, $($fmt:tt)+) => {
-        $crate::PyErr::new::<$ty>(::core::format_args!($($fmt)+))
+        $crate::impl_::PyErr::new::<$ty>(::core::format_args!($($fmt)+))
     };
 }
 
@@ -242,9 +242,9 @@ impl PyErr {
     }
 
     /// The exception [`err!`](crate::err) describes.
-    #[doc(hidden)]
+    // Reached by `err!` through `mpy::impl_::err_from_lazy`.
     #[inline(always)]
-    pub fn from_lazy<const N: usize>(lazy: &'static LazyErr<N>) -> PyErr {
+    pub(crate) fn from_lazy<const N: usize>(lazy: &'static LazyErr<N>) -> PyErr {
         let p: *const LazyErr<N> = lazy;
         PyErr {
             exc: Obj(p.cast::<u8>().wrapping_add(LAZY_TAG).cast_mut().cast()),
@@ -253,9 +253,9 @@ impl PyErr {
 
     /// `err!(E)` without a message: a constant word for a builtin `E`, else `lazy` (which
     /// the linker then drops for builtins, as nothing refers to it).
-    #[doc(hidden)]
+    // Reached by `err!` through `mpy::impl_::err_bare`.
     #[inline(always)]
-    pub fn bare<E: ExceptionType>(lazy: &'static LazyErr<1>) -> PyErr {
+    pub(crate) fn bare<E: ExceptionType>(lazy: &'static LazyErr<1>) -> PyErr {
         match const { E::LAZY } {
             LazyType::Builtin(q) => PyErr {
                 exc: Obj(builtin_word(q) as *mut _),
@@ -385,7 +385,7 @@ impl From<fmt::Error> for PyErr {
 /// Invariant: `buf[..len]` is valid UTF-8 (only `str` pieces cut at character boundaries,
 /// and ASCII bytes, are ever copied in), so reading it back needs no validation, which
 /// keeps `core::str::from_utf8` out of modules that do not otherwise need it.
-#[doc(hidden)]
+// Public (in a private module) for `Message::append_to`; a panic location in a module.
 pub struct StackStr<const N: usize> {
     buf: [u8; N],
     len: usize,

@@ -3,17 +3,17 @@
 //! `mpy` is the safe layer over [`mpy_sys`]: objects ([`Obj`]), interned strings
 //! ([`Qstr`], [`qstr!`]), conversions ([`FromObj`], [`IntoObj`]), errors raised as Python
 //! exceptions ([`PyErr`], [`PyResult`], [`exceptions`]), builtin function objects, module
-//! initialisation ([`Module`]), classes and module exception types ([`macro@class`], [`mod@class`],
+//! initialisation ([`Module`]), classes and module exception types ([`macro@class`], [`Class`],
 //! [`create_exception!`]), printing ([`print!`], [`println!`]) and an allocator over
 //! MicroPython's GC heap ([`MpHeap`]). The attribute macros [`macro@function`], [`module`] and
 //! [`macro@class`] generate the glue:
 //!
-//! (A `no_std` module cannot be built as a doc test; `examples/rust-factorial`
-//! is this shape, built and run by the test suite.)
+//! A module is a `#![no_std]` static library built by `cargo mpy build`
+//! (`examples/rust-factorial` is this one); the same code also compiles on the host, which
+//! is how this example is checked:
 //!
-//! ```text
-//! #![no_std]
-//! use mpy::{PyResult, Module, exceptions::ValueError};
+//! ```no_run
+//! use mpy::{exceptions::ValueError, Module, PyResult};
 //!
 //! #[mpy::function]
 //! fn factorial(n: i64) -> PyResult<i64> {
@@ -29,6 +29,43 @@
 //!     m.add(mpy::qstr!(VERSION), 1)?;
 //!     Ok(())
 //! }
+//! # fn main() {}
+//! ```
+//!
+//! A class is a struct marked `#[mpy::class]` ([`Class`]); its constructor and methods are
+//! `#[mpy::function]`s (a method takes `&Self` first), registered by the builder or listed
+//! in `#[mpy::class(constructor = ..., methods = [...])]`:
+//!
+//! ```no_run
+//! use core::cell::Cell;
+//!
+//! use mpy::{Module, PyResult};
+//!
+//! #[mpy::class]
+//! struct Counter {
+//!     n: Cell<i64>,
+//! }
+//!
+//! #[mpy::function(positional)]
+//! fn new(start: i64) -> Counter {
+//!     Counter { n: Cell::new(start) }
+//! }
+//!
+//! #[mpy::function(positional)]
+//! fn incr(this: &Counter) -> i64 {
+//!     this.n.set(this.n.get() + 1);
+//!     this.n.get()
+//! }
+//!
+//! #[mpy::module]
+//! fn init(m: &Module<'_>) -> PyResult<()> {
+//!     m.add_class::<Counter>()?
+//!         .constructor(&new::DEF)
+//!         .method(&incr::DEF)?
+//!         .finish()?;
+//!     Ok(())
+//! }
+//! # fn main() {}
 //! ```
 //!
 //! # Small modules
@@ -39,8 +76,10 @@
 //! * `#[mpy::function(positional)]` (no keyword support, so no parameter names at run
 //!   time), with parameter and result types without destructors (ints, floats, bools,
 //!   `&str`, `Obj`, buffers, tuples of these): converted with one direct firmware call
-//!   each, as C does. Machine-word integers (`isize`/`usize`, C's `mp_int_t`) convert
-//!   directly everywhere; an `i64` on a 32-bit target links the big-int conversion (about
+//!   each, as C does. Integer parameters up to a machine word
+//!   share one small helper (a small int is read inline; a big int costs one more call,
+//!   a shift that checks its range, since any int out of the parameter type's range raises
+//!   `OverflowError`); an `i64` on a 32-bit target links the big-int conversion (about
 //!   2 KB);
 //! * results built after the function returns rather than objects made inside it: arrays
 //!   (lists), [`Tuple`], [`Dict`], [`ByteArray`], [`Builtin`], or an enum with
@@ -87,6 +126,7 @@
 //! `f32`/`f64` conversions exist on every target except RISC-V, where native modules use the
 //! soft-float convention and the firmware may have no float support.
 #![no_std]
+#![doc(test(attr(deny(warnings))))]
 #![warn(
     missing_docs,
     clippy::undocumented_unsafe_blocks,
@@ -97,10 +137,11 @@ extern crate alloc;
 // Lets the proc macros refer to `::mpy` from inside this crate too.
 extern crate self as mpy;
 
+// The declaration order is kept as it was when these were all public modules: it decides
+// the order of the runtime's functions in a module's code (see `impl_`).
 mod alloc_heap;
 mod conv;
-#[doc(hidden)]
-pub mod err;
+mod err;
 mod ffi;
 #[cfg(all(mpy_module, target_os = "linux"))]
 mod libc;
@@ -109,7 +150,7 @@ mod obj;
 mod panic;
 mod print;
 
-pub mod class;
+mod class;
 pub mod exceptions;
 pub mod function;
 #[doc(hidden)]
@@ -117,9 +158,9 @@ pub mod impl_;
 pub mod types;
 
 pub use alloc_heap::MpHeap;
-pub use class::{Attrs, Class, Printer, Repr};
+pub use class::{Attrs, Class, ClassBuilder, CustomException, Printer, Repr};
 pub use conv::{Buffer, BufferMut, Builtin, ByteArray, Dict, FromObj, IntoObj, Tuple};
-pub use err::{PyErr, PyResult};
+pub use err::{Message, PyErr, PyResult, MAX_MESSAGE_LEN};
 pub use module::Module;
 pub use mpy_macros::{class, function, module, qstr, IntoObj};
 pub use obj::{Obj, ObjIter, Qstr};

@@ -17,16 +17,16 @@ impl fmt::Write for Console {
 #[macro_export]
 macro_rules! print {
     ($($arg:tt)*) => {{
-        let _ = ::core::fmt::Write::write_fmt(&mut $crate::Console, ::core::format_args!($($arg)*));
+        let _ = ::core::fmt::Write::write_fmt(&mut $crate::impl_::Console, ::core::format_args!($($arg)*));
     }};
 }
 
 /// Print a line to MicroPython's console, like `std::println!`.
 #[macro_export]
 macro_rules! println {
-    () => { $crate::print!("\n") };
+    () => { $crate::impl_::print!("\n") };
     ($($arg:tt)*) => {{
-        $crate::print!($($arg)*);
-        $crate::print!("\n");
+        $crate::impl_::print!($($arg)*);
+        $crate::impl_::print!("\n");
     }};
 }

@@ -1,58 +1,61 @@
 //! Support for macro-generated code. Not a stable API: it may change in any release.
 //!
+//! The expansions of `#[mpy::function]`, `#[mpy::class]`, `#[mpy::module]`,
+//! `#[derive(IntoObj)]`, `qstr!`, `err!`, `create_exception!` and `print!` name only paths
+//! under `::mpy::impl_` (or `$crate::impl_`): what they need from the rest of the crate and
+//! from `mpy-sys` is re-exported here, and what only they use is defined here. The public
+//! modules never import from this one.
+//!
 //! Everything that runs on the boundary between the firmware and Rust lives here, so the
 //! rules of the crate documentation ("protect every call that may raise; raise only from the
 //! trampoline after Rust values are dropped") are checked in one file.
-#![allow(missing_docs)]
+//!
+//! Where an item is defined matters beyond its name: the paths of the runtime's functions
+//! decide the order of their code in a module (rustc orders a crate's instances of generic
+//! functions by symbol name, and its own functions by definition order), and the file and
+//! line of code that can panic are data in the modules that keep it. Items that end up as
+//! functions of their own in some module (the class slot functions, `ensure_exception`, the
+//! protected-call closures, ...) therefore keep the module paths they had and are
+//! re-exported here rather than moved; files too large for one piece are split with
+//! `include!` (`conv`, `class`), and `class.rs` and `err.rs` keep their line numbers.
 
 use core::marker::PhantomData;
 
 use mpy_sys::{MpMap, MpObj, MpObjFun};
 
-use crate::conv::{FromObj, IntoObj};
-use crate::err::{PyErr, PyResult};
 use crate::exceptions::TypeError;
 use crate::ffi;
-use crate::module::Module;
-use crate::obj::{Obj, Qstr};
 
-pub use crate::function::Function;
+pub use crate::alloc_heap::MpHeap;
+pub use crate::class::{
+    build_class, build_exception, ensure_exception, exception_type, register_class,
+    register_exception, BuiltByInit, Class, ClassImpl, CustomException, TypeObject, TypeSlot,
+};
+pub use crate::conv::{FromObj, IntoObj};
+pub use crate::err::{LazyErr, LazyType, PyErr, PyResult};
+pub use crate::exceptions::{Exception, ExceptionType};
+pub use crate::function::{objects, Function};
+pub use crate::module::Module;
+pub use crate::obj::{Obj, Qstr};
+pub use crate::print::Console;
+pub use crate::{print, println};
+pub use class::{construct, Constructs, Probe, ProbeDefault, ProbeListed, ReturnsClassByValue};
+
+mod class;
+pub use mpy_macros::qstr;
 pub use mpy_sys as sys;
 
-/// Whether a concrete class or exception type implements
-/// [`BuiltByInit`](crate::class::BuiltByInit) (is listed in `#[mpy::module]`), decided at
-/// compile time by method resolution: the impl on `Probe<T>` applies only when the bound
-/// holds, else auto-referencing finds the one on `&Probe<T>`.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! probe_built_by_init {
-    ($t:ty) => {{
-        #[allow(unused_imports)]
-        use $crate::impl_::{ProbeDefault as _, ProbeListed as _};
-        (&$crate::impl_::Probe::<$t>(::core::marker::PhantomData)).built_by_init()
-    }};
+/// The exception [`err!`](crate::err) describes with a literal message.
+#[inline(always)]
+pub fn err_from_lazy<const N: usize>(lazy: &'static LazyErr<N>) -> PyErr {
+    PyErr::from_lazy(lazy)
 }
 
-/// See [`probe_built_by_init!`].
-pub struct Probe<T>(pub PhantomData<T>);
-
-/// See [`probe_built_by_init!`].
-pub trait ProbeListed {
-    #[inline(always)]
-    fn built_by_init(&self) -> bool {
-        true
-    }
+/// `err!(E)` without a message: a constant word for a builtin `E`, else `lazy`.
+#[inline(always)]
+pub fn err_bare<E: crate::exceptions::ExceptionType>(lazy: &'static LazyErr<1>) -> PyErr {
+    PyErr::bare::<E>(lazy)
 }
-impl<T: crate::class::BuiltByInit> ProbeListed for Probe<T> {}
-
-/// See [`probe_built_by_init!`].
-pub trait ProbeDefault {
-    #[inline(always)]
-    fn built_by_init(&self) -> bool {
-        false
-    }
-}
-impl<T> ProbeDefault for &Probe<T> {}
 
 /// Read a qstr symbol (`qstr!` expansion).
 ///
@@ -206,7 +209,10 @@ pub unsafe fn store_constant<T: IntoObj>(globals: *mut sys::MpObjDict, name: Qst
 
 /// Converts what a user function returns into the trampoline's result.
 pub trait IntoPyResult {
+    /// The result as an object, or the error (a failed conversion included).
     fn into_py_result(self) -> PyResult<Obj>;
+    /// The result as an object, raising the error or a failed conversion.
+    ///
     /// # Safety
     ///
     /// As [`FromObj::from_obj_raising`].
@@ -375,51 +381,6 @@ pub unsafe fn check_args(n_args: usize, n_kw: usize, min: u32, max: u32) {
     unsafe {
         (ffi::table().arg_check_num_sig)(n_args, n_kw, sys::mp_obj_fun_make_sig(min, max, false))
     };
-}
-
-/// What a constructor of class `C` returns: `C` or `Result<C, E>`.
-#[diagnostic::on_unimplemented(
-    message = "a constructor of `{C}` must return `{C}` or `PyResult<{C}>`, not `{Self}`",
-    label = "the `constructor = ...` of `#[mpy::class]` names this function"
-)]
-pub trait Constructs<C> {
-    fn into_instance(self) -> PyResult<C>;
-}
-impl<C: crate::class::Class> Constructs<C> for C {
-    #[inline(always)]
-    fn into_instance(self) -> PyResult<C> {
-        Ok(self)
-    }
-}
-impl<C: crate::class::Class, E: Into<PyErr>> Constructs<C> for Result<C, E> {
-    #[inline(always)]
-    fn into_instance(self) -> PyResult<C> {
-        self.map_err(Into::into)
-    }
-}
-
-/// Never implemented: the bound of a `make_new` slot generated for a function whose return
-/// type borrows (a constructor returns its class by value).
-#[diagnostic::on_unimplemented(
-    message = "a constructor of `{Self}` must return `{Self}` or `PyResult<{Self}>` by value",
-    label = "the `constructor = ...` of `#[mpy::class]` names this function"
-)]
-pub trait ReturnsClassByValue {}
-
-/// The last step of a generated `make_new` slot: the constructor's value in a new instance
-/// of `ty`, the type the firmware called the slot for.
-///
-/// # Safety
-///
-/// `ty` must be the type object whose `make_new` slot is being called, which is class
-/// `C`'s (the slot is set only by `#[mpy::class]` for `C`).
-#[inline(always)]
-pub unsafe fn construct<C: crate::class::Class, R: Constructs<C>>(
-    r: R,
-    ty: *const sys::MpObjType,
-) -> PyResult<Obj> {
-    let value = r.into_instance()?;
-    crate::class::place_instance(ty, value).ok_or_else(crate::obj::out_of_memory)
 }
 
 /// The slots of a fixed-arity entry point: all filled.

@@ -1,0 +1,14 @@
+//! Compile-time checks of the macros (trybuild): `ui/*.rs` must fail to compile with the
+//! errors in the matching `.stderr`, `ui/pass/*.rs` must compile. The pass tests build
+//! (not only check) every case, so errors found at monomorphisation (the `const`
+//! assertions of `constants = [...]` and `classes = [...]`) are seen too.
+//!
+//! `TRYBUILD=overwrite cargo test -p mpy --test ui` rewrites the `.stderr` files; review
+//! the diff before committing it.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+    t.pass("tests/ui/pass/*.rs");
+}

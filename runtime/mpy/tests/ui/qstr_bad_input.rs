@@ -1,0 +1,3 @@
+fn main() {
+    let _ = mpy::qstr!(1 + 2);
+}
