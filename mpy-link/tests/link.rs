@@ -523,6 +523,30 @@ fn xtensawin_separate_rodata() {
     );
 }
 
+/// llvm-mc (the ESP32 pipeline through Debian's LLVM) assembles an `l32r`
+/// to a `.literal` symbol with 0xffff in its offset field, GNU as with 0;
+/// the field is not an addend (the relocation is RELA) and must not change
+/// the result.
+#[test]
+fn xtensawin_l32r_field_prefilled_by_llvm_mc() {
+    let build = |field: u8| {
+        let mut o = Obj::new(Arch::Xtensawin);
+        let lit = o.section(".literal", SectionKind::Text, &[0x78, 0x56, 0x34, 0x12], 1);
+        // entry a1, 32 ; l32r a2, lit0 ; retw.n ; pad
+        let text = o.text(&[0x36, 0x41, 0x00, 0x21, field, field, 0x1d, 0xf0]);
+        o.func("mpy_init", text, 0);
+        let lit_sym = o.section_sym(lit);
+        o.reloc(text, 3, lit_sym, 20, 0); // R_XTENSA_SLOT0_OP
+        link(Arch::Xtensawin, vec![o.finish()]).unwrap()
+    };
+    let (gnu, llvm) = (build(0), build(0xff));
+    assert_eq!(gnu.text, llvm.text);
+    // Trampoline (4 bytes), LIT word at 4, .text at 8: the l32r at 11 loads
+    // from ((11 + 3) & ~3) + (-2 << 2) = 4, field 0xfffe.
+    assert_eq!(le32(&llvm.text, 4), 0x1234_5678);
+    assert_eq!(&llvm.text[11..14], &[0x21, 0xfe, 0xff]);
+}
+
 #[test]
 fn xtensa_absolute_word_in_rodata_is_relocated() {
     // A jump table in .rodata (as LLVM emits): .word .text+4.

@@ -95,15 +95,19 @@ pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
                             )
                         }
                     };
-                    let reloc = addr as i64 - site.place as i64;
                     let insn = read24(l, site)?;
                     if insn & 0xf != 1 {
                         return Err(l.unsupported(site, "expected an `l32r` instruction"));
                     }
-                    let imm = i64::from(insn >> 8);
-                    let field = (imm + reloc) >> 2;
-                    if !(-65536..0).contains(&(reloc >> 2)) {
-                        return Err(l.overflow(site, reloc, 18));
+                    // l32r loads from ((PC + 3) & ~3) + (field << 2), field a
+                    // negative 16-bit word count. The instruction's own field is
+                    // not an addend (RELA: GNU as leaves 0, llvm-mc 0xffff), so
+                    // it is computed from the target alone; for GNU objects this
+                    // is the value mpy_ld.py computes as (0 + addr - P) >> 2.
+                    let base = (site.place as i64 + 3) & !3;
+                    let field = (addr as i64 - base) >> 2;
+                    if !(-65536..0).contains(&field) {
+                        return Err(l.overflow(site, addr as i64 - base, 18));
                     }
                     write24(l, site, (insn & 0xff) | (((field & 0xffff) as u32) << 8))
                 }
