@@ -81,8 +81,12 @@ fn lookup_path(name: &str) -> Option<PathBuf> {
 }
 
 /// The C compiler `py/dynruntime.mk` uses for `arch` (for x64 the
-/// cross-prefixed one if present, else the host `gcc`).
+/// cross-prefixed one if present, else the host `gcc`). For xtensawin it is
+/// `scripts/xtensawin-cc.sh`, Debian's LLVM in the place of ESP-IDF's gcc.
 pub fn c_compiler(arch: Arch) -> Result<PathBuf, Skip> {
+    if arch == Arch::Xtensawin {
+        return xtensawin_cc();
+    }
     if arch == Arch::X64 {
         if let Some(p) = lookup_path("x86_64-linux-gnu-gcc") {
             return Ok(p);
@@ -102,14 +106,39 @@ pub fn compiler_package(arch: Arch) -> &'static str {
             "gcc-arm-none-eabi libnewlib-arm-none-eabi"
         }
         Arch::Xtensa => "gcc-xtensa-lx106",
-        Arch::Xtensawin => "xtensa-esp32-elf-gcc (ESP-IDF; not in Debian)",
+        Arch::Xtensawin => "clang-22 llvm-22 binutils-xtensa-lx106",
         Arch::Rv32imc | Arch::Rv64imc => "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
     }
 }
 
-/// Whether the test loader can run code of `arch` (every arch but Xtensa).
+/// Whether the test loader can run code of `arch` (every arch but the
+/// ESP8266's xtensa).
 pub fn loader_supported(arch: Arch) -> bool {
-    !matches!(arch, Arch::Xtensa | Arch::Xtensawin)
+    arch != Arch::Xtensa
+}
+
+/// `scripts/xtensawin-cc.sh`: compiles C for the ESP32 with Debian's LLVM
+/// (clang-22 to assembly, llvm-mc-22 to an object), as a compiler driver.
+pub fn xtensawin_cc() -> Result<PathBuf, Skip> {
+    find_tool("clang-22", "apt install clang-22")?;
+    find_tool("llvm-mc-22", "apt install llvm-22")?;
+    Ok(workspace_root().join("scripts/xtensawin-cc.sh"))
+}
+
+/// Flags every xtensawin compile in the tests adds: the code runs under
+/// `qemu-xtensa -cpu de233_fpu`, whose core lacks the multiply-high
+/// instructions, so the driver leaves them out.
+const XTENSAWIN_TEST_FLAGS: &[&str] = &["--qemu"];
+
+/// The qemu `-cpu` model that runs `arch`'s code: the ESP32's instruction
+/// set (windowed registers, single-precision FPU) but for `mulsh`/`muluh`,
+/// or the ESP8266's LX106.
+pub fn qemu_cpu(arch: Arch) -> Option<&'static str> {
+    match arch {
+        Arch::Xtensawin => Some("de233_fpu"),
+        Arch::Xtensa => Some("lx106"),
+        _ => None,
+    }
 }
 
 /// The architectures the test loader runs.
@@ -127,9 +156,7 @@ pub fn qemu(arch: Arch) -> Result<Option<PathBuf>, Skip> {
         Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => "qemu-arm",
         Arch::Rv32imc => "qemu-riscv32",
         Arch::Rv64imc => "qemu-riscv64",
-        Arch::Xtensa | Arch::Xtensawin => {
-            return Err(Skip(format!("the test loader does not run {arch} code")))
-        }
+        Arch::Xtensa | Arch::Xtensawin => "qemu-xtensa",
     };
     find_tool(name, "apt install qemu-user").map(Some)
 }
@@ -367,6 +394,9 @@ pub fn compile_c(
     let obj = out_dir.join(format!("{stem}.o"));
     let src_dir = src.parent().unwrap_or(Path::new("."));
     let mut cmd = Command::new(&cc);
+    if arch == Arch::Xtensawin {
+        cmd.args(XTENSAWIN_TEST_FLAGS);
+    }
     cmd.args(module_cflags(arch, &cc, src_dir, config_header))
         .args(extra)
         .arg("-c")
@@ -379,7 +409,12 @@ pub fn compile_c(
 
 /// The compiler's `libgcc.a` for the module flags of `arch` (software
 /// division and float helpers; armv6m needs it for almost any arithmetic).
+/// For xtensawin, which has no libgcc in Debian, the archive of cargo-mpy's
+/// own runtime helpers ([`helpers_archive`]).
 pub fn libgcc(arch: Arch) -> Result<PathBuf, Skip> {
+    if arch == Arch::Xtensawin {
+        return helpers_archive(arch);
+    }
     let cc = c_compiler(arch)?;
     let out = run_command(
         Command::new(&cc)
@@ -529,11 +564,134 @@ fn loader_flags(arch: Arch) -> Vec<String> {
         ],
         Arch::Xtensa | Arch::Xtensawin => &[],
     };
+    if arch == Arch::Xtensawin {
+        // Compiled to an object by the ESP32 driver (clang), linked apart.
+        flags.retain(|f| {
+            !matches!(
+                f.as_str(),
+                "-fno-tree-loop-distribute-patterns" | "-static" | "-nostdlib"
+            )
+        });
+        flags.splice(0..0, XTENSAWIN_TEST_FLAGS.iter().map(|s| s.to_string()));
+    }
     flags.extend(arch_flags.iter().map(|s| s.to_string()));
     flags.push(format!("-DLOADER_ARCH={}", arch.spec().mpy_code));
     flags.push(float_impl_macro(arch.spec().float_impl));
     flags.push("-DLOADER_QSTR_NAMES".into());
     flags
+}
+
+/// `cargo-mpy/helpers/src`: the runtime helper library's sources.
+pub fn helpers_src_dir() -> PathBuf {
+    workspace_root().join("cargo-mpy/helpers/src")
+}
+
+/// The C flags the helper library is compiled with for `arch` (after the
+/// module's architecture flags).
+fn helpers_cflags(arch: Arch) -> Vec<String> {
+    let mut flags: Vec<String> = [
+        "-std=c99",
+        "-Os",
+        "-Wall",
+        "-Werror",
+        "-ffreestanding",
+        "-fno-builtin",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if arch == Arch::Xtensawin {
+        flags.splice(0..0, XTENSAWIN_TEST_FLAGS.iter().map(|s| s.to_string()));
+    }
+    flags.extend(arch.spec().cflags.iter().map(|s| s.to_string()));
+    flags
+}
+
+/// A freshness key for outputs built from `files` by `tool` with `flags`.
+fn build_key(tool: &Path, flags: &[String], files: &[PathBuf], extra: &str) -> String {
+    let mut hasher = DefaultHasher::new();
+    tool.hash(&mut hasher);
+    flags.hash(&mut hasher);
+    extra.hash(&mut hasher);
+    for f in files {
+        f.file_name().hash(&mut hasher);
+        fs::read(f)
+            .unwrap_or_else(|e| panic!("read {}: {e}", f.display()))
+            .hash(&mut hasher);
+    }
+    format!("{:016x}\n", hasher.finish())
+}
+
+/// Every file of the helper library (sources and headers), sorted.
+fn helper_sources() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(helpers_src_dir())
+        .expect("read cargo-mpy/helpers/src")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "c" || x == "h"))
+        .collect();
+    files.sort();
+    files
+}
+
+static HELPERS_BUILD: Mutex<()> = Mutex::new(());
+
+/// Builds (or reuses) the runtime helper library for an Xtensa `arch`: every
+/// source compiled with the module compiler, one archive member each, in
+/// `<target>/mpy-tests/helpers-<arch>/libmpyhelpers.a`.
+pub fn helpers_archive(arch: Arch) -> Result<PathBuf, Skip> {
+    let cc = c_compiler(arch)?;
+    let ar = find_tool("llvm-ar-22", "apt install llvm-22")?;
+    let dir = cache_dir().join(format!("helpers-{arch}"));
+    let lib = dir.join("libmpyhelpers.a");
+    let stamp = dir.join("stamp");
+    let flags = helpers_cflags(arch);
+    let files = helper_sources();
+    let key = build_key(&cc, &flags, &files, "");
+    let _guard = HELPERS_BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    if lib.is_file() && fs::read_to_string(&stamp).is_ok_and(|s| s == key) {
+        return Ok(lib);
+    }
+    let work = dir.join(format!("build-{}", std::process::id()));
+    fs::create_dir_all(&work).unwrap_or_else(|e| panic!("create {}: {e}", work.display()));
+    let mut objs = Vec::new();
+    for src in files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+    {
+        let stem = src.file_stem().expect("file name").to_string_lossy();
+        let obj = work.join(format!("{stem}.o"));
+        let mut cmd = Command::new(&cc);
+        cmd.args(&flags).arg("-c").arg(src).arg("-o").arg(&obj);
+        run_build_step(
+            &mut cmd,
+            &format!("compiling helper {} for {arch}", src.display()),
+        );
+        objs.push(obj);
+    }
+    let tmp_lib = work.join("libmpyhelpers.a");
+    run_build_step(
+        Command::new(&ar).arg("rcs").arg(&tmp_lib).args(&objs),
+        "archiving the helpers",
+    );
+    fs::rename(&tmp_lib, &lib).expect("install the helper archive");
+    fs::write(&stamp, key).expect("write the helper stamp");
+    let _ = fs::remove_dir_all(&work);
+    Ok(lib)
+}
+
+/// Links freestanding Xtensa objects (and archives) into a static program
+/// with GNU ld from binutils-xtensa-lx106 (LLVM's lld has no Xtensa; the
+/// windowed code's calls are `l32r` + `callx8`, which it links as data).
+pub fn link_xtensa_program(inputs: &[PathBuf], out: &Path) -> Result<(), Skip> {
+    let ld = find_tool("xtensa-lx106-elf-ld", "apt install binutils-xtensa-lx106")?;
+    run_build_step(
+        Command::new(ld)
+            .args(["-static", "-nostdlib", "-e", "_start", "-o"])
+            .arg(out)
+            .args(inputs),
+        "linking an Xtensa program",
+    );
+    Ok(())
 }
 
 static LOADER_BUILD: Mutex<()> = Mutex::new(());
@@ -565,6 +723,9 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
             .unwrap_or_else(|e| panic!("read {}: {e}", s.display()))
             .hash(&mut hasher);
     }
+    if arch == Arch::Xtensawin {
+        build_key(&cc, &helpers_cflags(arch), &helper_sources(), "").hash(&mut hasher);
+    }
     let key = format!("{:016x}\n", hasher.finish());
 
     let _guard = LOADER_BUILD.lock().unwrap_or_else(|e| e.into_inner());
@@ -583,12 +744,18 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
     cmd.args(&flags)
         .arg(format!("-I{}", names_dir.display()))
         .arg(format!("-I{}", natmod_include_dir().display()))
-        .arg(format!("-I{}", support_dir().join("loader").display()))
-        .arg("-o")
-        .arg(&tmp_exe)
-        .arg(&sources[0])
-        .arg("-lgcc");
-    run_build_step(&mut cmd, &format!("building the {arch} test loader"));
+        .arg(format!("-I{}", support_dir().join("loader").display()));
+    if arch == Arch::Xtensawin {
+        // Compile, then link with the helper library (no libgcc here).
+        let obj = dir.join(format!("loader-{unique}.o"));
+        cmd.arg("-c").arg(&sources[0]).arg("-o").arg(&obj);
+        run_build_step(&mut cmd, &format!("compiling the {arch} test loader"));
+        link_xtensa_program(&[obj.clone(), helpers_archive(arch)?], &tmp_exe)?;
+        let _ = fs::remove_file(&obj);
+    } else {
+        cmd.arg("-o").arg(&tmp_exe).arg(&sources[0]).arg("-lgcc");
+        run_build_step(&mut cmd, &format!("building the {arch} test loader"));
+    }
     fs::rename(&tmp_exe, &exe).expect("install the loader");
     fs::write(&stamp, key).expect("write the loader stamp");
     let _ = fs::remove_dir_all(&names_dir);
@@ -603,6 +770,9 @@ pub fn run_loader(arch: Arch, module: &Path, script: &[&str]) -> Result<RunOutpu
     let mut cmd = match qemu(arch)? {
         Some(q) => {
             let mut c = Command::new(q);
+            if let Some(cpu) = qemu_cpu(arch) {
+                c.args(["-cpu", cpu]);
+            }
             c.arg(&loader);
             c
         }
@@ -663,7 +833,8 @@ mod tests {
     #[test]
     fn loader_arches_exclude_xtensa() {
         let arches: Vec<_> = loader_arches().collect();
-        assert_eq!(arches.len(), 8);
+        assert_eq!(arches.len(), 9);
         assert!(!arches.contains(&Arch::Xtensa));
+        assert!(arches.contains(&Arch::Xtensawin));
     }
 }
