@@ -376,6 +376,58 @@ fn load_object<'d>(
     }
 }
 
+/// Refuses an Xtensa object of the other calling convention: by GNU as's
+/// `.xtensa.info` note where there is one (Debian's lx106 libgcc and
+/// picolibc say `ABI=1`, call0), else by the first instruction of its
+/// functions (`entry` in windowed code only).
+fn check_xtensa_abi<'d, H: FileHeader<Endian = object::LittleEndian>>(
+    spec: &ArchSpec,
+    file: &ElfFile<'d, H>,
+    input: &InputRef,
+) -> Result<()> {
+    use arch::xtensa::{abi_from_info, abi_mismatch, starts_with_entry, Abi};
+    let want = Abi::of(spec.arch);
+    let wrong = |found, how: String| {
+        LinkError::Other(format!("{input}: {}", abi_mismatch(found, want, &how)))
+    };
+    if let Some(info) = file.section_by_name(".xtensa.info") {
+        if let Some(found) = info.data().ok().and_then(abi_from_info) {
+            if found != want {
+                let abi = if found == Abi::Call0 { 1 } else { 0 };
+                return Err(wrong(found, format!("its `.xtensa.info` says ABI={abi}")));
+            }
+            return Ok(());
+        }
+    }
+    for sym in file.symbols() {
+        if sym.kind() != object::SymbolKind::Text || sym.size() == 0 {
+            continue;
+        }
+        let Some(first) = sym
+            .section_index()
+            .and_then(|i| file.section_by_index(i).ok())
+            .and_then(|sec| sec.data().ok())
+            .and_then(|data| data.get(usize::try_from(sym.address()).ok()?).copied())
+        else {
+            continue;
+        };
+        let found = if starts_with_entry(first) {
+            Abi::Windowed
+        } else {
+            Abi::Call0
+        };
+        if found != want {
+            let name = sym.name().unwrap_or("?");
+            let how = match found {
+                Abi::Call0 => format!("function `{name}` does not begin with `entry`"),
+                Abi::Windowed => format!("function `{name}` begins with `entry`"),
+            };
+            return Err(wrong(found, how));
+        }
+    }
+    Ok(())
+}
+
 fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
     spec: &ArchSpec,
     file: ElfFile<'d, H>,
@@ -391,6 +443,9 @@ fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
             "it is a {:?} file, not a relocatable object",
             file.kind()
         )));
+    }
+    if spec.family == Family::Xtensa {
+        check_xtensa_abi(spec, &file, input)?;
     }
     let n_sections = file.sections().map(|s| s.index().0 + 1).max().unwrap_or(0);
     let mut elf_section_names = vec![""; n_sections];

@@ -43,6 +43,73 @@ pub(crate) const NAMES: &[(u32, &str)] = &[
     (R_XTENSA_NDIFF32, "R_XTENSA_NDIFF32"),
 ];
 
+/// How to build Xtensa objects with LLVM so their literal pools are usable.
+const LLVM_LITERALS_HINT: &str = "a literal pool outside `.literal` sections, as LLVM's integrated assembler (`clang -c`) places them; compile to assembly (`clang -S`), put a `.text` line before each `.literal_position`, and assemble with `llvm-mc -triple=xtensa -mcpu=esp32 -filetype=obj` (what cargo-mpy does for xtensawin)";
+
+/// The two Xtensa calling conventions. Code of one cannot be linked with
+/// code of the other: a windowed caller's registers are clobbered by a
+/// call0 callee and vice versa.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Abi {
+    /// Register windows (`entry`/`retw`, calls by `call8`): the ESP32.
+    Windowed,
+    /// Fixed registers (`ret`, calls by `call0`): the ESP8266's LX106.
+    Call0,
+}
+
+impl Abi {
+    pub(crate) fn of(arch: crate::Arch) -> Abi {
+        if arch == crate::Arch::Xtensawin {
+            Abi::Windowed
+        } else {
+            Abi::Call0
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Abi::Windowed => "windowed",
+            Abi::Call0 => "call0",
+        }
+    }
+}
+
+/// The ABI GNU as records in an object's `.xtensa.info` note
+/// (`ABI=0` windowed, `ABI=1` call0); LLVM writes no such note.
+pub(crate) fn abi_from_info(note: &[u8]) -> Option<Abi> {
+    let text = String::from_utf8_lossy(note);
+    let value = text
+        .split(['\n', '\0'])
+        .find_map(|l| l.strip_prefix("ABI="))?;
+    match value.trim() {
+        "0" => Some(Abi::Windowed),
+        "1" => Some(Abi::Call0),
+        _ => None,
+    }
+}
+
+/// Whether code starting with `first` (the first byte of a function)
+/// begins with `entry`, which every windowed function called by `callN`
+/// must: RRI12 format, op0 = 6, n = 3, m = 0, so its first byte is 0x36.
+/// Call0 code never contains `entry`.
+pub(crate) fn starts_with_entry(first: u8) -> bool {
+    first == 0x36
+}
+
+/// Error text for an object of the wrong ABI: how it was recognised and
+/// what to do instead.
+pub(crate) fn abi_mismatch(found: Abi, want: Abi, how: &str) -> String {
+    let fix = match want {
+        Abi::Windowed => "an ESP32 (xtensawin) module needs windowed code throughout: compile it with the xtensawin compiler, and take runtime helpers from cargo-mpy's helper library, never from Debian's xtensa-lx106 libgcc or picolibc (call0 code)",
+        Abi::Call0 => "an ESP8266 (xtensa) module needs call0 code: compile it with xtensa-lx106-elf-gcc",
+    };
+    format!(
+        "contains {} code ({how}), but the link is for {} code; {fix}",
+        found.name(),
+        want.name()
+    )
+}
+
 /// Entry jump: `j target` (CALL format, op0 = 6, n = 0) with an 18-bit
 /// signed offset counted from PC + 4, padded to a word.
 pub(crate) fn jump(target: i64) -> Option<Vec<u8>> {
@@ -72,6 +139,12 @@ pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
         // tables and in-text literals; gcc keeps them in literal pools).
         // mpy_ld.py adds a PC-relative value here, which is wrong; we write
         // the address and let the loader relocate the word.
+        R_XTENSA_32
+            if !site.place.is_multiple_of(4)
+                && l.section(site.obj, site.sec).class == SecClass::Text =>
+        {
+            Err(l.unsupported(site, LLVM_LITERALS_HINT))
+        }
         R_XTENSA_32 => l.apply_abs_word(site),
         R_XTENSA_SLOT0_OP => {
             let SymDef::Section(target_sec) = sym.def else {
@@ -111,7 +184,11 @@ pub(crate) fn apply(l: &mut Linker<'_>, site: &Site) -> Result<()> {
                     }
                     write24(l, site, (insn & 0xff) | (((field & 0xffff) as u32) << 8))
                 }
-                _ => Err(l.unsupported(site, "SLOT0_OP into a data section")),
+                // LLVM's integrated assembler (`clang -c`) puts literal pools
+                // that follow a jump table into .rodata (and others at
+                // unaligned offsets inside code); an l32r cannot reach the
+                // separately loaded rodata.
+                _ => Err(l.unsupported(site, LLVM_LITERALS_HINT)),
             }
         }
         R_XTENSA_DIFF8
@@ -159,6 +236,14 @@ fn relocate_call_or_jump(l: &mut Linker<'_>, site: &Site) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abi_note() {
+        let note = b"\x0c\0\0\0 \0\0\0\x01\0\0\0Xtensa_Info\0USE_ABSOLUTE_LITERALS=0\nABI=1\n\0\0";
+        assert_eq!(abi_from_info(note), Some(Abi::Call0));
+        assert_eq!(abi_from_info(b"ABI=0\n"), Some(Abi::Windowed));
+        assert_eq!(abi_from_info(b"USE_ABSOLUTE_LITERALS=0\n"), None);
+    }
 
     #[test]
     fn j_encoding() {
