@@ -18,7 +18,9 @@
 #
 # Headers: clang's own freestanding headers (stdint.h, stdarg.h, ...) come
 # first; picolibc's (Debian package picolibc-xtensa-lx106-elf) supply
-# string.h, math.h and the rest, searched after them (-idirafter).
+# string.h, math.h and the rest, searched after them (-idirafter). The host's
+# /usr/include is never searched (-nostdlibinc: clang would otherwise use it
+# for a bare target and pick up glibc's headers).
 #
 # --qemu builds code for the test loader under `qemu-xtensa -cpu de233_fpu`,
 # whose core lacks the MUL32_HIGH option (mulsh/muluh): the multiply-high
@@ -56,7 +58,7 @@ fi
 # esp32 CPU definition of LLVM's Xtensa backend lists.
 features=(windowed density fp loop mac16 bool sext nsa mul16 mul32 "${mul32high#?}"
           dfpaccel s32c1i threadptr div32 minmax clamps exception)
-flags=(--target=xtensa -fomit-frame-pointer -ffreestanding -fno-common)
+flags=(--target=xtensa -nostdlibinc -fomit-frame-pointer -ffreestanding -fno-common)
 for f in "${features[@]}"; do
   sign="+"
   [ "$f" = "${mul32high#?}" ] && sign="${mul32high:0:1}"

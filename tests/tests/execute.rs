@@ -107,3 +107,49 @@ fn basic_module_runs_in_micropython() {
         out.stderr
     );
 }
+
+/// `dive(n)` of windows.c, computed here.
+fn dive(n: u64) -> u64 {
+    (1..=n).fold(0, |r, d| {
+        (r * 3 + d * 3 + 1 + (d ^ 0x55) + d * d) % 1_000_003
+    })
+}
+
+/// Exceptions out of call chains deeper than any register file, caught by
+/// the loader (the firmware) and by the module's own nlr handler through
+/// `nlr_push` + `setjmp_`; values the module computed before its handler
+/// was set survive the second return. On the ESP32 this exercises the
+/// window spilling of the loader's setjmp/longjmp.
+#[test]
+fn deep_raises_on_every_loader_arch() {
+    let src = support_module("windows.c");
+    let cases = [
+        ("call dive 200 -1", dive(200).to_string()),
+        ("call dive 200 0", "exception: ValueError: bottom".into()),
+        ("call dive 30 30", "exception: ValueError: bottom".into()),
+        (
+            "call catch 200 0",
+            "(ValueError('bottom'), 1403, -1)".into(),
+        ),
+        ("call catch 100 -1", format!("({}, 703, -12)", dive(100))),
+        (
+            "call catch 150 75",
+            "(ValueError('bottom'), 1053, 824)".into(),
+        ),
+        ("call dive 12 -1", dive(12).to_string()),
+    ];
+    let commands: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    for arch in loader_arches() {
+        let dir = temp_dir(&format!("windows-{arch}"));
+        let module = skip_unless!(build_c_module(
+            arch,
+            std::slice::from_ref(&src),
+            dir.path(),
+            "windows"
+        ));
+        let out = skip_unless!(run_loader(arch, &module, &commands));
+        assert_eq!(out.code, Some(0), "{arch}: {out}");
+        let want: Vec<&str> = cases.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(out.lines(), want, "{arch}");
+    }
+}
