@@ -452,6 +452,8 @@ impl<'d> Linker<'d> {
                     (SecClass::Rodata | SecClass::DataRelRo, _) => (3, v, Some(RelocDest::Rodata)),
                     (SecClass::Text, _) => (2, v, Some(RelocDest::Text)),
                     (SecClass::Data | SecClass::Bss, Blob::Text) => (2, v, Some(RelocDest::Text)),
+                    // Static data in xtensawin's rodata blob (`--static-data`).
+                    (SecClass::Data, Blob::Rodata) => (3, v, Some(RelocDest::Rodata)),
                     (class, _) => {
                         return Err(LinkError::Other(format!(
                             "{}: GOT entry for `{name}` points into a {class:?} section, which the loader cannot relocate",

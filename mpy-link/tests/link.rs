@@ -865,3 +865,34 @@ fn static_data_keeps_got_only_bss_in_the_bss_block() {
     assert_eq!(le32(&m.text, 20), 0); // type_object at BSS offset 0
     assert_eq!(m.relocs, vec![reloc(20, RelocDest::Bss)]);
 }
+
+/// With `static_data` on xtensawin, initialised `.data` goes into the rodata
+/// blob (text is instruction RAM); a literal pointing at it becomes a GOT
+/// entry the loader relocates against the rodata blob. (Rust's `static mut`
+/// counters reached through `l32r`, as in examples/rust-basics.)
+#[test]
+fn xtensawin_static_data_reached_through_a_literal() {
+    let mut o = Obj::new(Arch::Xtensawin);
+    let data = o.section(".data.counter", SectionKind::Data, &[7, 0, 0, 0], 4);
+    let lit = o.section(".literal", SectionKind::Text, &[0; 4], 1);
+    // entry a1, 32 ; l32r a2, lit0 ; retw.n ; pad
+    let text = o.text(&[0x36, 0x41, 0x00, 0x21, 0xff, 0xff, 0x1d, 0xf0]);
+    o.func("mpy_init", text, 0);
+    let data_sym = o.section_sym(data);
+    let lit_sym = o.section_sym(lit);
+    o.reloc(lit, 0, data_sym, 1, 0); // R_XTENSA_32 .data.counter
+    o.reloc(text, 3, lit_sym, 20, 0); // R_XTENSA_SLOT0_OP
+    let mut options = LinkOptions::new(Arch::Xtensawin, "mod.mpy");
+    options.improvements.static_data = true;
+    let m = mpy_link::link(
+        &options,
+        &[Input::from_bytes("obj0.o".to_string(), o.finish())],
+        &[],
+    )
+    .unwrap();
+    // The data word is the whole rodata blob; the GOT word (text offset 4,
+    // after the trampoline) holds its offset 0 there.
+    assert_eq!(m.rodata, [7, 0, 0, 0]);
+    assert_eq!(le32(&m.text, 4), 0);
+    assert_eq!(m.relocs, vec![reloc(4, RelocDest::Rodata)]);
+}
