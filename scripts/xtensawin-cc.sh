@@ -4,15 +4,19 @@
 # Prototype of the pipeline cargo-mpy will run (see the report of the
 # xtensa-groundwork branch); it fetches nothing.
 #
-#   scripts/xtensawin-cc.sh [--qemu] [CLANG-FLAGS...] -c FILE.c|FILE.S -o FILE.o
+#   scripts/xtensawin-cc.sh [--qemu] [CLANG-FLAGS...] -c FILE.c|FILE.S|FILE.s -o FILE.o
+#
+# (An `.s` file, such as rustc's `--emit=asm` output, only gets steps 2-3.)
 #
 # Steps:
 #   1. clang-22 --target=xtensa with the ESP32's features enabled one by one
 #      (the driver refuses -mcpu=esp32), compiled to assembly (-S): LLVM 22's
 #      object writer places literal pools at unaligned offsets;
-#   2. a `.text` line before every `.literal_position`, so literals that
-#      follow a jump table (emitted in .rodata) are not placed in
-#      `.rodata.literal`;
+#   2. two fixes to the assembly: a `.text` line before every
+#      `.literal_position`, so literals that follow a jump table (emitted in
+#      .rodata) are not placed in `.rodata.literal`; and quotes around symbol
+#      names with characters such as `::` in `.literal` lines, which LLVM
+#      prints unquoted (Rust's symbols need them);
 #   3. llvm-mc-22 -triple=xtensa -mcpu=esp32 assembles it, with each pool in
 #      a `.literal` section that mpy-link turns into its GOT and literal table.
 #
@@ -73,5 +77,6 @@ case "$src" in
   *.S) "$CLANG" "${flags[@]}" "${args[@]}" -E -P -x assembler-with-cpp -o "$asm" "$src" ;;
   *.s) cp "$src" "$asm" ;;
 esac
-sed -i 's/^\t\.literal_position/\t.text\n\t.literal_position/' "$asm"
+sed -i -E -e 's/^\t\.literal_position/\t.text\n\t.literal_position/' \
+  -e 's/^(\t\.literal [^,]+, )([^"+-]*[^A-Za-z0-9_.$"+-][^"+-]*)([+-][0-9]+)?$/\1"\2"\3/' "$asm"
 "$LLVM_MC" -triple=xtensa -mcpu=esp32 -filetype=obj -o "$out" "$asm"
