@@ -762,6 +762,40 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
     Ok(exe)
 }
 
+/// Decodes a native `.mpy` and checks every relocation entry against the
+/// loader's rules: the header names `arch`, there is at least one entry,
+/// each lies inside the image it patches, and table entries exist.
+pub fn check_relocations(arch: Arch, path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes).unwrap();
+    assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
+    let native = mpy.raw_code.native.as_ref().expect("native code");
+    let text_len = mpy.raw_code.fun_data.len() as u64;
+    let word = arch.word_size();
+    let entries = mpy_link::mpy::dump::relocations(&mpy);
+    assert!(
+        !entries.is_empty(),
+        "{arch}: a module calling the runtime has relocations"
+    );
+    for e in entries {
+        let end = (e.word_offset + e.count) * word;
+        match e.base {
+            mpy_link::mpy::dump::RelocBase::Text => {
+                assert!(end <= text_len, "{arch}: {e:?} past text ({text_len})")
+            }
+            mpy_link::mpy::dump::RelocBase::Rodata => {
+                assert!(
+                    end <= native.rodata.len() as u64,
+                    "{arch}: {e:?} past rodata"
+                )
+            }
+        }
+        if let mpy_link::mpy::dump::RelocKind::FunTableEntry(k) = e.kind {
+            assert!(k < 87, "{arch}: mp_fun_table has 87 entries, got {k}");
+        }
+    }
+}
+
 /// Runs `module` under the test loader for `arch` (via qemu-user where
 /// needed) with the given script commands (`call add 2 3`, ...; see
 /// `tests/support/loader/loader.c`).

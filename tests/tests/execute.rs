@@ -5,8 +5,8 @@
 
 use mpy_link::Arch;
 use mpy_tests::{
-    build_c_module, loader_arches, run_loader, run_micropython, skip_unless, support_module,
-    temp_dir,
+    build_c_module, check_relocations, loader_arches, run_loader, run_micropython, skip_unless,
+    support_module, temp_dir,
 };
 
 /// Commands for the loader and the results a correct link produces.
@@ -22,37 +22,6 @@ const CASES: &[(&str, &str)] = &[
     ("call sum 1 2 3 4", "10"),
     ("get answer", "42"),
 ];
-
-fn check_relocations(arch: Arch, path: &std::path::Path) {
-    let bytes = std::fs::read(path).unwrap();
-    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes).unwrap();
-    assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
-    let native = mpy.raw_code.native.as_ref().expect("native code");
-    let text_len = mpy.raw_code.fun_data.len() as u64;
-    let word = arch.word_size();
-    let entries = mpy_link::mpy::dump::relocations(&mpy);
-    assert!(
-        !entries.is_empty(),
-        "{arch}: a module calling the runtime has relocations"
-    );
-    for e in entries {
-        let end = (e.word_offset + e.count) * word;
-        match e.base {
-            mpy_link::mpy::dump::RelocBase::Text => {
-                assert!(end <= text_len, "{arch}: {e:?} past text ({text_len})")
-            }
-            mpy_link::mpy::dump::RelocBase::Rodata => {
-                assert!(
-                    end <= native.rodata.len() as u64,
-                    "{arch}: {e:?} past rodata"
-                )
-            }
-        }
-        if let mpy_link::mpy::dump::RelocKind::FunTableEntry(k) = e.kind {
-            assert!(k < 87, "{arch}: mp_fun_table has 87 entries, got {k}");
-        }
-    }
-}
 
 #[test]
 fn basic_module_runs_on_every_loader_arch() {

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use mpy_link::Arch;
 use mpy_tests::{
-    compile_c, libgcc, link_objects, qstr_header, run_loader, skip_unless, temp_dir,
-    workspace_root, Skip,
+    check_relocations, compile_c, libgcc, link_objects, qstr_header, run_loader, skip_unless,
+    temp_dir, workspace_root, Skip,
 };
 
 const ARCH: Arch = Arch::Xtensawin;
@@ -28,13 +28,15 @@ fn build(sources: &[PathBuf], dir: &Path, name: &str) -> Result<PathBuf, Skip> {
         objs.push(compile_c(ARCH, src, &header, dir, &[&mpy_tree])?);
     }
     let helpers = libgcc(ARCH)?;
-    Ok(link_objects(
+    let module = link_objects(
         ARCH,
         &objs,
         &[helpers],
         &header,
         &dir.join(format!("{name}.mpy")),
-    ))
+    );
+    check_relocations(ARCH, &module);
+    Ok(module)
 }
 
 #[test]
@@ -158,6 +160,7 @@ fn build_rust(example: &str, dir: &Path) -> Result<PathBuf, Skip> {
     .unwrap_or_else(|e| panic!("linking {example} for xtensawin: {e}"));
     let path = dir.join(format!("{example}.mpy"));
     std::fs::write(&path, module.to_mpy()).unwrap();
+    check_relocations(ARCH, &path);
     Ok(path)
 }
 
