@@ -289,6 +289,7 @@ per_arch! {
     Armv7emdp => armv7emdp,
     Rv32imc => rv32imc,
     Rv64imc => rv64imc,
+    Xtensa => xtensa,
     Xtensawin => xtensawin,
 }
 
