@@ -62,7 +62,7 @@ fi
 # esp32 CPU definition of LLVM's Xtensa backend lists.
 features=(windowed density fp loop mac16 bool sext nsa mul16 mul32 "${mul32high#?}"
           dfpaccel s32c1i threadptr div32 minmax clamps exception)
-flags=(--target=xtensa -nostdlibinc -fomit-frame-pointer -ffreestanding -fno-common)
+flags=(--target=xtensa -nostdlibinc -fomit-frame-pointer -fno-common)
 for f in "${features[@]}"; do
   sign="+"
   [ "$f" = "${mul32high#?}" ] && sign="${mul32high:0:1}"
