@@ -22,7 +22,12 @@
 # de233_fpu core).
 set -euo pipefail
 
-NIGHTLY="${NIGHTLY:-nightly}"
+# The nightly the route was measured with (scripts/install-deps.sh installs
+# it), else whatever `nightly` is.
+if [ -z "${NIGHTLY:-}" ]; then
+  NIGHTLY=nightly-2026-05-19
+  rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 || NIGHTLY=nightly
+fi
 features=""
 profile=dev
 while [ $# -gt 0 ]; do

@@ -102,19 +102,22 @@ fn c_hybrid_native_part_runs_on_xtensawin() {
 /// The nightly toolchain with rust-src that the xtensawin Rust route needs,
 /// or a skip naming how to install it.
 fn nightly_with_rust_src() -> Result<(), Skip> {
-    let out = std::process::Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--print", "sysroot"])
-        .output();
-    let ok = out.is_ok_and(|o| {
-        o.status.success()
-            && Path::new(String::from_utf8_lossy(&o.stdout).trim())
-                .join("lib/rustlib/src/rust/library/core")
-                .is_dir()
+    // The script's choice: the pinned nightly, else `nightly`.
+    let ok = ["nightly-2026-05-19", "nightly"].iter().any(|toolchain| {
+        let out = std::process::Command::new("rustup")
+            .args(["run", toolchain, "rustc", "--print", "sysroot"])
+            .output();
+        out.is_ok_and(|o| {
+            o.status.success()
+                && Path::new(String::from_utf8_lossy(&o.stdout).trim())
+                    .join("lib/rustlib/src/rust/library/core")
+                    .is_dir()
+        })
     });
     if ok {
         return Ok(());
     }
-    let why = "the nightly toolchain with rust-src is not installed (rustup toolchain install nightly --component rust-src)";
+    let why = "a nightly toolchain with rust-src is not installed (rustup toolchain install nightly-2026-05-19 --component rust-src)";
     if mpy_tests::tools_required() {
         panic!("MPY_TEST_REQUIRE_TOOLS=1 and {why}");
     }
