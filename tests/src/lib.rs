@@ -117,9 +117,7 @@ pub fn qemu(arch: Arch) -> Result<Option<PathBuf>, Skip> {
         Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => "qemu-arm",
         Arch::Rv32imc => "qemu-riscv32",
         Arch::Rv64imc => "qemu-riscv64",
-        Arch::Xtensa | Arch::Xtensawin => {
-            return Err(Skip(format!("the test loader does not run {arch} code")))
-        }
+        Arch::Xtensa | Arch::Xtensawin => "qemu-xtensa",
     };
     find_tool(name, "apt install qemu-user").map(Some)
 }
@@ -548,6 +546,67 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
     Ok(exe)
 }
 
+/// Decodes a native `.mpy` and checks every relocation entry against the
+/// loader's rules: the header names `arch`, there is at least one entry,
+/// each lies inside the image it patches, and table entries exist.
+pub fn check_relocations(arch: Arch, path: &Path) {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes)
+        .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()));
+    assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
+    let native = mpy.raw_code.native.as_ref().expect("native code");
+    let text_len = mpy.raw_code.fun_data.len() as u64;
+    let word = arch.word_size();
+    let entries = mpy_link::mpy::dump::relocations(&mpy);
+    assert!(
+        !entries.is_empty(),
+        "{arch}: a module calling the runtime has relocations"
+    );
+    for e in entries {
+        let end = (e.word_offset + e.count) * word;
+        match e.base {
+            mpy_link::mpy::reloc::RelocBase::Text => {
+                assert!(end <= text_len, "{arch}: {e:?} past text ({text_len})")
+            }
+            mpy_link::mpy::reloc::RelocBase::Rodata => {
+                assert!(
+                    end <= native.rodata.len() as u64,
+                    "{arch}: {e:?} past rodata"
+                )
+            }
+        }
+        if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
+            assert!(k < 87, "{arch}: mp_fun_table has 87 entries, got {k}");
+        }
+    }
+}
+
+/// Links freestanding Xtensa objects (and archives) into a static program
+/// with GNU ld from binutils-xtensa-lx106 (LLVM's lld has no Xtensa; the
+/// windowed code's calls are `l32r` + `callx8`, which it links as data).
+pub fn link_xtensa_program(inputs: &[PathBuf], out: &Path) -> Result<(), Skip> {
+    let ld = find_tool("xtensa-lx106-elf-ld", "apt install binutils-xtensa-lx106")?;
+    run_build_step(
+        Command::new(ld)
+            .args(["-static", "-nostdlib", "-e", "_start", "-o"])
+            .arg(out)
+            .args(inputs),
+        "linking an Xtensa program",
+    );
+    Ok(())
+}
+
+/// The qemu `-cpu` model that runs `arch`'s code: the ESP32's instruction
+/// set (windowed registers, single-precision FPU; the loader emulates the
+/// multiply-high instructions it lacks), or the ESP8266's LX106.
+pub fn qemu_cpu(arch: Arch) -> Option<&'static str> {
+    match arch {
+        Arch::Xtensawin => Some("de233_fpu"),
+        Arch::Xtensa => Some("lx106"),
+        _ => None,
+    }
+}
+
 /// Runs `module` under the test loader for `arch` (via qemu-user where
 /// needed) with the given script commands (`call add 2 3`, ...; see
 /// `tests/support/loader/loader.c`).
@@ -556,6 +615,9 @@ pub fn run_loader(arch: Arch, module: &Path, script: &[&str]) -> Result<RunOutpu
     let mut cmd = match qemu(arch)? {
         Some(q) => {
             let mut c = Command::new(q);
+            if let Some(cpu) = qemu_cpu(arch) {
+                c.args(["-cpu", cpu]);
+            }
             c.arg(&loader);
             c
         }

@@ -5,8 +5,8 @@
 
 use mpy_link::Arch;
 use mpy_tests::{
-    build_c_module, loader_arches, run_loader, run_micropython, skip_unless, support_module,
-    temp_dir,
+    build_c_module, check_relocations, loader_arches, run_loader, run_micropython, skip_unless,
+    support_module, temp_dir,
 };
 
 /// Commands for the loader and the results a correct link produces.
@@ -22,37 +22,6 @@ const CASES: &[(&str, &str)] = &[
     ("call sum 1 2 3 4", "10"),
     ("get answer", "42"),
 ];
-
-fn check_relocations(arch: Arch, path: &std::path::Path) {
-    let bytes = std::fs::read(path).unwrap();
-    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes).unwrap();
-    assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
-    let native = mpy.raw_code.native.as_ref().expect("native code");
-    let text_len = mpy.raw_code.fun_data.len() as u64;
-    let word = arch.word_size();
-    let entries = mpy_link::mpy::dump::relocations(&mpy);
-    assert!(
-        !entries.is_empty(),
-        "{arch}: a module calling the runtime has relocations"
-    );
-    for e in entries {
-        let end = (e.word_offset + e.count) * word;
-        match e.base {
-            mpy_link::mpy::reloc::RelocBase::Text => {
-                assert!(end <= text_len, "{arch}: {e:?} past text ({text_len})")
-            }
-            mpy_link::mpy::reloc::RelocBase::Rodata => {
-                assert!(
-                    end <= native.rodata.len() as u64,
-                    "{arch}: {e:?} past rodata"
-                )
-            }
-        }
-        if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
-            assert!(k < 87, "{arch}: mp_fun_table has 87 entries, got {k}");
-        }
-    }
-}
 
 #[test]
 fn basic_module_runs_on_every_loader_arch() {
@@ -106,4 +75,50 @@ fn basic_module_runs_in_micropython() {
         "{}",
         out.stderr
     );
+}
+
+/// `dive(n)` of windows.c, computed here.
+fn dive(n: u64) -> u64 {
+    (1..=n).fold(0, |r, d| {
+        (r * 3 + d * 3 + 1 + (d ^ 0x55) + d * d) % 1_000_003
+    })
+}
+
+/// Exceptions out of call chains deeper than any register file, caught by
+/// the loader (the firmware) and by the module's own nlr handler through
+/// `nlr_push` + `setjmp_`; values the module computed before its handler
+/// was set survive the second return. On the ESP32 this exercises the
+/// window spilling of the loader's setjmp/longjmp.
+#[test]
+fn deep_raises_on_every_loader_arch() {
+    let src = support_module("windows.c");
+    let cases = [
+        ("call dive 200 -1", dive(200).to_string()),
+        ("call dive 200 0", "exception: ValueError: bottom".into()),
+        ("call dive 30 30", "exception: ValueError: bottom".into()),
+        (
+            "call catch 200 0",
+            "(ValueError('bottom'), 1403, -1)".into(),
+        ),
+        ("call catch 100 -1", format!("({}, 703, -12)", dive(100))),
+        (
+            "call catch 150 75",
+            "(ValueError('bottom'), 1053, 824)".into(),
+        ),
+        ("call dive 12 -1", dive(12).to_string()),
+    ];
+    let commands: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    for arch in loader_arches() {
+        let dir = temp_dir(&format!("windows-{arch}"));
+        let module = skip_unless!(build_c_module(
+            arch,
+            std::slice::from_ref(&src),
+            dir.path(),
+            "windows"
+        ));
+        let out = skip_unless!(run_loader(arch, &module, &commands));
+        assert_eq!(out.code, Some(0), "{arch}: {out}");
+        let want: Vec<&str> = cases.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(out.lines(), want, "{arch}");
+    }
 }

@@ -290,6 +290,8 @@ per_arch! {
     Armv7emdp => armv7emdp,
     Rv32imc => rv32imc,
     Rv64imc => rv64imc,
+    Xtensa => xtensa,
+    Xtensawin => xtensawin,
 }
 
 /// The same module and calls in the real MicroPython give the same lines,

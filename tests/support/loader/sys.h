@@ -2,7 +2,8 @@
  * sys.h: the only platform layer of the test loader. Raw Linux system calls
  * through inline assembly, and the process entry point `_start`, for every
  * architecture the loader is built for (i386, x86-64, ARM in Thumb state,
- * RV32 and RV64). Nothing from a C library is used.
+ * RV32, RV64, and Xtensa with the windowed or the call0 ABI). Nothing from a
+ * C library is used.
  */
 #ifndef LOADER_SYS_H
 #define LOADER_SYS_H
@@ -11,7 +12,11 @@
 #include <stdint.h>
 
 #define PROT_RWX 7         /* read | write | exec */
-#define MAP_PRIVATE_ANON 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS; same value on all five */
+#if defined(__XTENSA__)
+#define MAP_PRIVATE_ANON 0x802 /* MAP_PRIVATE | MAP_ANONYMOUS (0x800 on Xtensa) */
+#else
+#define MAP_PRIVATE_ANON 0x22 /* MAP_PRIVATE | MAP_ANONYMOUS */
+#endif
 
 /* The program proper; gets the initial stack pointer (argc, argv...). */
 void loader_main(long *sp) __attribute__((noreturn, used));
@@ -156,6 +161,54 @@ __asm__ (
     "    andi sp, sp, -16\n"
     "    call loader_main\n"
     "    unimp\n");
+
+#elif defined(__XTENSA__)
+
+#define NR_OPEN 8
+#define NR_CLOSE 9
+#define NR_READ 12
+#define NR_WRITE 13
+#define NR_MMAP 80 /* mmap2: offset in pages; always 0 here */
+#define NR_EXIT_GROUP 119
+
+/* Linux/Xtensa: the call number in a2, arguments in a6, a3, a4, a5, a8,
+ * a9, the result in a2. */
+static inline long sys_call6(long nr, long a, long b, long c, long d, long e, long f) {
+    register long a2 __asm__("a2") = nr;
+    register long a6 __asm__("a6") = a;
+    register long a3 __asm__("a3") = b;
+    register long a4 __asm__("a4") = c;
+    register long a5 __asm__("a5") = d;
+    register long a8 __asm__("a8") = e;
+    register long a9 __asm__("a9") = f;
+    __asm__ volatile ("syscall"
+        : "+r" (a2)
+        : "r" (a6), "r" (a3), "r" (a4), "r" (a5), "r" (a8), "r" (a9)
+        : "memory");
+    return a2;
+}
+
+/* The initial a1 points at argc. a0 = 0 marks the outermost frame; the
+ * stack is aligned to 16 and loader_main is called with the ABI's call
+ * (callx8: its argument goes in a10; callx0: in a2). */
+#if defined(__XTENSA_CALL0_ABI__)
+#define LOADER_XTENSA_CALL "mov a2, a1\n" "movi a8, -16\n" "and a1, a1, a8\n" "addi a1, a1, -32\n" \
+    "l32r a8, .Lloader_main\n" "callx0 a8\n"
+#else
+#define LOADER_XTENSA_CALL "mov a10, a1\n" "movi a8, -16\n" "and a1, a1, a8\n" "addi a1, a1, -32\n" \
+    "l32r a8, .Lloader_main\n" "callx8 a8\n"
+#endif
+__asm__ (
+    ".text\n"
+    ".literal_position\n"
+    ".literal .Lloader_main, loader_main\n"
+    ".global _start\n"
+    ".type _start, @function\n"
+    ".p2align 2\n"
+    "_start:\n"
+    "    movi a0, 0\n"
+    LOADER_XTENSA_CALL
+    "    ill\n");
 
 #else
 #error "test loader: unsupported host architecture"
