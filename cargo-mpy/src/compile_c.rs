@@ -5,6 +5,11 @@
 //! directory, so builds in one process (the test suite's) never depend on
 //! the process-wide current directory.
 //!
+//! On an LLVM route ([`CRoute::ViaAssembly`]) a source takes three steps:
+//! clang writes assembly (`-S`; `.S` files are preprocessed with `-E`), the
+//! text is fixed ([`fix_xtensa_asm`]) and the assembler writes the object.
+//! An `.s` file (rustc's assembly) takes the last two.
+//!
 //! Incremental: each object has a `.cmd` file holding the command that made
 //! it and a gcc `-MD` depfile; it is rebuilt when either is missing, the
 //! command changed, or any prerequisite (the source, the config header,
@@ -16,12 +21,17 @@ use anyhow::{Context, Result};
 
 use crate::fsutil;
 use crate::process::ProcessBuilder;
+use crate::toolchain::{fix_xtensa_asm, CCompiler, CRoute, LlvmRoute};
+
+/// Bumped whenever the assembly fix changes, so objects made with an older
+/// one are rebuilt.
+pub(crate) const ASM_FIX_VERSION: u32 = 1;
 
 /// One compile job.
 #[derive(Debug, Clone)]
 pub(crate) struct CompileJob<'a> {
     /// The compiler.
-    pub compiler: &'a Path,
+    pub compiler: &'a CCompiler,
     /// Flags in order.
     pub cflags: &'a [String],
     /// Source path as given to the compiler (relative to `cwd`).
@@ -53,22 +63,68 @@ impl CompileJob<'_> {
         self.obj.with_extension("cmd")
     }
 
-    fn command(&self) -> ProcessBuilder {
-        let mut cmd = ProcessBuilder::new(self.compiler);
-        cmd.args(self.cflags)
-            .args(["-MD", "-MF"])
-            .arg(self.dep_path())
-            .arg("-o")
-            .arg(&self.obj)
-            .arg("-c")
-            .arg(self.src)
-            .cwd(self.cwd);
-        cmd
+    /// The commands that make the object, in order; between the first and
+    /// the second of a route through assembly, the text is fixed.
+    fn commands(&self) -> Vec<ProcessBuilder> {
+        match &self.compiler.route {
+            CRoute::Direct => {
+                let mut cmd = ProcessBuilder::new(&self.compiler.path);
+                cmd.args(self.cflags)
+                    .args(["-MD", "-MF"])
+                    .arg(self.dep_path())
+                    .arg("-o")
+                    .arg(&self.obj)
+                    .arg("-c")
+                    .arg(self.src)
+                    .cwd(self.cwd);
+                vec![cmd]
+            }
+            CRoute::ViaAssembly { assembler, llvm } => {
+                let mut cmds = Vec::new();
+                let asm = self.asm_path();
+                if !is_plain_assembly(self.src) {
+                    let mut cmd = ProcessBuilder::new(&self.compiler.path);
+                    cmd.args(llvm.clang_flags())
+                        .args(route_cflags(llvm, self.cflags))
+                        .args(["-MD", "-MF"])
+                        .arg(self.dep_path())
+                        .arg("-o")
+                        .arg(&asm);
+                    if is_preprocessed_assembly(self.src) {
+                        cmd.args(["-E", "-P", "-x", "assembler-with-cpp"]);
+                    } else {
+                        cmd.arg("-S");
+                    }
+                    cmd.arg(self.src).cwd(self.cwd);
+                    cmds.push(cmd);
+                }
+                let mut mc = ProcessBuilder::new(assembler);
+                mc.args(llvm.asm_flags)
+                    .arg("-o")
+                    .arg(&self.obj)
+                    .arg(&asm)
+                    .cwd(self.cwd);
+                cmds.push(mc);
+                cmds
+            }
+        }
+    }
+
+    /// The assembly an LLVM route writes and fixes, next to the object.
+    fn asm_path(&self) -> PathBuf {
+        self.obj.with_extension("s")
     }
 
     /// The command line, as shown with `-v`.
     pub(crate) fn command_line(&self) -> String {
-        self.command().command_line()
+        let lines: Vec<String> = self.commands().iter().map(|c| c.command_line()).collect();
+        match self.compiler.route {
+            CRoute::Direct => lines.join(" && "),
+            CRoute::ViaAssembly { .. } => format!(
+                "{} (assembly fixed by cargo-mpy, fix {ASM_FIX_VERSION})",
+                lines.join(" && ")
+            ),
+        }
     }
 
     /// What the object depends on besides its prerequisites' times: the
@@ -89,7 +145,11 @@ impl CompileJob<'_> {
         let Ok(dep) = fs_err::read_to_string(self.dep_path()) else {
             return false;
         };
-        let deps = fsutil::parse_depfile(&dep, self.cwd);
+        let mut deps = fsutil::parse_depfile(&dep, self.cwd);
+        if is_plain_assembly(self.src) {
+            // No preprocessor ran: the source is the only prerequisite.
+            deps = vec![self.cwd.join(self.src)];
+        }
         !deps.is_empty()
             && deps
                 .iter()
@@ -109,10 +169,76 @@ impl CompileJob<'_> {
         // the record of the command is written only after success.
         fsutil::remove_if_exists(&self.obj)?;
         fsutil::remove_if_exists(&self.cmd_path())?;
-        let out = self.command().output()?;
+        let mut stderr = String::new();
+        let commands = self.commands();
+        let via_asm = matches!(self.compiler.route, CRoute::ViaAssembly { .. });
+        let (assemble, compile) = match commands.split_last() {
+            Some((last, rest)) if via_asm => (Some(last), rest),
+            _ => (None, &commands[..]),
+        };
+        for cmd in compile {
+            let out = cmd.output()?;
+            stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+        }
+        if let Some(assemble) = assemble {
+            let input = if is_plain_assembly(self.src) {
+                self.cwd.join(self.src)
+            } else {
+                self.asm_path()
+            };
+            let text = fs_err::read_to_string(&input)?;
+            fs_err::write(self.asm_path(), fix_xtensa_asm(&text))?;
+            let out = assemble.output()?;
+            stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+            if is_plain_assembly(self.src) {
+                // Freshness needs a depfile; the source is all it depends on.
+                fs_err::write(
+                    self.dep_path(),
+                    format!("{}: {}\n", self.obj.display(), self.src.display()),
+                )?;
+            }
+        }
         fs_err::write(self.cmd_path(), self.fingerprint())?;
-        Ok(Outcome::Compiled {
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        Ok(Outcome::Compiled { stderr })
+    }
+}
+
+/// A `.s` file: assembly that needs no preprocessor.
+fn is_plain_assembly(src: &Path) -> bool {
+    src.extension().is_some_and(|e| e == "s")
+}
+
+/// A `.S` file: assembly through the C preprocessor.
+fn is_preprocessed_assembly(src: &Path) -> bool {
+    src.extension().is_some_and(|e| e == "S")
+}
+
+/// The module's C flags without those the route refuses.
+fn route_cflags<'f>(
+    llvm: &'static LlvmRoute,
+    cflags: &'f [String],
+) -> impl Iterator<Item = &'f String> {
+    cflags
+        .iter()
+        .filter(move |f| !llvm.drop_cflags.contains(&f.as_str()))
+}
+
+impl CCompiler {
+    /// Compiles one source to `obj` with `cflags` (and, on an LLVM route,
+    /// the route's flags first), in `cwd`, whatever the object's age. For
+    /// sources outside a module build: the runtime helper library, test
+    /// programs.
+    pub fn compile(&self, cflags: &[String], src: &Path, obj: &Path, cwd: &Path) -> Result<()> {
+        let job = CompileJob {
+            compiler: self,
+            cflags,
+            src,
+            cwd,
+            obj: obj.to_path_buf(),
+        };
+        fsutil::remove_if_exists(&job.cmd_path())?;
+        job.run()
+            .with_context(|| format!("could not compile `{}`", src.display()))?;
+        Ok(())
     }
 }

@@ -30,10 +30,11 @@
 
 pub mod cli;
 pub mod error;
+pub mod helpers;
 pub mod shell;
 pub mod toolchain;
 
-mod compile_c;
+pub(crate) mod compile_c;
 mod config;
 mod context;
 mod fsutil;

@@ -97,9 +97,42 @@ pub fn c_compiler(arch: Arch) -> Result<PathBuf, Skip> {
     }
 }
 
-/// Whether the test loader can run code of `arch` (every arch but Xtensa).
+/// Whether the test loader can run code of `arch`: every architecture
+/// (Xtensa under `qemu-xtensa`, with the [`qemu_cpu`] model).
 pub fn loader_supported(arch: Arch) -> bool {
-    !matches!(arch, Arch::Xtensa | Arch::Xtensawin)
+    let _ = arch;
+    true
+}
+
+/// The C compiler cargo-mpy uses for `arch`, as found (with its route).
+pub fn c_compiler_found(arch: Arch) -> Result<cargo_mpy::toolchain::CCompiler, Skip> {
+    find_c_compiler(arch).map_err(|missing| {
+        let why = format!("{missing} (install: {})", missing.install);
+        if tools_required() {
+            panic!("MPY_TEST_REQUIRE_TOOLS=1 and {why}");
+        }
+        Skip(why)
+    })
+}
+
+/// cargo-mpy's runtime helper library for an Xtensa `arch`, built with
+/// cargo-mpy's own code and cached in `<target>/mpy-tests/helpers`.
+pub fn helpers_archive(arch: Arch) -> Result<PathBuf, Skip> {
+    let cc = c_compiler_found(arch)?;
+    Ok(
+        cargo_mpy::helpers::archive(arch, &cc, &cache_dir().join("helpers"))
+            .unwrap_or_else(|e| panic!("building the helper library for {arch}: {e:#}")),
+    )
+}
+
+/// Compiles a C file of the test support for `arch` with cargo-mpy's
+/// compiler and route (clang through assembly on the ESP32).
+pub fn compile_support_c(arch: Arch, flags: &[String], src: &Path, obj: &Path) -> Result<(), Skip> {
+    let cc = c_compiler_found(arch)?;
+    let cwd = src.parent().unwrap_or(Path::new("."));
+    cc.compile(flags, src, obj, cwd)
+        .unwrap_or_else(|e| panic!("compiling {} for {arch}: {e:#}", src.display()));
+    Ok(())
 }
 
 /// The architectures the test loader runs.
@@ -480,6 +513,15 @@ fn loader_flags(arch: Arch) -> Vec<String> {
         ],
         Arch::Xtensa | Arch::Xtensawin => &[],
     };
+    if arch == Arch::Xtensawin {
+        // clang, to an object that is linked apart: no gcc-only flags.
+        flags.retain(|f| {
+            !matches!(
+                f.as_str(),
+                "-fno-tree-loop-distribute-patterns" | "-static" | "-nostdlib"
+            )
+        });
+    }
     flags.extend(arch_flags.iter().map(|s| s.to_string()));
     flags.push(format!("-DLOADER_ARCH={}", arch.spec().mpy_code));
     flags.push(Toolchain::of(arch).float_impl.define());
@@ -516,6 +558,10 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
             .unwrap_or_else(|e| panic!("read {}: {e}", s.display()))
             .hash(&mut hasher);
     }
+    if matches!(arch, Arch::Xtensa | Arch::Xtensawin) {
+        // The helper archive's path names a hash of what it is made from.
+        helpers_archive(arch)?.hash(&mut hasher);
+    }
     let key = format!("{:016x}\n", hasher.finish());
 
     let _guard = LOADER_BUILD.lock().unwrap_or_else(|e| e.into_inner());
@@ -530,16 +576,34 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
     fs::create_dir_all(&names_dir).expect("create include dir");
     fs::write(names_dir.join("qstr_names.h"), &names).expect("write qstr_names.h");
     let tmp_exe = dir.join(format!("loader-{unique}"));
-    let mut cmd = Command::new(&cc);
-    cmd.args(&flags)
-        .arg(format!("-I{}", names_dir.display()))
-        .arg(format!("-I{}", natmod_include_dir().display()))
-        .arg(format!("-I{}", support_dir().join("loader").display()))
-        .arg("-o")
-        .arg(&tmp_exe)
-        .arg(&sources[0])
-        .arg("-lgcc");
-    run_build_step(&mut cmd, &format!("building the {arch} test loader"));
+    let includes = [
+        format!("-I{}", names_dir.display()),
+        format!("-I{}", natmod_include_dir().display()),
+        format!("-I{}", support_dir().join("loader").display()),
+    ];
+    if arch == Arch::Xtensawin {
+        // Compiled through cargo-mpy's LLVM route, linked with GNU ld and
+        // the helper library (there is no libgcc for windowed code).
+        let obj = dir.join(format!("loader-{unique}.o"));
+        let mut all = flags.clone();
+        all.extend(includes);
+        compile_support_c(arch, &all, &sources[0], &obj)?;
+        link_xtensa_program(&[obj.clone(), helpers_archive(arch)?], &tmp_exe)?;
+        let _ = fs::remove_file(&obj);
+    } else {
+        let mut cmd = Command::new(&cc);
+        cmd.args(&flags)
+            .args(&includes)
+            .arg("-o")
+            .arg(&tmp_exe)
+            .arg(&sources[0]);
+        if arch == Arch::Xtensa {
+            // 64-bit division: not in Debian's lx106 libgcc.
+            cmd.arg(helpers_archive(arch)?);
+        }
+        cmd.arg("-lgcc");
+        run_build_step(&mut cmd, &format!("building the {arch} test loader"));
+    }
     fs::rename(&tmp_exe, &exe).expect("install the loader");
     fs::write(&stamp, key).expect("write the loader stamp");
     let _ = fs::remove_dir_all(&names_dir);
@@ -653,9 +717,10 @@ mod tests {
     }
 
     #[test]
-    fn loader_arches_exclude_xtensa() {
+    fn loader_arches_include_xtensa() {
         let arches: Vec<_> = loader_arches().collect();
-        assert_eq!(arches.len(), 8);
-        assert!(!arches.contains(&Arch::Xtensa));
+        assert_eq!(arches.len(), 10);
+        assert!(arches.contains(&Arch::Xtensa));
+        assert!(arches.contains(&Arch::Xtensawin));
     }
 }

@@ -122,3 +122,80 @@ fn deep_raises_on_every_loader_arch() {
         assert_eq!(out.lines(), want, "{arch}");
     }
 }
+
+/// `mix(n)` of mulhigh.c, computed here.
+fn mix(n: u32) -> u32 {
+    let (mut h, mut s) = (0x9e37_79b9u32, 0u32);
+    for i in 1..=n {
+        h = ((u64::from(h) * 0x85eb_ca6b) >> 32) as u32 ^ i;
+        s = s.wrapping_add(((i64::from(h as i32) * -7919) >> 32) as u32);
+    }
+    s & 0x3fff_ffff
+}
+
+/// High words of 32x32-bit products on every loader architecture; on the
+/// ESP32 these are its mulsh/muluh instructions, which qemu's core lacks and
+/// the loader completes (the module is the one a board would get).
+#[test]
+fn multiply_high_runs_on_every_loader_arch() {
+    let src = support_module("mulhigh.c");
+    let pairs: [(i32, i32); 5] = [
+        (0x4000_0000, 0x3fff_ffff),
+        (-0x4000_0000, 0x3fff_ffff),
+        (-123_456_789, -987_654_321),
+        (-1, 1),
+        (0x2bad_cafe, -0x1357_9bdf),
+    ];
+    let upairs: [(u32, u32); 3] = [
+        (0x3fff_ffff, 0x3fff_ffff),
+        (12_345, 67_890),
+        (0x3000_0001, 7),
+    ];
+    let mut commands = Vec::new();
+    let mut want = Vec::new();
+    for (a, b) in pairs {
+        commands.push(format!("call mulhs {a} {b}"));
+        want.push(((i64::from(a) * i64::from(b)) >> 32).to_string());
+    }
+    for (a, b) in upairs {
+        commands.push(format!("call mulhu {a} {b}"));
+        want.push(((u64::from(a) * u64::from(b)) >> 32).to_string());
+    }
+    for n in [1, 1000] {
+        commands.push(format!("call mix {n}"));
+        want.push(mix(n).to_string());
+    }
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    for arch in loader_arches() {
+        let dir = temp_dir(&format!("mulhigh-{arch}"));
+        let module = skip_unless!(build_c_module(
+            arch,
+            std::slice::from_ref(&src),
+            dir.path(),
+            "mulhigh"
+        ));
+        check_relocations(arch, &module);
+        if arch == Arch::Xtensawin {
+            // The instructions qemu lacks are really there.
+            let objdump = skip_unless!(mpy_tests::find_tool(
+                "llvm-objdump-22",
+                "apt install llvm-22"
+            ));
+            for obj in mpy_tests::module_objects(dir.path(), "mulhigh") {
+                let out = mpy_tests::run_command(
+                    std::process::Command::new(&objdump)
+                        .args(["-d", "--mcpu=esp32"])
+                        .arg(&obj),
+                );
+                assert!(
+                    out.stdout.contains("mulsh") && out.stdout.contains("muluh"),
+                    "{}",
+                    out.stdout
+                );
+            }
+        }
+        let out = skip_unless!(run_loader(arch, &module, &commands));
+        assert_eq!(out.code, Some(0), "{arch}: {out}");
+        assert_eq!(out.lines(), want, "{arch}");
+    }
+}

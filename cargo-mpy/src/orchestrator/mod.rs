@@ -26,12 +26,12 @@ use anyhow::{anyhow, bail, Context, Result};
 use mpy_link::{Arch, LinkError};
 
 use crate::compile_c::CompileJob;
-use crate::context::{profile, ArchPlan, BuildContext, BuildOptions};
+use crate::context::{profile, ArchPlan, BuildContext, BuildOptions, HelperPlan};
 use crate::error::error_with_help;
 use crate::fsutil;
 use crate::link::{self, Qstrs};
 use crate::mpy_cross::MpyCrossJob;
-use crate::rust_build;
+use crate::rust_build::{self, RustArtifact};
 use crate::shell::Shell;
 use jobs::{run_pool, Job};
 use record::LinkRecord;
@@ -119,7 +119,7 @@ impl<'a> BuildOrchestrator<'a> {
                 Ok(Job::C {
                     plan: i,
                     job: CompileJob {
-                        compiler: &c.compiler.path,
+                        compiler: &c.compiler,
                         cflags: &c.cflags,
                         src: &src.rel,
                         cwd: dir,
@@ -248,25 +248,28 @@ impl<'a> BuildOrchestrator<'a> {
         }
     }
 
-    /// Phase 3: the package's Rust code as a static library per
-    /// architecture (none for a package without Rust code).
-    fn build_rust(&self) -> Result<Vec<Option<PathBuf>>> {
+    /// Phase 3: the package's Rust code as a static library (or, on the
+    /// ESP32's nightly route, one object) per architecture; none for a
+    /// package without Rust code.
+    fn build_rust(&self) -> Result<Vec<Option<RustArtifact>>> {
         let project = &self.cx.project;
         self.cx
             .plans
             .iter()
             .map(|plan| {
-                let Some(target) = plan.rust else {
+                let Some(rust) = &plan.rust else {
                     return Ok(None);
                 };
-                rust_build::build_staticlib(
-                    self.shell,
-                    &project.manifest_path,
-                    &plan.paths.rust_target_dir,
-                    plan.arch,
-                    target,
-                    self.cx.release,
-                )
+                rust_build::build(&rust_build::RustJob {
+                    shell: self.shell,
+                    manifest: &project.manifest_path,
+                    package: &project.package_name,
+                    target_dir: &plan.paths.rust_target_dir,
+                    arch: plan.arch,
+                    target: rust.target,
+                    route: &rust.route,
+                    release: self.cx.release,
+                })
                 .map(Some)
                 .with_context(|| {
                     format!("could not build `{}` for {}", plan.module, plan.arch.name())
@@ -281,7 +284,7 @@ impl<'a> BuildOrchestrator<'a> {
         &self,
         qstrs: &[Qstrs],
         compiled: &[Compiled],
-        rust_libs: &[Option<PathBuf>],
+        rust_libs: &[Option<RustArtifact>],
     ) -> Result<Vec<Built>> {
         let plans = &self.cx.plans;
         let results: Vec<Result<Built>> = std::thread::scope(|s| {
@@ -291,7 +294,7 @@ impl<'a> BuildOrchestrator<'a> {
                 .zip(compiled)
                 .zip(rust_libs)
                 .map(|(((plan, q), c), rust)| {
-                    s.spawn(move || self.finish(plan, &q.native, c, rust.as_deref()))
+                    s.spawn(move || self.finish(plan, &q.native, c, rust.as_ref()))
                 })
                 .collect();
             handles
@@ -334,7 +337,7 @@ impl<'a> BuildOrchestrator<'a> {
         plan: &ArchPlan,
         qstrs: &[String],
         compiled: &Compiled,
-        rust_lib: Option<&Path>,
+        rust_lib: Option<&RustArtifact>,
     ) -> Result<Built> {
         let record = LinkRecord::new(plan, qstrs, compiled, rust_lib);
         if !record.is_fresh(plan) {
@@ -349,38 +352,88 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Links the objects (and the Rust archive) into the native `.mpy`,
-    /// which is also kept as `<module>.native.mpy`.
+    /// which is also kept as `<module>.native.mpy`. On Xtensa the runtime
+    /// helper library is linked too: always with `link-runtime`, otherwise
+    /// built and linked only when the first link finds symbols undefined
+    /// that it defines.
     fn link(
         &self,
         plan: &ArchPlan,
         qstrs: &[String],
         objects: &[PathBuf],
-        rust_lib: Option<&Path>,
+        rust_lib: Option<&RustArtifact>,
     ) -> Result<Vec<u8>> {
-        let externs = plan.link.externs.as_ref();
-        let linked = link::link_native(&link::NativeLink {
-            arch: plan.arch,
-            qstrs,
-            source_name: &plan.source_name,
-            arch_flags: plan.link.arch_flags,
-            externs: externs.map_or(&[], |e| &e.symbols),
-            objects,
-            libs: &plan.link.libs,
-            rust_lib,
-        })
-        .map_err(|e| match e {
+        let helpers = plan.helpers.as_ref();
+        let mut helper_lib = match helpers {
+            Some(h) if h.always => Some(self.helper_archive(plan, h)?),
+            _ => None,
+        };
+        let mut result = self.link_with(plan, qstrs, objects, rust_lib, helper_lib.as_deref());
+        if let (Err(LinkError::Undefined(missing)), Some(h), None) = (&result, helpers, &helper_lib)
+        {
+            if missing.iter().any(|(_, sym)| crate::helpers::defines(sym)) {
+                let lib = self.helper_archive(plan, h)?;
+                result = self.link_with(plan, qstrs, objects, rust_lib, Some(&lib));
+                helper_lib = Some(lib);
+            }
+        }
+        let linked = result.map_err(|e| match e {
             LinkError::Undefined(_) => error_with_help(e, format!(
                 "if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.{}]`); otherwise add the archive that defines them to `libs`",
                 plan.arch.name()
             )),
             e => anyhow::Error::new(e),
         })?;
+        if let Some(lib) = &helper_lib {
+            self.shell
+                .verbose_status("Linked", format!("the runtime helpers {}", lib.display()));
+        }
         for w in &linked.warnings {
             self.shell
                 .warn(format!("{} [{}]: {w}", plan.module, plan.arch.name()));
         }
         fsutil::atomic_write(&plan.paths.native_mpy, &linked.mpy)?;
         Ok(linked.mpy)
+    }
+
+    /// One link, with the helper library `helpers` among the archives.
+    fn link_with(
+        &self,
+        plan: &ArchPlan,
+        qstrs: &[String],
+        objects: &[PathBuf],
+        rust_lib: Option<&RustArtifact>,
+        helpers: Option<&Path>,
+    ) -> Result<link::Linked, LinkError> {
+        let externs = plan.link.externs.as_ref();
+        let place = plan.helpers.as_ref().map(|h| h.place);
+        let libs = plan.link.archives(helpers.zip(place));
+        link::link_native(&link::NativeLink {
+            arch: plan.arch,
+            qstrs,
+            source_name: &plan.source_name,
+            arch_flags: plan.link.arch_flags,
+            externs: externs.map_or(&[], |e| &e.symbols),
+            objects,
+            libs: &libs,
+            rust: rust_lib,
+        })
+    }
+
+    /// The helper library's archive, built unless a build of the same
+    /// sources, flags and compiler is cached.
+    fn helper_archive(&self, plan: &ArchPlan, h: &HelperPlan) -> Result<PathBuf> {
+        if !plan.helpers_archive_path().is_some_and(|p| p.is_file()) {
+            self.shell.status(
+                "Compiling",
+                format!(
+                    "runtime helpers [{}] ({})",
+                    plan.arch.name(),
+                    h.compiler.name
+                ),
+            );
+        }
+        crate::helpers::archive(plan.arch, &h.compiler, &h.cache_dir)
     }
 
     /// Merges the native part and the bytecode parts, in that order; a

@@ -84,6 +84,8 @@ f32 logf(f32);
 f32 powf(f32, f32);
 f32 fabsf(f32);
 f32 copysignf(f32, f32);
+f32 __powisf2(f32, int32_t);
+f64 __powidf2(f64, int32_t);
 f64 sqrt(f64);
 f64 trunc(f64);
 f64 floor(f64);
@@ -215,6 +217,7 @@ static uint64_t run(uint32_t op, uint64_t a, uint64_t b) {
         case 68: return powf(a32, b32);
         case 69: return fabsf(a32);
         case 70: return copysignf(a32, b32);
+        case 71: return __powisf2(a32, (int32_t)b);
         case 80: return sqrt(a);
         case 81: return trunc(a);
         case 82: return floor(a);
@@ -223,6 +226,7 @@ static uint64_t run(uint32_t op, uint64_t a, uint64_t b) {
         case 85: return fmod(a, b);
         case 86: return fabs(a);
         case 87: return copysign(a, b);
+        case 88: return __powidf2(a, (int32_t)b);
 
         /* The compiler's own lowering of C operators. */
         case 100: return float_bits(as_float(a) + as_float(b));

@@ -22,7 +22,7 @@ __attribute__((noinline)) static mp_uint_t dive(mp_int_t depth, mp_int_t raise_a
     }
     mp_uint_t r = dive(depth - 1, raise_at);
     if (pad[0] != depth || pad[3] != depth + 3) {
-        mp_raise_RuntimeError("frame clobbered");
+        mp_raise_msg(&mp_type_RuntimeError, "frame clobbered");
     }
     return (r * 3 + a + b + c) % 1000003;
 }
