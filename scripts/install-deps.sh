@@ -16,7 +16,9 @@ APT_PACKAGES=(
   gcc-riscv64-unknown-elf         # rv32imc, rv64imc
   picolibc-riscv64-unknown-elf    #   libc headers and libc.a (libm) for RISC-V
   gcc-xtensa-lx106                # xtensa (ESP8266)
-  picolibc-xtensa-lx106-elf       #   libc headers for xtensa
+  picolibc-xtensa-lx106-elf       #   libc headers for xtensa (and for xtensawin C)
+  clang-22                        # xtensawin (ESP32) C without ESP-IDF: clang to assembly,
+  llvm-22                         #   llvm-mc-22 to objects, llvm-ar-22 for the helper library
   qemu-user                       # runs non-x86 code through the test loader
   socat                           # a pty board stand-in for deploy/run/test --port
 )
@@ -41,5 +43,11 @@ rustup target add -q i686-unknown-linux-gnu thumbv6m-none-eabi thumbv7m-none-eab
   thumbv7em-none-eabihf riscv32imc-unknown-none-elf riscv64imac-unknown-none-elf 2>/dev/null \
   || rustup target add i686-unknown-linux-gnu thumbv6m-none-eabi thumbv7m-none-eabi \
   thumbv7em-none-eabihf riscv32imc-unknown-none-elf riscv64imac-unknown-none-elf
+
+# xtensawin (ESP32) Rust modules: rustc's own Xtensa backend needs a nightly
+# toolchain with the library sources (-Z build-std); pinned to the date the
+# route was measured with (rustc 1.97.0-nightly, LLVM 22.1.4).
+rustup toolchain install -q nightly-2026-05-19 --profile minimal --component rust-src 2>/dev/null \
+  || rustup toolchain install nightly-2026-05-19 --profile minimal --component rust-src
 
 echo "toolchains ready: $(micropython -c 'import sys; print(sys.version)' 2>/dev/null | head -1); $(mpy-cross --version 2>/dev/null)"

@@ -5,6 +5,11 @@
 //! directory, so builds in one process (the test suite's) never depend on
 //! the process-wide current directory.
 //!
+//! On an LLVM route ([`CRoute::ViaAssembly`]) a source takes three steps:
+//! clang writes assembly (`-S`; `.S` files are preprocessed with `-E`), the
+//! text is fixed ([`fix_xtensa_asm`]) and the assembler writes the object.
+//! An `.s` file (rustc's assembly) takes the last two.
+//!
 //! Incremental: each object has a `.cmd` file holding the command that made
 //! it and a gcc `-MD` depfile; it is rebuilt when either is missing, the
 //! command changed, or any prerequisite (the source, the config header,
@@ -16,12 +21,17 @@ use anyhow::{Context, Result};
 
 use crate::fsutil;
 use crate::process::ProcessBuilder;
+use crate::toolchain::{fix_xtensa_asm, CCompiler, CRoute, LlvmRoute};
+
+/// Bumped whenever the assembly fix changes, so objects made with an older
+/// one are rebuilt.
+pub(crate) const ASM_FIX_VERSION: u32 = 1;
 
 /// One compile job.
 #[derive(Debug, Clone)]
 pub(crate) struct CompileJob<'a> {
     /// The compiler.
-    pub compiler: &'a Path,
+    pub compiler: &'a CCompiler,
     /// Flags in order.
     pub cflags: &'a [String],
     /// Source path as given to the compiler (relative to `cwd`).
@@ -53,28 +63,74 @@ impl CompileJob<'_> {
         self.obj.with_extension("cmd")
     }
 
-    /// The compiler command writing the object to `obj` and the depfile to
-    /// `dep`.
-    fn command_to(&self, obj: &Path, dep: &Path) -> ProcessBuilder {
-        let mut cmd = ProcessBuilder::new(self.compiler);
-        cmd.args(self.cflags)
-            .args(["-MD", "-MF"])
-            .arg(dep)
-            .arg("-o")
-            .arg(obj)
-            .arg("-c")
-            .arg(self.src)
-            .cwd(self.cwd);
-        cmd
+    /// The commands that make the object, in order, writing the object to
+    /// `obj`, the depfile to `dep` and (on a route through assembly) the
+    /// assembly to `asm`; between the first and the second of such a route,
+    /// the text is fixed.
+    fn commands_to(&self, obj: &Path, dep: &Path, asm: &Path) -> Vec<ProcessBuilder> {
+        match &self.compiler.route {
+            CRoute::Direct => {
+                let mut cmd = ProcessBuilder::new(&self.compiler.path);
+                cmd.args(self.cflags)
+                    .args(["-MD", "-MF"])
+                    .arg(dep)
+                    .arg("-o")
+                    .arg(obj)
+                    .arg("-c")
+                    .arg(self.src)
+                    .cwd(self.cwd);
+                vec![cmd]
+            }
+            CRoute::ViaAssembly { assembler, llvm } => {
+                let mut cmds = Vec::new();
+                if !is_plain_assembly(self.src) {
+                    let mut cmd = ProcessBuilder::new(&self.compiler.path);
+                    cmd.args(llvm.clang_flags())
+                        .args(route_cflags(llvm, self.cflags))
+                        .args(["-MD", "-MF"])
+                        .arg(dep)
+                        .arg("-o")
+                        .arg(asm);
+                    if is_preprocessed_assembly(self.src) {
+                        cmd.args(["-E", "-P", "-x", "assembler-with-cpp"]);
+                    } else {
+                        cmd.arg("-S");
+                    }
+                    cmd.arg(self.src).cwd(self.cwd);
+                    cmds.push(cmd);
+                }
+                let mut mc = ProcessBuilder::new(assembler);
+                mc.args(llvm.asm_flags)
+                    .arg("-o")
+                    .arg(obj)
+                    .arg(asm)
+                    .cwd(self.cwd);
+                cmds.push(mc);
+                cmds
+            }
+        }
     }
 
-    fn command(&self) -> ProcessBuilder {
-        self.command_to(&self.obj, &self.dep_path())
+    /// The commands with the final paths (as shown and recorded).
+    fn commands(&self) -> Vec<ProcessBuilder> {
+        self.commands_to(&self.obj, &self.dep_path(), &self.asm_path())
+    }
+
+    /// The assembly an LLVM route writes and fixes, next to the object.
+    fn asm_path(&self) -> PathBuf {
+        self.obj.with_extension("s")
     }
 
     /// The command line, as shown with `-v`.
     pub(crate) fn command_line(&self) -> String {
-        self.command().command_line()
+        let lines: Vec<String> = self.commands().iter().map(|c| c.command_line()).collect();
+        match self.compiler.route {
+            CRoute::Direct => lines.join(" && "),
+            CRoute::ViaAssembly { .. } => format!(
+                "{} (assembly fixed by cargo-mpy, fix {ASM_FIX_VERSION})",
+                lines.join(" && ")
+            ),
+        }
     }
 
     /// What the object depends on besides its prerequisites' times: the
@@ -95,7 +151,11 @@ impl CompileJob<'_> {
         let Ok(dep) = fs_err::read_to_string(self.dep_path()) else {
             return false;
         };
-        let deps = fsutil::parse_depfile(&dep, self.cwd);
+        let mut deps = fsutil::parse_depfile(&dep, self.cwd);
+        if is_plain_assembly(self.src) {
+            // No preprocessor ran: the source is the only prerequisite.
+            deps = vec![self.cwd.join(self.src)];
+        }
         !deps.is_empty()
             && deps
                 .iter()
@@ -104,9 +164,9 @@ impl CompileJob<'_> {
                 .all(|d| fsutil::mtime(d).is_some_and(|t| t < obj_time))
     }
 
-    /// Compiles the source unless the object is fresh. The compiler writes
-    /// to temporary names of this build's own, renamed into place after it
-    /// succeeds; a failed compile leaves no object and no record.
+    /// Compiles the source unless the object is fresh. The tools write to
+    /// temporary names of this build's own, renamed into place after the
+    /// last one succeeds; a failed compile leaves no object and no record.
     pub(crate) fn run(&self) -> Result<Outcome> {
         if self.is_fresh() {
             return Ok(Outcome::Fresh);
@@ -117,17 +177,18 @@ impl CompileJob<'_> {
         fsutil::remove_if_exists(&self.cmd_path())?;
         let tmp_obj = fsutil::temp_path(&self.obj)?;
         let tmp_dep = fsutil::temp_path(&self.dep_path())?;
-        let out = self.command_to(&tmp_obj, &tmp_dep).output();
-        let placed = out.map_err(anyhow::Error::from).and_then(|out| {
-            fsutil::rename_into_place(&tmp_dep, &self.dep_path())?;
-            fsutil::rename_into_place(&tmp_obj, &self.obj)?;
-            fsutil::atomic_write(&self.cmd_path(), self.fingerprint().as_bytes())?;
-            Ok(out)
-        });
-        match placed {
-            Ok(out) => Ok(Outcome::Compiled {
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }),
+        let tmp_asm = fsutil::temp_path(&self.asm_path())?;
+        let result = self
+            .run_to(&tmp_obj, &tmp_dep, &tmp_asm)
+            .and_then(|stderr| {
+                fsutil::rename_into_place(&tmp_dep, &self.dep_path())?;
+                fsutil::rename_into_place(&tmp_obj, &self.obj)?;
+                fsutil::atomic_write(&self.cmd_path(), self.fingerprint().as_bytes())?;
+                Ok(stderr)
+            });
+        let _ = fsutil::remove_if_exists(&tmp_asm);
+        match result {
+            Ok(stderr) => Ok(Outcome::Compiled { stderr }),
             Err(e) => {
                 let _ = fsutil::remove_if_exists(&tmp_obj);
                 let _ = fsutil::remove_if_exists(&tmp_dep);
@@ -135,5 +196,80 @@ impl CompileJob<'_> {
                 Err(e)
             }
         }
+    }
+
+    /// Runs the commands writing to `obj`, `dep` and `asm`; what the tools
+    /// printed on stderr.
+    fn run_to(&self, obj: &Path, dep: &Path, asm: &Path) -> Result<String> {
+        let mut stderr = String::new();
+        let commands = self.commands_to(obj, dep, asm);
+        let via_asm = matches!(self.compiler.route, CRoute::ViaAssembly { .. });
+        let (assemble, compile) = match commands.split_last() {
+            Some((last, rest)) if via_asm => (Some(last), rest),
+            _ => (None, &commands[..]),
+        };
+        for cmd in compile {
+            let out = cmd.output()?;
+            stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+        }
+        if let Some(assemble) = assemble {
+            let input = if is_plain_assembly(self.src) {
+                self.cwd.join(self.src)
+            } else {
+                asm.to_path_buf()
+            };
+            let text = fs_err::read_to_string(&input)?;
+            fs_err::write(asm, fix_xtensa_asm(&text))?;
+            let out = assemble.output()?;
+            stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+            if is_plain_assembly(self.src) {
+                // Freshness needs a depfile; the source is all it depends on.
+                fs_err::write(
+                    dep,
+                    format!("{}: {}\n", self.obj.display(), self.src.display()),
+                )?;
+            }
+        }
+        Ok(stderr)
+    }
+}
+
+/// A `.s` file: assembly that needs no preprocessor.
+fn is_plain_assembly(src: &Path) -> bool {
+    src.extension().is_some_and(|e| e == "s")
+}
+
+/// A `.S` file: assembly through the C preprocessor.
+fn is_preprocessed_assembly(src: &Path) -> bool {
+    src.extension().is_some_and(|e| e == "S")
+}
+
+/// The module's C flags without those the route refuses.
+fn route_cflags<'f>(
+    llvm: &'static LlvmRoute,
+    cflags: &'f [String],
+) -> impl Iterator<Item = &'f String> {
+    cflags
+        .iter()
+        .filter(move |f| !llvm.drop_cflags.contains(&f.as_str()))
+}
+
+impl CCompiler {
+    /// Compiles one source to `obj` with `cflags` (and, on an LLVM route,
+    /// the route's flags first), in `cwd`, whatever the object's age. For
+    /// sources outside a module build: the runtime helper library, test
+    /// programs.
+    pub fn compile(&self, cflags: &[String], src: &Path, obj: &Path, cwd: &Path) -> Result<()> {
+        let job = CompileJob {
+            compiler: self,
+            cflags,
+            src,
+            cwd,
+            obj: obj.to_path_buf(),
+        };
+        fsutil::remove_if_exists(&job.cmd_path())?;
+        job.run()
+            .with_context(|| format!("could not compile `{}`", src.display()))?;
+        Ok(())
     }
 }

@@ -33,11 +33,12 @@
 mod board;
 pub mod cli;
 pub mod error;
+pub mod helpers;
 pub mod rustc_wrapper;
 pub mod shell;
 pub mod toolchain;
 
-mod compile_c;
+pub(crate) mod compile_c;
 mod config;
 mod context;
 mod diagnostics;

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
 
+use crate::rust_build::RustArtifact;
+
 /// The result of scanning the sources for `MP_QSTR_` names.
 #[derive(Debug, Clone)]
 pub(crate) struct Qstrs {
@@ -42,8 +44,8 @@ pub(crate) struct NativeLink<'a> {
     pub objects: &'a [PathBuf],
     /// Archives.
     pub libs: &'a [PathBuf],
-    /// The package's Rust code as a static library, when it has some.
-    pub rust_lib: Option<&'a Path>,
+    /// The package's Rust code, when it has some.
+    pub rust: Option<&'a RustArtifact>,
 }
 
 /// A linked native module.
@@ -65,7 +67,7 @@ pub(crate) fn link_native(job: &NativeLink<'_>) -> Result<Linked, LinkError> {
         externs: job.externs.to_vec(),
         // C keeps mpy_ld.py's byte-identical output; Rust code needs the
         // improvements (function sections, static data).
-        improvements: if job.rust_lib.is_some() {
+        improvements: if job.rust.is_some() {
             Improvements {
                 static_data: true,
                 gc_sections: true,
@@ -84,14 +86,18 @@ pub(crate) fn link_native(job: &NativeLink<'_>) -> Result<Linked, LinkError> {
         .iter()
         .map(|p| Library::open(p))
         .collect::<Result<Vec<_>, _>>()?;
-    if let Some(rust) = job.rust_lib {
-        let lib = Library::open(rust)?;
-        // The member defining `mpy_init` is the root; everything else in the
-        // archive is pulled in only when something needs it.
-        if let Some(root) = lib.member_defining("mpy_init")? {
-            inputs.push(root);
+    match job.rust {
+        Some(RustArtifact::Staticlib(rust)) => {
+            let lib = Library::open(rust)?;
+            // The member defining `mpy_init` is the root; everything else in
+            // the archive is pulled in only when something needs it.
+            if let Some(root) = lib.member_defining("mpy_init")? {
+                inputs.push(root);
+            }
+            libs.insert(0, lib);
         }
-        libs.insert(0, lib);
+        Some(RustArtifact::Object(obj)) => inputs.push(Input::from_path(obj)?),
+        None => {}
     }
     let linked = mpy_link::link(&opts, &inputs, &libs)?;
     Ok(Linked {

@@ -113,6 +113,7 @@ fn read_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
             }
         )));
     }
+    crate::arch::check_object(spec, &file, input)?;
     let (mut sections, elf_to_sec, elf_section_names) = r.sections(&file)?;
     r.relocations(&file, &elf_to_sec, &mut sections)?;
     let symbols = r.symbols(&file, &elf_to_sec, &sections)?;

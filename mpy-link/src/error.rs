@@ -46,6 +46,22 @@ pub enum LinkError {
         expected_machine: &'static str,
     },
 
+    /// Code of another calling convention of the same machine (Xtensa:
+    /// windowed ESP32 code and call0 ESP8266 code).
+    #[error("{input}: contains {found} code ({how}), but the link is for {expected} code; {fix}")]
+    CallingConvention {
+        /// The input.
+        input: InputRef,
+        /// The convention found.
+        found: &'static str,
+        /// The convention of the link.
+        expected: &'static str,
+        /// How it was recognised.
+        how: String,
+        /// What to do instead.
+        fix: &'static str,
+    },
+
     /// An archive is truncated or malformed.
     #[error("{path}: invalid static archive: {reason}")]
     BadArchive {

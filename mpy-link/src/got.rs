@@ -371,6 +371,8 @@ fn slot_word(
                 (SecClass::Rodata | SecClass::DataRelRo, _) => (3, v, Some(rodata)),
                 (SecClass::Text, _) => (2, v, Some(RelocKind::Text)),
                 (SecClass::Data | SecClass::Bss, Image::Text) => (2, v, Some(RelocKind::Text)),
+                // Static data in xtensawin's rodata blob (`--static-data`).
+                (SecClass::Data, Image::Rodata) => (3, v, Some(RelocKind::Rodata)),
                 _ => return Err(got_target(e, objects, obj, sec)),
             }
         }

@@ -183,25 +183,25 @@ fn archive_member_names_are_escaped_in_messages() {
 }
 
 #[test]
-fn static_data_in_the_wrong_block_names_the_class_in_words() {
-    // xtensawin puts initialised data in the rodata blob, where a GOT entry
-    // cannot point; the message names the section kind in words.
+fn got_entry_into_a_literal_pool_names_the_class_in_words() {
+    // A literal holding the address of another literal pool: pools are
+    // dissolved into the GOT and literal table, so no word can point there;
+    // the message names the section kind in words.
     let mut o = Obj::new(Arch::Xtensawin);
-    let data = o.section(".data", SectionKind::Data, &[1, 0, 0, 0], 4);
+    let other = o.section(".literal.other", SectionKind::Text, &[1, 0, 0, 0], 4);
     let lit = o.section(".literal", SectionKind::Text, &[0; 4], 4);
     let text = o.text(&[0x21, 0, 0, 0xf0]);
     o.func("mpy_init", text, 0);
-    let counter = o.data("counter", data, 0);
+    let pool = o.data("pool", other, 0);
     let lit_sym = o.section_sym(lit);
-    o.reloc(lit, 0, counter, 1, 0); // literal = &counter (a GOT entry)
+    o.reloc(lit, 0, pool, 1, 0); // literal = &pool (a GOT entry)
     o.reloc(text, 0, lit_sym, 20, 0);
-    let mut opts = LinkOptions::new(Arch::Xtensawin, "m.mpy");
-    opts.improvements.static_data = true;
     let inputs = vec![Input::from_bytes("obj0.o", o.finish())];
+    let opts = LinkOptions::new(Arch::Xtensawin, "m.mpy");
     let msg = mpy_link::link(&opts, &inputs, &[]).unwrap_err().to_string();
     assert!(
-        msg.contains("`counter`") && msg.contains("writable data section `.data`"),
+        msg.contains("`pool`") && msg.contains("literal pool `.literal.other`"),
         "{msg}"
     );
-    assert!(!msg.contains("Data section"), "{msg}");
+    assert!(!msg.contains("Literal"), "{msg}");
 }

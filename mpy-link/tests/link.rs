@@ -523,6 +523,113 @@ fn xtensawin_separate_rodata() {
     );
 }
 
+/// llvm-mc (the ESP32 pipeline through Debian's LLVM) assembles an `l32r`
+/// to a `.literal` symbol with 0xffff in its offset field, GNU as with 0;
+/// the field is not an addend (the relocation is RELA) and must not change
+/// the result.
+#[test]
+fn xtensawin_l32r_field_prefilled_by_llvm_mc() {
+    let build = |field: u8| {
+        let mut o = Obj::new(Arch::Xtensawin);
+        let lit = o.section(".literal", SectionKind::Text, &[0x78, 0x56, 0x34, 0x12], 1);
+        // entry a1, 32 ; l32r a2, lit0 ; retw.n ; pad
+        let text = o.text(&[0x36, 0x41, 0x00, 0x21, field, field, 0x1d, 0xf0]);
+        o.func("mpy_init", text, 0);
+        let lit_sym = o.section_sym(lit);
+        o.reloc(text, 3, lit_sym, 20, 0); // R_XTENSA_SLOT0_OP
+        link(Arch::Xtensawin, vec![o.finish()]).unwrap()
+    };
+    let (gnu, llvm) = (build(0), build(0xff));
+    assert_eq!(gnu.text, llvm.text);
+    // Trampoline (4 bytes), LIT word at 4, .text at 8: the l32r at 11 loads
+    // from ((11 + 3) & ~3) + (-2 << 2) = 4, field 0xfffe.
+    assert_eq!(le32(&llvm.text, 4), 0x1234_5678);
+    assert_eq!(&llvm.text[11..14], &[0x21, 0xfe, 0xff]);
+}
+
+/// Windowed and call0 Xtensa code cannot be mixed: GNU as's `.xtensa.info`
+/// note names the ABI (Debian's lx106 libgcc and picolibc say `ABI=1`), and
+/// without one (LLVM) a function's first instruction tells: `entry` only in
+/// windowed code.
+#[test]
+fn xtensa_abi_mismatch_is_refused() {
+    let object = |arch: Arch, info: Option<&[u8]>, code: &[u8]| {
+        let mut o = Obj::new(arch);
+        let text = o.text(code);
+        let f = o.func("mpy_init", text, 0);
+        o.obj.symbol_mut(f).size = code.len() as u64;
+        if let Some(note) = info {
+            o.section(".xtensa.info", SectionKind::Note, note, 4);
+        }
+        o.finish()
+    };
+    let call0_info: &[u8] =
+        b"\x0c\0\0\0\x20\0\0\0\x01\0\0\0Xtensa_Info\0USE_ABSOLUTE_LITERALS=0\nABI=1\n\0\0";
+    // entry a1, 32 ; retw.n
+    let windowed = [0x36, 0x41, 0x00, 0x1d, 0xf0, 0x00];
+    // ret.n (call0)
+    let call0 = [0x0d, 0xf0];
+
+    let err = link(
+        Arch::Xtensawin,
+        vec![object(Arch::Xtensawin, Some(call0_info), &call0)],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("call0 code (its `.xtensa.info` says ABI=1)"),
+        "{err}"
+    );
+    assert!(err.contains("helper library"), "{err}");
+    let err = link(Arch::Xtensawin, vec![object(Arch::Xtensawin, None, &call0)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("function `mpy_init` does not begin with `entry`"),
+        "{err}"
+    );
+    let err = link(Arch::Xtensa, vec![object(Arch::Xtensa, None, &windowed)])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("windowed code (function `mpy_init` begins with `entry`)"),
+        "{err}"
+    );
+    // The matching pairs link.
+    link(
+        Arch::Xtensawin,
+        vec![object(Arch::Xtensawin, None, &windowed)],
+    )
+    .unwrap();
+    link(
+        Arch::Xtensa,
+        vec![object(Arch::Xtensa, Some(call0_info), &call0)],
+    )
+    .unwrap();
+}
+
+/// `clang -c` for Xtensa puts the literals after a jump table into
+/// `.rodata`, where an `l32r` cannot reach them once rodata is loaded apart
+/// (reproducer: a `switch` followed by a function loading a constant); the
+/// error says how to build the object instead.
+#[test]
+fn xtensawin_l32r_into_rodata_says_how_to_build() {
+    let mut o = Obj::new(Arch::Xtensawin);
+    let ro = o.section(".rodata", SectionKind::ReadOnlyData, &[0; 8], 4);
+    let text = o.text(&[0x36, 0x41, 0x00, 0x21, 0xff, 0xff, 0x1d, 0xf0]);
+    o.func("mpy_init", text, 0);
+    let ro_sym = o.section_sym(ro);
+    o.reloc(text, 3, ro_sym, 20, 4); // l32r a2, .rodata+4
+    let err = link(Arch::Xtensawin, vec![o.finish()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("R_XTENSA_SLOT0_OP against `.rodata`"), "{err}");
+    assert!(
+        err.contains("clang -S") && err.contains("llvm-mc -triple=xtensa"),
+        "{err}"
+    );
+}
+
 #[test]
 fn xtensa_absolute_word_in_rodata_is_relocated() {
     // A jump table in .rodata (as LLVM emits): .word .text+4.
@@ -826,4 +933,35 @@ fn malformed_qstr_spelling_is_an_error() {
     let err = link(Arch::X64, vec![a]).unwrap_err();
     assert!(matches!(err, LinkError::BadQstrSymbol { .. }), "{err}");
     assert!(err.to_string().contains("`__mpy_qstr_a$zz`"), "{err}");
+}
+
+/// With `static_data` on xtensawin, initialised `.data` goes into the rodata
+/// blob (text is instruction RAM); a literal pointing at it becomes a GOT
+/// entry the loader relocates against the rodata blob. (Rust's `static mut`
+/// counters reached through `l32r`, as in examples/rust-basics.)
+#[test]
+fn xtensawin_static_data_reached_through_a_literal() {
+    let mut o = Obj::new(Arch::Xtensawin);
+    let data = o.section(".data.counter", SectionKind::Data, &[7, 0, 0, 0], 4);
+    let lit = o.section(".literal", SectionKind::Text, &[0; 4], 1);
+    // entry a1, 32 ; l32r a2, lit0 ; retw.n ; pad
+    let text = o.text(&[0x36, 0x41, 0x00, 0x21, 0xff, 0xff, 0x1d, 0xf0]);
+    o.func("mpy_init", text, 0);
+    let data_sym = o.section_sym(data);
+    let lit_sym = o.section_sym(lit);
+    o.reloc(lit, 0, data_sym, 1, 0); // R_XTENSA_32 .data.counter
+    o.reloc(text, 3, lit_sym, 20, 0); // R_XTENSA_SLOT0_OP
+    let mut options = LinkOptions::new(Arch::Xtensawin, "mod.mpy");
+    options.improvements.static_data = true;
+    let m = mpy_link::link(
+        &options,
+        &[Input::from_bytes("obj0.o".to_string(), o.finish())],
+        &[],
+    )
+    .unwrap();
+    // The data word is the whole rodata blob; the GOT word (text offset 4,
+    // after the trampoline) holds its offset 0 there.
+    assert_eq!(m.rodata, [7, 0, 0, 0]);
+    assert_eq!(le32(&m.text, 4), 0);
+    assert_eq!(m.relocs, vec![reloc(4, RelocKind::Rodata)]);
 }

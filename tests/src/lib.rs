@@ -133,7 +133,15 @@ pub fn find_tools(tools: &[(&str, &str)]) -> Result<(), Skip> {
 /// The Rust target of `arch` is installed (its standard library is in the
 /// sysroot), or a [`Skip`] with the `rustup` command.
 pub fn rust_target_installed(arch: Arch) -> Result<(), Skip> {
-    let triple = Toolchain::of(arch).rust.triple;
+    let rust = &Toolchain::of(arch).rust;
+    if rust.custom.is_some() {
+        // A target rustup does not ship (the ESP32's): the route cargo-mpy
+        // would take, or what to install.
+        return cargo_mpy::toolchain::rust_route(arch)
+            .map(|_| ())
+            .map_err(|e| Skip(format!("{e:#}")));
+    }
+    let triple = rust.triple;
     let out = Command::new("rustc")
         .args(["--print", "target-libdir", "--target", triple])
         .output();
@@ -170,9 +178,42 @@ pub fn c_compiler(arch: Arch) -> Result<PathBuf, Skip> {
     }
 }
 
-/// Whether the test loader can run code of `arch` (every arch but Xtensa).
+/// Whether the test loader can run code of `arch`: every architecture
+/// (Xtensa under `qemu-xtensa`, with the [`qemu_cpu`] model).
 pub fn loader_supported(arch: Arch) -> bool {
-    !matches!(arch, Arch::Xtensa | Arch::Xtensawin)
+    let _ = arch;
+    true
+}
+
+/// The C compiler cargo-mpy uses for `arch`, as found (with its route).
+pub fn c_compiler_found(arch: Arch) -> Result<cargo_mpy::toolchain::CCompiler, Skip> {
+    find_c_compiler(arch).map_err(|missing| {
+        let why = format!("{missing} (install: {})", missing.install);
+        if tools_required() {
+            panic!("MPY_TEST_REQUIRE_TOOLS=1 and {why}");
+        }
+        Skip(why)
+    })
+}
+
+/// cargo-mpy's runtime helper library for an Xtensa `arch`, built with
+/// cargo-mpy's own code and cached in `<target>/mpy-tests/helpers`.
+pub fn helpers_archive(arch: Arch) -> Result<PathBuf, Skip> {
+    let cc = c_compiler_found(arch)?;
+    Ok(
+        cargo_mpy::helpers::archive(arch, &cc, &cache_dir().join("helpers"))
+            .unwrap_or_else(|e| panic!("building the helper library for {arch}: {e:#}")),
+    )
+}
+
+/// Compiles a C file of the test support for `arch` with cargo-mpy's
+/// compiler and route (clang through assembly on the ESP32).
+pub fn compile_support_c(arch: Arch, flags: &[String], src: &Path, obj: &Path) -> Result<(), Skip> {
+    let cc = c_compiler_found(arch)?;
+    let cwd = src.parent().unwrap_or(Path::new("."));
+    cc.compile(flags, src, obj, cwd)
+        .unwrap_or_else(|e| panic!("compiling {} for {arch}: {e:#}", src.display()));
+    Ok(())
 }
 
 /// The architectures the test loader runs.
@@ -190,9 +231,7 @@ pub fn qemu(arch: Arch) -> Result<Option<PathBuf>, Skip> {
         Arch::Armv6m | Arch::Armv7m | Arch::Armv7emsp | Arch::Armv7emdp => "qemu-arm",
         Arch::Rv32imc => "qemu-riscv32",
         Arch::Rv64imc => "qemu-riscv64",
-        Arch::Xtensa | Arch::Xtensawin => {
-            return Err(Skip(format!("the test loader does not run {arch} code")))
-        }
+        Arch::Xtensa | Arch::Xtensawin => "qemu-xtensa",
     };
     find_tool(name, "apt install qemu-user").map(Some)
 }
@@ -555,6 +594,15 @@ fn loader_flags(arch: Arch) -> Vec<String> {
         ],
         Arch::Xtensa | Arch::Xtensawin => &[],
     };
+    if arch == Arch::Xtensawin {
+        // clang, to an object that is linked apart: no gcc-only flags.
+        flags.retain(|f| {
+            !matches!(
+                f.as_str(),
+                "-fno-tree-loop-distribute-patterns" | "-static" | "-nostdlib"
+            )
+        });
+    }
     flags.extend(arch_flags.iter().map(|s| s.to_string()));
     flags.push(format!("-DLOADER_ARCH={}", arch.spec().mpy_code));
     flags.push(Toolchain::of(arch).float_impl.define());
@@ -591,6 +639,10 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
             .unwrap_or_else(|e| panic!("read {}: {e}", s.display()))
             .hash(&mut hasher);
     }
+    if matches!(arch, Arch::Xtensa | Arch::Xtensawin) {
+        // The helper archive's path names a hash of what it is made from.
+        helpers_archive(arch)?.hash(&mut hasher);
+    }
     let key = format!("{:016x}\n", hasher.finish());
 
     let _guard = LOADER_BUILD.lock().unwrap_or_else(|e| e.into_inner());
@@ -605,20 +657,64 @@ pub fn build_loader(arch: Arch) -> Result<PathBuf, Skip> {
     fs::create_dir_all(&names_dir).expect("create include dir");
     fs::write(names_dir.join("qstr_names.h"), &names).expect("write qstr_names.h");
     let tmp_exe = dir.join(format!("loader-{unique}"));
-    let mut cmd = Command::new(&cc);
-    cmd.args(&flags)
-        .arg(format!("-I{}", names_dir.display()))
-        .arg(format!("-I{}", natmod_include_dir().display()))
-        .arg(format!("-I{}", support_dir().join("loader").display()))
-        .arg("-o")
-        .arg(&tmp_exe)
-        .arg(&sources[0])
-        .arg("-lgcc");
-    run_build_step(&mut cmd, &format!("building the {arch} test loader"));
+    let includes = [
+        format!("-I{}", names_dir.display()),
+        format!("-I{}", natmod_include_dir().display()),
+        format!("-I{}", support_dir().join("loader").display()),
+    ];
+    if arch == Arch::Xtensawin {
+        // Compiled through cargo-mpy's LLVM route, linked with GNU ld and
+        // the helper library (there is no libgcc for windowed code).
+        let obj = dir.join(format!("loader-{unique}.o"));
+        let mut all = flags.clone();
+        all.extend(includes);
+        compile_support_c(arch, &all, &sources[0], &obj)?;
+        link_xtensa_program(&[obj.clone(), helpers_archive(arch)?], &tmp_exe)?;
+        let _ = fs::remove_file(&obj);
+    } else {
+        let mut cmd = Command::new(&cc);
+        cmd.args(&flags)
+            .args(&includes)
+            .arg("-o")
+            .arg(&tmp_exe)
+            .arg(&sources[0]);
+        if arch == Arch::Xtensa {
+            // 64-bit division: not in Debian's lx106 libgcc.
+            cmd.arg(helpers_archive(arch)?);
+        }
+        cmd.arg("-lgcc");
+        run_build_step(&mut cmd, &format!("building the {arch} test loader"));
+    }
     fs::rename(&tmp_exe, &exe).expect("install the loader");
     fs::write(&stamp, key).expect("write the loader stamp");
     let _ = fs::remove_dir_all(&names_dir);
     Ok(exe)
+}
+
+/// Links freestanding Xtensa objects (and archives) into a static program
+/// with GNU ld from binutils-xtensa-lx106 (LLVM's lld has no Xtensa; the
+/// windowed code's calls are `l32r` + `callx8`, which it links as data).
+pub fn link_xtensa_program(inputs: &[PathBuf], out: &Path) -> Result<(), Skip> {
+    let ld = find_tool("xtensa-lx106-elf-ld", "apt install binutils-xtensa-lx106")?;
+    run_build_step(
+        Command::new(ld)
+            .args(["-static", "-nostdlib", "-e", "_start", "-o"])
+            .arg(out)
+            .args(inputs),
+        "linking an Xtensa program",
+    );
+    Ok(())
+}
+
+/// The qemu `-cpu` model that runs `arch`'s code: the ESP32's instruction
+/// set (windowed registers, single-precision FPU; the loader emulates the
+/// multiply-high instructions it lacks), or the ESP8266's LX106.
+pub fn qemu_cpu(arch: Arch) -> Option<&'static str> {
+    match arch {
+        Arch::Xtensawin => Some("de233_fpu"),
+        Arch::Xtensa => Some("lx106"),
+        _ => None,
+    }
 }
 
 /// Runs `module` under the test loader for `arch` (via qemu-user where
@@ -629,6 +725,9 @@ pub fn run_loader(arch: Arch, module: &Path, script: &[&str]) -> Result<RunOutpu
     let mut cmd = match qemu(arch)? {
         Some(q) => {
             let mut c = Command::new(q);
+            if let Some(cpu) = qemu_cpu(arch) {
+                c.args(["-cpu", cpu]);
+            }
             c.arg(&loader);
             c
         }
@@ -717,7 +816,8 @@ pub fn build_package(
 }
 
 /// Decodes a module and checks every relocation entry against the loader's
-/// rules: inside the image it patches, a kind the loader knows. A merged
+/// rules: the header names `arch`, there is at least one entry, each lies
+/// inside the image it patches, and table entries exist. A merged
 /// module (native plus bytecode parts) is checked through its native part.
 pub fn check_relocations(arch: Arch, path: &Path) {
     let bytes = fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
@@ -735,7 +835,12 @@ pub fn check_relocations(arch: Arch, path: &Path) {
     };
     let native = code.native.as_ref().expect("native info");
     let word = arch.word_size();
-    for e in code.relocations() {
+    let entries = code.relocations();
+    assert!(
+        !entries.is_empty(),
+        "{arch}: a module calling the runtime has relocations"
+    );
+    for e in entries {
         let end = (e.word_offset + e.count) * word;
         let limit = match e.base {
             mpy_link::mpy::reloc::RelocBase::Text => code.fun_data.len() as u64,
@@ -765,9 +870,10 @@ mod tests {
     }
 
     #[test]
-    fn loader_arches_exclude_xtensa() {
+    fn loader_arches_include_xtensa() {
         let arches: Vec<_> = loader_arches().collect();
-        assert_eq!(arches.len(), 8);
-        assert!(!arches.contains(&Arch::Xtensa));
+        assert_eq!(arches.len(), 10);
+        assert!(arches.contains(&Arch::Xtensa));
+        assert!(arches.contains(&Arch::Xtensawin));
     }
 }

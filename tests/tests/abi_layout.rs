@@ -16,8 +16,21 @@ use mpy_link::Arch;
 use mpy_sys::abi::{self, MpyAbi, RawCodeHead};
 use mpy_tests::{
     module_objects, natmod_include_dir, skip_unless, temp_dir, try_build_c_module, workspace_root,
-    Skip,
+    Skip, TestResult, Trial,
 };
+
+pub(crate) fn trials() -> Vec<Trial> {
+    mpy_tests::trials!(
+        "abi",
+        [
+            header_matches_the_abi_facts_on_every_arch,
+            fallback_qstr_numbers_are_the_static_list,
+            entries_missing_from_the_abi_are_build_errors_naming_entry_and_abi,
+            unknown_abi_is_rejected,
+        ]
+    )
+}
+
 use object::{Object, ObjectSection, ObjectSymbol};
 
 /// Architectures whose compiler is a Debian package (xtensawin has xtensa's layout).
@@ -240,8 +253,7 @@ fn compile_probe(arch: Arch, abi: MpyAbi, dir: &Path, src: &str) -> Result<PathB
     )
 }
 
-#[test]
-fn header_matches_the_abi_facts_on_every_arch() {
+fn header_matches_the_abi_facts_on_every_arch() -> TestResult {
     let header = header_text();
     let dir = temp_dir("abi-layout");
     let mut checked = 0;
@@ -301,10 +313,10 @@ fn header_matches_the_abi_facts_on_every_arch() {
         }
     }
     eprintln!("checked {checked} arch/ABI combinations");
+    Ok(())
 }
 
-#[test]
-fn fallback_qstr_numbers_are_the_static_list() {
+fn fallback_qstr_numbers_are_the_static_list() -> TestResult {
     let header = header_text();
     let statics: BTreeMap<&str, usize> = mpy_sys::static_qstrs::STATIC_QSTRS
         .iter()
@@ -331,6 +343,7 @@ fn fallback_qstr_numbers_are_the_static_list() {
         n += 1;
     }
     assert!(n >= 5, "expected the header's fallback qstrs, found {n}");
+    Ok(())
 }
 
 /// Builds a small module for x64 with the given ABI; returns whether it built and
@@ -346,8 +359,7 @@ fn compile_use(abi_macro: &str, body: &str) -> Result<(bool, String), Skip> {
     )
 }
 
-#[test]
-fn entries_missing_from_the_abi_are_build_errors_naming_entry_and_abi() {
+fn entries_missing_from_the_abi_are_build_errors_naming_entry_and_abi() -> TestResult {
     let uses = [
         (
             "load_method_maybe",
@@ -391,11 +403,12 @@ fn entries_missing_from_the_abi_are_build_errors_naming_entry_and_abi() {
             }
         }
     }
+    Ok(())
 }
 
-#[test]
-fn unknown_abi_is_rejected() {
+fn unknown_abi_is_rejected() -> TestResult {
     let (ok, stderr) = skip_unless!(compile_use("0x0604", "(void)o;"));
     assert!(!ok, "MPY_ABI=0x0604 should not build");
     assert!(stderr.contains("MPY_ABI must be 0x0601"), "{stderr}");
+    Ok(())
 }

@@ -5,18 +5,27 @@
 
 use mpy_link::Arch;
 use mpy_tests::{
-    build_c_module, loader_arches, run_loader, run_micropython, skip_unless, support_module,
-    temp_dir, TestResult, Trial,
+    build_c_module, check_relocations, loader_arches, run_loader, run_micropython, skip_unless,
+    support_module, temp_dir, TestResult, Trial,
 };
 
 pub(crate) fn trials() -> Vec<Trial> {
-    mpy_tests::trials!(
+    let mut out = mpy_tests::trials!(
         "basic",
         [
             basic_module_runs_on_every_loader_arch,
             basic_module_runs_in_micropython
         ]
-    )
+    );
+    out.extend(mpy_tests::trials!(
+        "windows",
+        [deep_raises_on_every_loader_arch]
+    ));
+    out.extend(mpy_tests::trials!(
+        "mulhigh",
+        [multiply_high_runs_on_every_loader_arch]
+    ));
+    out
 }
 
 /// Commands for the loader and the results a correct link produces.
@@ -32,37 +41,6 @@ const CASES: &[(&str, &str)] = &[
     ("call sum 1 2 3 4", "10"),
     ("get answer", "42"),
 ];
-
-fn check_relocations(arch: Arch, path: &std::path::Path) {
-    let bytes = std::fs::read(path).unwrap();
-    let mpy = mpy_link::mpy::read::read(&path.display().to_string(), &bytes).unwrap();
-    assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
-    let native = mpy.raw_code.native.as_ref().expect("native code");
-    let text_len = mpy.raw_code.fun_data.len() as u64;
-    let word = arch.word_size();
-    let entries = mpy_link::mpy::dump::relocations(&mpy);
-    assert!(
-        !entries.is_empty(),
-        "{arch}: a module calling the runtime has relocations"
-    );
-    for e in entries {
-        let end = (e.word_offset + e.count) * word;
-        match e.base {
-            mpy_link::mpy::reloc::RelocBase::Text => {
-                assert!(end <= text_len, "{arch}: {e:?} past text ({text_len})")
-            }
-            mpy_link::mpy::reloc::RelocBase::Rodata => {
-                assert!(
-                    end <= native.rodata.len() as u64,
-                    "{arch}: {e:?} past rodata"
-                )
-            }
-        }
-        if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
-            assert!(k < 87, "{arch}: mp_fun_table has 87 entries, got {k}");
-        }
-    }
-}
 
 fn basic_module_runs_on_every_loader_arch() -> TestResult {
     let src = support_module("basic.c");
@@ -115,5 +93,128 @@ fn basic_module_runs_in_micropython() -> TestResult {
         "{}",
         out.stderr
     );
+    Ok(())
+}
+
+/// `dive(n)` of windows.c, computed here.
+fn dive(n: u64) -> u64 {
+    (1..=n).fold(0, |r, d| {
+        (r * 3 + d * 3 + 1 + (d ^ 0x55) + d * d) % 1_000_003
+    })
+}
+
+/// Exceptions out of call chains deeper than any register file, caught by
+/// the loader (the firmware) and by the module's own nlr handler through
+/// `nlr_push` + `setjmp_`; values the module computed before its handler
+/// was set survive the second return. On the ESP32 this exercises the
+/// window spilling of the loader's setjmp/longjmp.
+fn deep_raises_on_every_loader_arch() -> TestResult {
+    let src = support_module("windows.c");
+    let cases = [
+        ("call dive 200 -1", dive(200).to_string()),
+        ("call dive 200 0", "exception: ValueError: bottom".into()),
+        ("call dive 30 30", "exception: ValueError: bottom".into()),
+        (
+            "call catch 200 0",
+            "(ValueError('bottom'), 1403, -1)".into(),
+        ),
+        ("call catch 100 -1", format!("({}, 703, -12)", dive(100))),
+        (
+            "call catch 150 75",
+            "(ValueError('bottom'), 1053, 824)".into(),
+        ),
+        ("call dive 12 -1", dive(12).to_string()),
+    ];
+    let commands: Vec<&str> = cases.iter().map(|c| c.0).collect();
+    for arch in loader_arches() {
+        let dir = temp_dir(&format!("windows-{arch}"));
+        let module = skip_unless!(build_c_module(
+            arch,
+            std::slice::from_ref(&src),
+            dir.path(),
+            "windows"
+        ));
+        let out = skip_unless!(run_loader(arch, &module, &commands));
+        assert_eq!(out.code, Some(0), "{arch}: {out}");
+        let want: Vec<&str> = cases.iter().map(|c| c.1.as_str()).collect();
+        assert_eq!(out.lines(), want, "{arch}");
+    }
+    Ok(())
+}
+
+/// `mix(n)` of mulhigh.c, computed here.
+fn mix(n: u32) -> u32 {
+    let (mut h, mut s) = (0x9e37_79b9u32, 0u32);
+    for i in 1..=n {
+        h = ((u64::from(h) * 0x85eb_ca6b) >> 32) as u32 ^ i;
+        s = s.wrapping_add(((i64::from(h as i32) * -7919) >> 32) as u32);
+    }
+    s & 0x3fff_ffff
+}
+
+/// High words of 32x32-bit products on every loader architecture; on the
+/// ESP32 these are its mulsh/muluh instructions, which qemu's core lacks and
+/// the loader completes (the module is the one a board would get).
+fn multiply_high_runs_on_every_loader_arch() -> TestResult {
+    let src = support_module("mulhigh.c");
+    let pairs: [(i32, i32); 5] = [
+        (0x4000_0000, 0x3fff_ffff),
+        (-0x4000_0000, 0x3fff_ffff),
+        (-123_456_789, -987_654_321),
+        (-1, 1),
+        (0x2bad_cafe, -0x1357_9bdf),
+    ];
+    let upairs: [(u32, u32); 3] = [
+        (0x3fff_ffff, 0x3fff_ffff),
+        (12_345, 67_890),
+        (0x3000_0001, 7),
+    ];
+    let mut commands = Vec::new();
+    let mut want = Vec::new();
+    for (a, b) in pairs {
+        commands.push(format!("call mulhs {a} {b}"));
+        want.push(((i64::from(a) * i64::from(b)) >> 32).to_string());
+    }
+    for (a, b) in upairs {
+        commands.push(format!("call mulhu {a} {b}"));
+        want.push(((u64::from(a) * u64::from(b)) >> 32).to_string());
+    }
+    for n in [1, 1000] {
+        commands.push(format!("call mix {n}"));
+        want.push(mix(n).to_string());
+    }
+    let commands: Vec<&str> = commands.iter().map(String::as_str).collect();
+    for arch in loader_arches() {
+        let dir = temp_dir(&format!("mulhigh-{arch}"));
+        let module = skip_unless!(build_c_module(
+            arch,
+            std::slice::from_ref(&src),
+            dir.path(),
+            "mulhigh"
+        ));
+        check_relocations(arch, &module);
+        if arch == Arch::Xtensawin {
+            // The instructions qemu lacks are really there.
+            let objdump = skip_unless!(mpy_tests::find_tool(
+                "llvm-objdump-22",
+                "apt install llvm-22"
+            ));
+            for obj in mpy_tests::module_objects(dir.path(), "mulhigh") {
+                let out = mpy_tests::run_command(
+                    std::process::Command::new(&objdump)
+                        .args(["-d", "--mcpu=esp32"])
+                        .arg(&obj),
+                );
+                assert!(
+                    out.stdout.contains("mulsh") && out.stdout.contains("muluh"),
+                    "{}",
+                    out.stdout
+                );
+            }
+        }
+        let out = skip_unless!(run_loader(arch, &module, &commands));
+        assert_eq!(out.code, Some(0), "{arch}: {out}");
+        assert_eq!(out.lines(), want, "{arch}");
+    }
     Ok(())
 }

@@ -7,7 +7,19 @@
 
 use mpy_link::Arch;
 use mpy_sys::abi::MpyAbi;
-use mpy_tests::{build_c_module_with, run_micropython, skip_unless, support_module, temp_dir};
+use mpy_tests::{
+    build_c_module_with, run_micropython, skip_unless, support_module, temp_dir, TestResult, Trial,
+};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    mpy_tests::trials!(
+        "header",
+        [
+            api_module_builds_for_every_abi_and_arch,
+            api_module_runs_in_micropython,
+        ]
+    )
+}
 
 const ARCHES: [Arch; 9] = [
     Arch::X86,
@@ -84,8 +96,7 @@ const EXPECTED: &[&str] = &[
     "1027 True False",
 ];
 
-#[test]
-fn api_module_builds_for_every_abi_and_arch() {
+fn api_module_builds_for_every_abi_and_arch() -> TestResult {
     let src = support_module("api.c");
     let mut built = 0;
     for arch in ARCHES {
@@ -124,10 +135,10 @@ fn api_module_builds_for_every_abi_and_arch() {
     }
     // RISC-V has no 6.1/6.2 firmware, so 7 architectures x 3 ABIs + 2 x 1.
     assert_eq!(built, 23, "arch/ABI combinations built");
+    Ok(())
 }
 
-#[test]
-fn api_module_runs_in_micropython() {
+fn api_module_runs_in_micropython() -> TestResult {
     let src = support_module("api.c");
     let dir = temp_dir("api-run");
     skip_unless!(build_c_module_with(
@@ -140,4 +151,5 @@ fn api_module_runs_in_micropython() {
     let out = skip_unless!(run_micropython(dir.path(), SCRIPT));
     out.expect_code(0);
     assert_eq!(out.lines(), EXPECTED, "\n{out}");
+    Ok(())
 }

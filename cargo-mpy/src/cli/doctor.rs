@@ -11,8 +11,9 @@ use mpy_link::Arch;
 use crate::config::{self, ArchConfig};
 use crate::context::{find_manifest, Project};
 use crate::process::which;
+use crate::rust_build::{self, RustRoute};
 use crate::shell::Shell;
-use crate::toolchain::{self, Toolchain};
+use crate::toolchain::{self, CustomRust, Toolchain};
 
 /// Check which tools each architecture needs and which are missing.
 #[derive(Debug, Clone, Default, Args)]
@@ -108,15 +109,50 @@ fn check_arch(
         found: match &compiler {
             Ok(c) => Ok(format!(
                 "{}{}",
-                c.path.display(),
+                c.describe(),
                 toolchain::tool_version(&c.path)
                     .map(|v| format!(" ({v})"))
                     .unwrap_or_default()
             )),
-            Err(_) => Err(format!("`{}` not found on PATH", tc.compiler_names()[0])),
+            Err(m) => Err(format!("{} not found {}", m.tool, m.looked)),
         },
         fix: compiler.as_ref().err().map(|m| m.install.clone()),
     });
+    if let (Ok(c), Some(llvm)) = (&compiler, tc.compiler.llvm) {
+        // The route in use, and the other one.
+        let note = match c.llvm() {
+            Some(_) => format!(
+                "Debian's LLVM; `{}gcc` (ESP-IDF) is preferred when on PATH",
+                tc.compiler.cross_prefix
+            ),
+            None => format!(
+                "ESP-IDF's gcc, as dynruntime.mk; without it `{}` and `{}` would be used",
+                llvm.clang, llvm.assembler
+            ),
+        };
+        checks.push(Check {
+            what: "C route",
+            found: Ok(note),
+            fix: None,
+        });
+        if c.llvm().is_some() {
+            checks.push(Check {
+                what: "C library",
+                found: Ok(format!("{} (headers only)", llvm.libc_include)),
+                fix: None,
+            });
+        }
+    }
+    if tc.helpers.is_some() {
+        checks.push(Check {
+            what: "helpers",
+            found: Ok(format!(
+                "cargo-mpy's runtime helper library ({} sources), built with the C compiler when a module needs it",
+                crate::helpers::FILES.iter().filter(|f| f.name.ends_with(".c")).count()
+            )),
+            fix: None,
+        });
+    }
     if let Ok(c) = &compiler {
         if let Some((what, found)) = toolchain::find_c_library(arch, &c.path, dir) {
             checks.push(Check {
@@ -130,6 +166,11 @@ fn check_arch(
     }
     let rust = &tc.rust;
     let target = rust.triple;
+    if let Some(custom) = rust.custom {
+        checks.push(custom_rust_check(arch, custom));
+        checks.extend(mpy_cross_and_tree(cfg, dir));
+        return checks;
+    }
     checks.push(match (rust.unsupported, installed_targets) {
         (Some(note), _) => Check {
             what: "Rust target",
@@ -152,6 +193,68 @@ fn check_arch(
             fix: Some(format!("rustup target add {target}")),
         },
     });
+    checks.extend(mpy_cross_and_tree(cfg, dir));
+    checks
+}
+
+/// The Rust route of a target rustup does not ship: which toolchain a build
+/// would use, or what to install.
+fn custom_rust_check(arch: Arch, custom: &'static CustomRust) -> Check {
+    let assembler = || Ok(toolchain::find_llvm_compiler(arch)?);
+    match rust_build::choose_route(arch, custom, assembler) {
+        Ok(RustRoute::Vendor { toolchain }) => Check {
+            what: "Rust",
+            found: Ok(format!(
+                "`{toolchain}` toolchain ({}), target {}",
+                rust_build::toolchain_version(&toolchain).unwrap_or_default(),
+                custom.vendor_triple
+            )),
+            fix: None,
+        },
+        Ok(RustRoute::Nightly {
+            toolchain,
+            assembler,
+        }) => {
+            let version = rust_build::toolchain_version(&toolchain).unwrap_or_default();
+            let pinned_date = custom.nightly.trim_start_matches("nightly-");
+            Check {
+                what: "Rust",
+                found: Ok(format!(
+                    "`{toolchain}` ({version}) with its own Xtensa backend, assembled by {}{}",
+                    assembler.describe(),
+                    if version.contains(pinned_date) {
+                        String::new()
+                    } else {
+                        format!(
+                            "; the route was measured with {} (`{}`)",
+                            custom.nightly,
+                            rust_build::nightly_install(custom)
+                        )
+                    }
+                )),
+                fix: None,
+            }
+        }
+        Ok(RustRoute::Rustup) => Check {
+            what: "Rust",
+            found: Ok(custom.vendor_triple.to_string()),
+            fix: None,
+        },
+        Err(e) => Check {
+            what: "Rust",
+            found: Err(format!("{e}")),
+            fix: Some(
+                crate::error::help_of(&e)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| rust_build::nightly_install(custom)),
+            ),
+        },
+    }
+}
+
+/// The `mpy-cross` and MicroPython tree checks.
+fn mpy_cross_and_tree(cfg: &ArchConfig, dir: &std::path::Path) -> Vec<Check> {
+    let mut checks = Vec::new();
     let mpy_cross = match &cfg.mpy_cross {
         Some(p) => which(dir.join(p)).or_else(|| which(p)),
         None => which("mpy-cross"),

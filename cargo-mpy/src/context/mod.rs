@@ -13,7 +13,7 @@ use anyhow::{bail, Context, Result};
 use mpy_link::Arch;
 
 pub(crate) use plan::{
-    module_name as module_name_of, profile, ArchPlan, ArtifactPaths, PlanOptions,
+    module_name as module_name_of, profile, ArchPlan, ArtifactPaths, HelperPlan, PlanOptions,
 };
 pub(crate) use project::{find_manifest, parse_plain_manifest, Project};
 

@@ -15,7 +15,8 @@ use super::sources::{existing_file, expand_sources, flatten, Source, SourceKind}
 use crate::config::ArchConfig;
 use crate::error::error_with_help;
 use crate::module_name;
-use crate::toolchain::{self, CCompiler, FloatImpl, RustTarget, Toolchain};
+use crate::rust_build::{self, RustRoute};
+use crate::toolchain::{self, CCompiler, FloatImpl, HelperPlace, RustTarget, Toolchain};
 
 /// Options from the command line that shape every plan.
 #[derive(Debug, Clone, Default)]
@@ -146,12 +147,61 @@ pub(crate) struct Externs {
 /// What the linker takes besides the objects.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LinkInputs {
-    /// Archives to link, in order (user `libs`, then the runtime).
+    /// The manifest's archives, in order.
     pub libs: Vec<PathBuf>,
+    /// The toolchain's runtime archives (`link-runtime`: libgcc, libm).
+    pub runtime: Vec<PathBuf>,
     /// The externs script, parsed.
     pub externs: Option<Externs>,
     /// `arch-flags`, parsed (0 for none).
     pub arch_flags: u32,
+}
+
+/// How the package's Rust code is built for one architecture.
+#[derive(Debug, Clone)]
+pub(crate) struct RustPlan {
+    /// The target (triple, flags).
+    pub target: &'static RustTarget,
+    /// The toolchain route.
+    pub route: RustRoute,
+}
+
+/// The runtime helper library of an Xtensa module (see
+/// [`helpers`](crate::helpers)).
+#[derive(Debug, Clone)]
+pub(crate) struct HelperPlan {
+    /// The compiler that builds it (the module's).
+    pub compiler: CCompiler,
+    /// Where built archives are kept (`<target>/mpy/helpers`).
+    pub cache_dir: PathBuf,
+    /// Linked whatever the module needs (`link-runtime`); otherwise only
+    /// when the link finds symbols undefined that the library defines.
+    pub always: bool,
+    /// Where it goes among the archives.
+    pub place: HelperPlace,
+}
+
+impl HelperPlan {
+    /// The archive's path (built or not).
+    pub(crate) fn archive_path(&self, arch: Arch) -> PathBuf {
+        crate::helpers::archive_path(arch, &self.compiler, &self.cache_dir)
+    }
+}
+
+impl LinkInputs {
+    /// Every archive in link order: the manifest's, then the runtime's, with
+    /// the helper library where the toolchain wants it.
+    pub(crate) fn archives(&self, helpers: Option<(&Path, HelperPlace)>) -> Vec<PathBuf> {
+        let mut out = self.libs.clone();
+        if let Some((lib, HelperPlace::BeforeRuntime)) = helpers {
+            out.push(lib.to_path_buf());
+        }
+        out.extend(self.runtime.iter().cloned());
+        if let Some((lib, HelperPlace::AfterRuntime)) = helpers {
+            out.push(lib.to_path_buf());
+        }
+        out
+    }
 }
 
 /// Everything needed to build one module for one architecture.
@@ -174,8 +224,10 @@ pub(crate) struct ArchPlan {
     pub link: LinkInputs,
     /// `mpy-cross`, when there are `.py` sources.
     pub mpy_cross: Option<PathBuf>,
-    /// The Rust target, when the package has Rust code.
-    pub rust: Option<&'static RustTarget>,
+    /// The Rust target and the route to it, when the package has Rust code.
+    pub rust: Option<RustPlan>,
+    /// The runtime helper library, on the architectures that have one.
+    pub helpers: Option<HelperPlan>,
 }
 
 impl ArchPlan {
@@ -185,6 +237,11 @@ impl ArchPlan {
         let c = self.sources.iter().filter(|s| s.kind == SourceKind::C);
         let asm = self.sources.iter().filter(|s| s.kind == SourceKind::Asm);
         c.chain(asm)
+    }
+
+    /// Where the helper library's archive is (built or not), on Xtensa.
+    pub(crate) fn helpers_archive_path(&self) -> Option<PathBuf> {
+        self.helpers.as_ref().map(|h| h.archive_path(self.arch))
     }
 
     /// `.py` sources in manifest order.
@@ -232,7 +289,7 @@ pub(crate) fn plan_arch(
         .clone()
         .unwrap_or_else(|| format!("{module}.mpy"));
     let sources = plan_sources(project, &cfg, arch)?;
-    let rust = project.has_rust.then(|| rust_target(arch)).transpose()?;
+    let rust = project.has_rust.then(|| rust_plan(arch)).transpose()?;
     let has_native = sources.iter().any(|s| s.kind != SourceKind::Py);
     let has_py = sources.iter().any(|s| s.kind == SourceKind::Py);
     // A C compiler and the MicroPython headers are needed only for C and
@@ -243,6 +300,7 @@ pub(crate) fn plan_arch(
         None
     };
     let link = link_inputs(project, &cfg, arch, c.as_ref())?;
+    let helpers = helper_plan(project, &cfg, arch, c.as_ref())?;
     let mpy_cross = if has_py {
         Some(toolchain::find_mpy_cross(
             cfg.mpy_cross.as_deref(),
@@ -261,7 +319,31 @@ pub(crate) fn plan_arch(
         link,
         mpy_cross,
         rust,
+        helpers,
     })
+}
+
+/// The helper library's plan on Xtensa: the module's compiler (found here
+/// for a package without C sources, whose Rust code needs the library too).
+fn helper_plan(
+    project: &Project,
+    cfg: &ArchConfig,
+    arch: Arch,
+    c: Option<&CBuild>,
+) -> Result<Option<HelperPlan>> {
+    let Some(place) = Toolchain::of(arch).helpers else {
+        return Ok(None);
+    };
+    let compiler = match c {
+        Some(c) => c.compiler.clone(),
+        None => toolchain::find_c_compiler(arch)?,
+    };
+    Ok(Some(HelperPlan {
+        compiler,
+        cache_dir: project.target_dir.join("mpy").join("helpers"),
+        always: cfg.link_runtime.unwrap_or(false),
+        place,
+    }))
 }
 
 /// The sources of `arch`, checked: a package without Rust code needs at
@@ -284,16 +366,23 @@ fn plan_sources(project: &Project, cfg: &ArchConfig, arch: Arch) -> Result<Vec<S
     Ok(sources)
 }
 
-/// The Rust target of `arch`, or an error explaining why there is none.
-fn rust_target(arch: Arch) -> Result<&'static RustTarget> {
+/// The Rust target of `arch` and its route, or an error explaining why
+/// there is none.
+fn rust_plan(arch: Arch) -> Result<RustPlan> {
     let target = &Toolchain::of(arch).rust;
-    if target.unsupported.is_some() {
+    if let Some(why) = target.unsupported {
         return Err(error_with_help(
-            format!("Rust modules cannot be built for {}: the standard Rust toolchain has no Xtensa target", arch.name()),
-            "Xtensa needs Espressif's Rust fork (installed with `espup`) and a custom target built with `-Z build-std`, which cargo-mpy does not drive yet; build this module for the other architectures, or write the Xtensa version in C",
+            format!("Rust modules cannot be built for {}: {why}", arch.name()),
+            "build this module for the other architectures, or write this architecture's version in C",
         ));
     }
-    Ok(target)
+    let route = match target.custom {
+        None => RustRoute::Rustup,
+        Some(custom) => {
+            rust_build::choose_route(arch, custom, || Ok(toolchain::find_llvm_compiler(arch)?))?
+        }
+    };
+    Ok(RustPlan { target, route })
 }
 
 /// The compiler, the MicroPython tree and the flags.
@@ -406,20 +495,19 @@ fn link_inputs(
     c: Option<&CBuild>,
 ) -> Result<LinkInputs> {
     let dir = &project.manifest_dir;
-    let mut libs = cfg
+    let libs = cfg
         .libs
         .iter()
         .flatten()
         .map(|lib| existing_file(dir, lib, "library", " (in `libs`)"))
         .collect::<Result<Vec<_>>>()?;
+    let mut runtime = Vec::new();
+    // An LLVM route has no libgcc or libm of its own: the helper library
+    // stands in for both.
     if let (Some(c), true) = (c, cfg.link_runtime.unwrap_or(false)) {
-        libs.extend(toolchain::runtime_libs(
-            arch,
-            &c.compiler.path,
-            &c.cflags,
-            c.picolibc,
-            dir,
-        )?);
+        if c.compiler.llvm().is_none() {
+            runtime = toolchain::runtime_libs(arch, &c.compiler.path, &c.cflags, c.picolibc, dir)?;
+        }
     }
     let externs = match &cfg.externs {
         Some(e) => {
@@ -437,6 +525,7 @@ fn link_inputs(
     };
     Ok(LinkInputs {
         libs,
+        runtime,
         externs,
         arch_flags,
     })

@@ -33,14 +33,16 @@ use anyhow::{anyhow, bail, Context, Result};
 use mpy_link::{Arch, LinkError};
 
 use crate::compile_c::CompileJob;
-use crate::context::{profile, ArchPlan, BuildContext, BuildOptions, Project, SkippedArch};
+use crate::context::{
+    profile, ArchPlan, BuildContext, BuildOptions, HelperPlan, Project, SkippedArch,
+};
 use crate::diagnostics;
 use crate::error::error_with_help;
 use crate::fsutil;
 use crate::link::{self, Qstrs};
 use crate::lock::BuildLock;
 use crate::mpy_cross::MpyCrossJob;
-use crate::rust_build;
+use crate::rust_build::{self, RustArtifact};
 use crate::shell::Shell;
 use jobs::{run_pool, Job};
 use record::LinkRecord;
@@ -158,7 +160,7 @@ struct Compiled {
 struct Ready {
     qstrs: Qstrs,
     compiled: Compiled,
-    rust_lib: Option<PathBuf>,
+    rust_lib: Option<RustArtifact>,
 }
 
 /// The verbs of a build over one [`BuildContext`].
@@ -236,7 +238,7 @@ impl<'a> BuildOrchestrator<'a> {
                 Ok(Job::C {
                     plan: i,
                     job: CompileJob {
-                        compiler: &c.compiler.path,
+                        compiler: &c.compiler,
                         cflags: &c.cflags,
                         src: &src.rel,
                         cwd: dir,
@@ -395,8 +397,9 @@ impl<'a> BuildOrchestrator<'a> {
         }
     }
 
-    /// Phase 3: the package's Rust code as a static library per
-    /// architecture still going (none for a package without Rust code).
+    /// Phase 3: the package's Rust code as a static library (or, on the
+    /// ESP32's nightly route, one object) per architecture still going;
+    /// none for a package without Rust code.
     fn build_rust(&self, compiled: Vec<Result<(Qstrs, Compiled)>>) -> Vec<Result<Ready>> {
         let project = &self.cx.project;
         self.cx
@@ -407,19 +410,19 @@ impl<'a> BuildOrchestrator<'a> {
             .map(|(i, (plan, c))| {
                 let (qstrs, compiled) = c?;
                 let start = Instant::now();
-                let rust_lib = match plan.rust {
+                let rust_lib = match &plan.rust {
                     None => Ok(None),
-                    Some(target) => rust_build::build_staticlib(
-                        self.shell,
-                        &rust_build::RustBuild {
-                            manifest: &project.manifest_path,
-                            target_dir: &plan.paths.rust_target_dir,
-                            arch: plan.arch,
-                            target,
-                            release: self.cx.release,
-                            rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
-                        },
-                    )
+                    Some(rust) => rust_build::build(&rust_build::RustJob {
+                        shell: self.shell,
+                        manifest: &project.manifest_path,
+                        package: &project.package_name,
+                        target_dir: &plan.paths.rust_target_dir,
+                        arch: plan.arch,
+                        target: rust.target,
+                        route: &rust.route,
+                        release: self.cx.release,
+                        rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
+                    })
                     .map(Some)
                     .with_context(|| {
                         format!("could not build `{}` for {}", plan.module, plan.arch.name())
@@ -449,7 +452,7 @@ impl<'a> BuildOrchestrator<'a> {
                         let r = r?;
                         let start = Instant::now();
                         let b = self
-                            .finish(plan, &r.qstrs.native, &r.compiled, r.rust_lib.as_deref())
+                            .finish(plan, &r.qstrs.native, &r.compiled, r.rust_lib.as_ref())
                             .with_context(|| {
                                 format!("could not link `{}` for {}", plan.module, plan.arch.name())
                             });
@@ -478,7 +481,7 @@ impl<'a> BuildOrchestrator<'a> {
         plan: &ArchPlan,
         qstrs: &[String],
         compiled: &Compiled,
-        rust_lib: Option<&Path>,
+        rust_lib: Option<&RustArtifact>,
     ) -> Result<Built> {
         let record = LinkRecord::new(plan, qstrs, compiled, rust_lib);
         if !record.is_fresh(plan) {
@@ -493,38 +496,88 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Links the objects (and the Rust archive) into the native `.mpy`,
-    /// which is also kept as `<module>.native.mpy`.
+    /// which is also kept as `<module>.native.mpy`. On Xtensa the runtime
+    /// helper library is linked too: always with `link-runtime`, otherwise
+    /// built and linked only when the first link finds symbols undefined
+    /// that it defines.
     fn link(
         &self,
         plan: &ArchPlan,
         qstrs: &[String],
         objects: &[PathBuf],
-        rust_lib: Option<&Path>,
+        rust_lib: Option<&RustArtifact>,
     ) -> Result<Vec<u8>> {
-        let externs = plan.link.externs.as_ref();
-        let linked = link::link_native(&link::NativeLink {
-            arch: plan.arch,
-            qstrs,
-            source_name: &plan.source_name,
-            arch_flags: plan.link.arch_flags,
-            externs: externs.map_or(&[], |e| &e.symbols),
-            objects,
-            libs: &plan.link.libs,
-            rust_lib,
-        })
-        .map_err(|e| match e {
+        let helpers = plan.helpers.as_ref();
+        let mut helper_lib = match helpers {
+            Some(h) if h.always => Some(self.helper_archive(plan, h)?),
+            _ => None,
+        };
+        let mut result = self.link_with(plan, qstrs, objects, rust_lib, helper_lib.as_deref());
+        if let (Err(LinkError::Undefined(missing)), Some(h), None) = (&result, helpers, &helper_lib)
+        {
+            if missing.iter().any(|(_, sym)| crate::helpers::defines(sym)) {
+                let lib = self.helper_archive(plan, h)?;
+                result = self.link_with(plan, qstrs, objects, rust_lib, Some(&lib));
+                helper_lib = Some(lib);
+            }
+        }
+        let linked = result.map_err(|e| match e {
             LinkError::Undefined(_) => error_with_help(e, format!(
                 "if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.{}]`); otherwise add the archive that defines them to `libs`",
                 plan.arch.name()
             )),
             e => anyhow::Error::new(e),
         })?;
+        if let Some(lib) = &helper_lib {
+            self.shell
+                .verbose_status("Linked", format!("the runtime helpers {}", lib.display()));
+        }
         for w in &linked.warnings {
             self.shell
                 .warn(format!("{} [{}]: {w}", plan.module, plan.arch.name()));
         }
         fsutil::atomic_write(&plan.paths.native_mpy, &linked.mpy)?;
         Ok(linked.mpy)
+    }
+
+    /// One link, with the helper library `helpers` among the archives.
+    fn link_with(
+        &self,
+        plan: &ArchPlan,
+        qstrs: &[String],
+        objects: &[PathBuf],
+        rust_lib: Option<&RustArtifact>,
+        helpers: Option<&Path>,
+    ) -> Result<link::Linked, LinkError> {
+        let externs = plan.link.externs.as_ref();
+        let place = plan.helpers.as_ref().map(|h| h.place);
+        let libs = plan.link.archives(helpers.zip(place));
+        link::link_native(&link::NativeLink {
+            arch: plan.arch,
+            qstrs,
+            source_name: &plan.source_name,
+            arch_flags: plan.link.arch_flags,
+            externs: externs.map_or(&[], |e| &e.symbols),
+            objects,
+            libs: &libs,
+            rust: rust_lib,
+        })
+    }
+
+    /// The helper library's archive, built unless a build of the same
+    /// sources, flags and compiler is cached.
+    fn helper_archive(&self, plan: &ArchPlan, h: &HelperPlan) -> Result<PathBuf> {
+        if !plan.helpers_archive_path().is_some_and(|p| p.is_file()) {
+            self.shell.status(
+                "Compiling",
+                format!(
+                    "runtime helpers [{}] ({})",
+                    plan.arch.name(),
+                    h.compiler.name
+                ),
+            );
+        }
+        crate::helpers::archive(plan.arch, &h.compiler, &h.cache_dir)
     }
 
     /// Merges the native part and the bytecode parts, in that order; a

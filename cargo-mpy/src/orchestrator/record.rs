@@ -2,13 +2,14 @@
 //! unchanged module is not linked again.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 
 use super::Compiled;
 use crate::context::ArchPlan;
 use crate::fsutil;
+use crate::rust_build::RustArtifact;
 
 /// What the last link of a module was made from: the linker, every input's
 /// path, size and time, and the output's own stamp (so an output replaced
@@ -21,7 +22,7 @@ impl LinkRecord {
         plan: &ArchPlan,
         qstrs: &[String],
         compiled: &Compiled,
-        rust_lib: Option<&Path>,
+        rust_lib: Option<&RustArtifact>,
     ) -> Self {
         let mut s = String::new();
         let _ = writeln!(s, "cargo-mpy {}", env!("CARGO_PKG_VERSION"));
@@ -34,14 +35,20 @@ impl LinkRecord {
         let _ = writeln!(s, "source-name {}", plan.source_name);
         let _ = writeln!(s, "arch-flags {}", plan.link.arch_flags);
         let _ = writeln!(s, "qstrs {}", qstrs.join(","));
+        // The helper library that would be linked (its path names a hash
+        // of what it is made from), whether or not this link needs it.
+        if let Some(lib) = plan.helpers_archive_path() {
+            let _ = writeln!(s, "helpers {}", lib.display());
+        }
         // The Rust archive is an input like the objects (its stamp counts).
         let inputs = compiled
             .objects
             .iter()
             .map(PathBuf::as_path)
-            .chain(rust_lib)
+            .chain(rust_lib.map(RustArtifact::path))
             .chain(compiled.bytecode.iter().map(PathBuf::as_path))
             .chain(plan.link.libs.iter().map(PathBuf::as_path))
+            .chain(plan.link.runtime.iter().map(PathBuf::as_path))
             .chain(plan.link.externs.iter().map(|e| e.path.as_path()));
         for p in inputs {
             let _ = writeln!(s, "{}", fsutil::stamp(p));

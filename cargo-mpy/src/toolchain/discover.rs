@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use mpy_link::Arch;
 
-use super::table::{CLibrary, Toolchain};
+use super::table::{CLibrary, LlvmRoute, Toolchain};
 use crate::error::{error_with_help, MissingTool};
 use crate::process::{which, ProcessBuilder};
 
@@ -19,9 +19,51 @@ pub struct CCompiler {
     pub path: PathBuf,
     /// The name it was found by.
     pub name: String,
+    /// How it turns a source into an object.
+    pub route: CRoute,
 }
 
-/// Finds the C compiler for `arch` on `PATH`.
+/// How a C compiler turns a source into an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CRoute {
+    /// The compiler writes the object itself (`-c`), as gcc does.
+    Direct,
+    /// clang writes assembly, cargo-mpy fixes it, the assembler writes the
+    /// object (see [`LlvmRoute`]).
+    ViaAssembly {
+        /// The assembler found.
+        assembler: PathBuf,
+        /// The route's facts.
+        llvm: &'static LlvmRoute,
+    },
+}
+
+impl CCompiler {
+    /// The route's LLVM facts, when it goes through assembly.
+    pub fn llvm(&self) -> Option<&'static LlvmRoute> {
+        match &self.route {
+            CRoute::Direct => None,
+            CRoute::ViaAssembly { llvm, .. } => Some(llvm),
+        }
+    }
+
+    /// How `doctor` and `-v` name it: its path, and for the LLVM route the
+    /// assembler's too.
+    pub fn describe(&self) -> String {
+        match &self.route {
+            CRoute::Direct => self.path.display().to_string(),
+            CRoute::ViaAssembly { assembler, .. } => format!(
+                "{} -S, then {} (Debian's LLVM through assembly)",
+                self.path.display(),
+                assembler.display()
+            ),
+        }
+    }
+}
+
+/// Finds the C compiler for `arch` on `PATH`: the GNU compiler
+/// `py/dynruntime.mk` names (or the host's), else the architecture's LLVM
+/// route when it has one and its tools are installed.
 pub fn find_c_compiler(arch: Arch) -> Result<CCompiler, MissingTool> {
     let tc = Toolchain::of(arch);
     let names = tc.compiler_names();
@@ -30,19 +72,70 @@ pub fn find_c_compiler(arch: Arch) -> Result<CCompiler, MissingTool> {
             return Ok(CCompiler {
                 path,
                 name: name.clone(),
+                route: CRoute::Direct,
             });
         }
     }
+    let mut tool = format!("C compiler `{}`", names[0]);
+    if let Some(llvm) = tc.compiler.llvm {
+        let clang = which(llvm.clang);
+        let assembler = which(llvm.assembler);
+        if let (Some(path), Some(assembler)) = (clang, assembler) {
+            if !Path::new(llvm.libc_include).is_dir() {
+                return Err(MissingTool {
+                    tool: format!("C library headers `{}`", llvm.libc_include),
+                    arch: Some(arch),
+                    looked: format!("(needed by `{}` for {arch})", llvm.clang),
+                    install: llvm.install.hint(),
+                });
+            }
+            return Ok(CCompiler {
+                path,
+                name: llvm.clang.to_string(),
+                route: CRoute::ViaAssembly { assembler, llvm },
+            });
+        }
+        tool = format!(
+            "C compiler `{}` or `{}` with `{}`",
+            names[0], llvm.clang, llvm.assembler
+        );
+    }
     Err(MissingTool {
-        tool: format!("C compiler `{}`", names[0]),
+        tool,
         arch: Some(arch),
         looked: "on PATH".into(),
         install: tc.install.hint(),
     })
 }
 
+/// The architecture's LLVM route alone, whatever GNU compiler is
+/// installed: what assembles nightly rustc's assembly.
+pub fn find_llvm_compiler(arch: Arch) -> Result<CCompiler, MissingTool> {
+    let Some(llvm) = Toolchain::of(arch).compiler.llvm else {
+        return Err(MissingTool {
+            tool: "an LLVM route".into(),
+            arch: Some(arch),
+            looked: "in the toolchain table".into(),
+            install: "none: the architecture compiles with gcc only".into(),
+        });
+    };
+    let missing = |tool: &str| MissingTool {
+        tool: format!("`{tool}`"),
+        arch: Some(arch),
+        looked: "on PATH (it assembles the Rust code)".into(),
+        install: llvm.install.hint(),
+    };
+    let path = which(llvm.clang).ok_or_else(|| missing(llvm.clang))?;
+    let assembler = which(llvm.assembler).ok_or_else(|| missing(llvm.assembler))?;
+    Ok(CCompiler {
+        path,
+        name: llvm.clang.to_string(),
+        route: CRoute::ViaAssembly { assembler, llvm },
+    })
+}
+
 /// First line of `tool --version`.
-pub(crate) fn tool_version(tool: &Path) -> Option<String> {
+pub fn tool_version(tool: &Path) -> Option<String> {
     let out = ProcessBuilder::new(tool).arg("--version").output().ok()?;
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);

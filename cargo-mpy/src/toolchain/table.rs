@@ -46,6 +46,39 @@ pub struct CompilerSpec {
     pub cross_prefix: &'static str,
     /// A compiler to fall back to on a host of this architecture.
     pub host_fallback: Option<HostCompiler>,
+    /// LLVM tools to use when the GNU compiler is not installed.
+    pub llvm: Option<&'static LlvmRoute>,
+}
+
+/// Compiling with LLVM's command-line tools where its integrated assembler
+/// cannot be used: `clang -S` to assembly, a fix of that text
+/// ([`fix_xtensa_asm`](super::fix_xtensa_asm)), then the stand-alone
+/// assembler. LLVM 22's Xtensa object writer places literal pools at
+/// unaligned offsets inside code (an `l32r` needs them word aligned in a
+/// `.literal` section); `llvm-mc` places them right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LlvmRoute {
+    /// The compiler (`clang-22`).
+    pub clang: &'static str,
+    /// The assembler (`llvm-mc-22`).
+    pub assembler: &'static str,
+    /// Flags that make clang compile for the architecture, before the
+    /// module's flags.
+    pub cflags: &'static [&'static str],
+    /// CPU features clang enables one by one
+    /// (`-Xclang -target-feature -Xclang +NAME`).
+    pub target_features: &'static [&'static str],
+    /// Flags of the module's C flags that clang must not get (`-fpic`:
+    /// LLVM has no position-independent Xtensa code; upstream's xtensawin
+    /// code is not PIC either, the literal pools are relocated instead).
+    pub drop_cflags: &'static [&'static str],
+    /// C library headers searched after clang's own (`-idirafter`): the
+    /// string.h, math.h ... of a C library for the same machine.
+    pub libc_include: &'static str,
+    /// The assembler's flags.
+    pub asm_flags: &'static [&'static str],
+    /// The Debian packages of the route.
+    pub install: Install,
 }
 
 /// A native compiler that builds for the architecture when the host is it.
@@ -127,6 +160,32 @@ pub struct RustTarget {
     pub rustflags: &'static [&'static str],
     /// Why cargo-mpy cannot build Rust for it yet, when it cannot.
     pub unsupported: Option<&'static str>,
+    /// A target rustup does not ship: how to build for it instead.
+    pub custom: Option<&'static CustomRust>,
+}
+
+/// Rust for a target rustup does not ship (the ESP32): Espressif's
+/// toolchain when it is installed, else nightly rustc's own backend for the
+/// architecture with a target specification of ours and `-Z build-std`,
+/// its code emitted as assembly and assembled like C on the architecture's
+/// [`LlvmRoute`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CustomRust {
+    /// The rustup toolchain Espressif's installer (`espup`) names.
+    pub vendor_toolchain: &'static str,
+    /// The target triple of that toolchain.
+    pub vendor_triple: &'static str,
+    /// The nightly the fallback was measured with.
+    pub nightly: &'static str,
+    /// Its target specification (a `--target` JSON file), `{features}`
+    /// standing for the CPU features.
+    pub spec_json: &'static str,
+    /// The file name of that specification; its stem names the target
+    /// directory cargo uses.
+    pub spec_name: &'static str,
+    /// Flags for `compiler_builtins` alone (it is built, never linked: the
+    /// runtime helper library provides what it would).
+    pub builtins_rustflags: &'static [&'static str],
 }
 
 /// Everything about the tools that build modules for one architecture.
@@ -146,19 +205,105 @@ pub struct Toolchain {
     pub libc: CLibrary,
     /// The Rust target.
     pub rust: RustTarget,
+    /// Whether modules link cargo-mpy's runtime helper library
+    /// ([`helpers`](crate::helpers)) for what the C library and libgcc
+    /// lack, and where among the archives.
+    pub helpers: Option<HelperPlace>,
+}
+
+/// Where the runtime helper library goes among the archives of a
+/// `link-runtime` link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelperPlace {
+    /// Before libgcc and libm: the helpers replace what they lack or get
+    /// wrong (the ESP8266's libgcc has no soft-float add or multiply).
+    BeforeRuntime,
+    /// After them: the toolchain's own come first (ESP-IDF's libgcc and
+    /// newlib for the ESP32), the helpers fill in the rest.
+    AfterRuntime,
 }
 
 const ARM: Install = Install::Apt(&["gcc-arm-none-eabi", "libnewlib-arm-none-eabi"]);
 const NEWLIB: CLibrary = CLibrary::Builtin { name: "newlib" };
 const RISCV: Install = Install::Apt(&["gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf"]);
+/// The ESP32's C compiler without ESP-IDF: Debian's LLVM, with the ESP32's
+/// core enabled feature by feature (the clang driver refuses
+/// `-mcpu=esp32`), the host's headers never searched (`-nostdlibinc`) and
+/// picolibc's headers of Debian's ESP8266 port after clang's own.
+pub const XTENSAWIN_LLVM: LlvmRoute = LlvmRoute {
+    clang: "clang-22",
+    assembler: "llvm-mc-22",
+    cflags: &["--target=xtensa", "-nostdlibinc", "-fomit-frame-pointer"],
+    // The options of LLVM's `esp32` CPU.
+    target_features: &[
+        "windowed",
+        "density",
+        "fp",
+        "loop",
+        "mac16",
+        "bool",
+        "sext",
+        "nsa",
+        "mul16",
+        "mul32",
+        "mul32high",
+        "dfpaccel",
+        "s32c1i",
+        "threadptr",
+        "div32",
+        "minmax",
+        "clamps",
+        "exception",
+    ],
+    drop_cflags: &["-fpic", "-fPIC"],
+    libc_include: "/usr/lib/xtensa-lx106-elf/include",
+    asm_flags: &["-triple=xtensa", "-mcpu=esp32", "-filetype=obj"],
+    install: Install::Apt(&["clang-22", "llvm-22", "picolibc-xtensa-lx106-elf"]),
+};
+
+/// Rust for the ESP32 (see [`CustomRust`]). The specification carries
+/// LLVM 22's Xtensa data layout (`xtensa-esp32-none-elf`'s built-in one is
+/// not LLVM's), static relocation (LLVM has no Xtensa PIC; mpy-link
+/// relocates the literal pools) and the `esp32` CPU.
+pub const XTENSAWIN_RUST: CustomRust = CustomRust {
+    vendor_toolchain: "esp",
+    vendor_triple: "xtensa-esp32-none-elf",
+    nightly: "nightly-2026-05-19",
+    spec_json: r#"{
+  "arch": "xtensa",
+  "cpu": "esp32",
+  "features": "{features}",
+  "data-layout": "e-m:e-p:32:32-i8:8:32-i16:16:32-i64:64-n32",
+  "llvm-target": "xtensa-none-elf",
+  "max-atomic-width": 32,
+  "panic-strategy": "abort",
+  "relocation-model": "static",
+  "target-pointer-width": 32,
+  "target-endian": "little",
+  "target-c-int-width": 32,
+  "emit-debug-gdb-scripts": false,
+  "linker-flavor": "gnu-cc",
+  "linker": "false",
+  "os": "none",
+  "vendor": "unknown",
+  "metadata": {"description": "ESP32 native MicroPython modules (cargo-mpy)", "tier": 3, "host_tools": false, "std": false}
+}
+"#,
+    spec_name: "xtensa-esp32-mpy.json",
+    // compiler_builtins' maths meet LLVM instruction-selection errors with
+    // the FPU on (a constant pool of float pairs).
+    builtins_rustflags: &["-Ctarget-feature=-fp"],
+};
+
 const XTENSA_RUST: Option<&str> =
-    Some("nightly toolchain with `-Z build-std` and a custom target (not installable with rustup)");
+    Some("Rust for the ESP8266 needs Espressif's toolchain and a custom target, which cargo-mpy does not drive");
 const PICOLIBC_ROOT: &str = "/usr/lib/picolibc/riscv64-unknown-elf/lib";
 
 const fn gcc(cross_prefix: &'static str) -> CompilerSpec {
     CompilerSpec {
         cross_prefix,
         host_fallback: None,
+        llvm: None,
     }
 }
 
@@ -167,6 +312,7 @@ const fn rust(triple: &'static str, rustflags: &'static [&'static str]) -> RustT
         triple,
         rustflags,
         unsupported: None,
+        custom: None,
     }
 }
 
@@ -180,6 +326,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         install: Install::Apt(&["gcc-i686-linux-gnu", "libc6-dev-i386-cross"]),
         libc: CLibrary::System,
         rust: rust("i686-unknown-linux-gnu", &[]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::X64,
@@ -191,6 +338,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
                 host_arch: "x86_64",
                 name: "gcc",
             }),
+            llvm: None,
         },
         cflags: &["-fno-stack-protector"],
         float_impl: FloatImpl::Double,
@@ -198,6 +346,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         libc: CLibrary::System,
         // Not `x86_64-unknown-none`: that target uses the soft-float ABI.
         rust: rust("x86_64-unknown-linux-gnu", &[]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::Armv6m,
@@ -207,6 +356,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         install: ARM,
         libc: NEWLIB,
         rust: rust("thumbv6m-none-eabi", &[]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::Armv7m,
@@ -216,6 +366,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         install: ARM,
         libc: NEWLIB,
         rust: rust("thumbv7m-none-eabi", &[]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::Armv7emsp,
@@ -230,6 +381,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         install: ARM,
         libc: NEWLIB,
         rust: rust("thumbv7em-none-eabihf", &["-Ctarget-cpu=cortex-m4"]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::Armv7emdp,
@@ -244,6 +396,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         install: ARM,
         libc: NEWLIB,
         rust: rust("thumbv7em-none-eabihf", &["-Ctarget-cpu=cortex-m7"]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::Xtensa,
@@ -257,22 +410,32 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
             triple: "xtensa-esp8266-none-elf",
             rustflags: &[],
             unsupported: XTENSA_RUST,
+            custom: None,
         },
+        helpers: Some(HelperPlace::BeforeRuntime),
     },
     Toolchain {
         arch: Arch::Xtensawin,
-        compiler: gcc("xtensa-esp32-elf-"),
+        // ESP-IDF's gcc, as dynruntime.mk, when it is on PATH; else Debian's
+        // LLVM.
+        compiler: CompilerSpec {
+            cross_prefix: "xtensa-esp32-elf-",
+            host_fallback: None,
+            llvm: Some(&XTENSAWIN_LLVM),
+        },
         cflags: &[],
         float_impl: FloatImpl::Float,
         install: Install::Manual(
-            "install ESP-IDF and put `xtensa-esp32-elf-gcc` on PATH (Debian does not package it)",
+            "apt-get install clang-22 llvm-22 picolibc-xtensa-lx106-elf   (or install ESP-IDF and put `xtensa-esp32-elf-gcc` on PATH)",
         ),
         libc: CLibrary::Vendor,
         rust: RustTarget {
             triple: "xtensa-esp32-none-elf",
             rustflags: &[],
-            unsupported: XTENSA_RUST,
+            unsupported: None,
+            custom: Some(&XTENSAWIN_RUST),
         },
+        helpers: Some(HelperPlace::AfterRuntime),
     },
     Toolchain {
         arch: Arch::Rv32imc,
@@ -290,6 +453,7 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
         // code is used as assembled (`-relax` would only add an "unstable
         // feature" warning).
         rust: rust("riscv32imc-unknown-none-elf", &[]),
+        helpers: None,
     },
     Toolchain {
         arch: Arch::Rv64imc,
@@ -303,8 +467,24 @@ pub const TOOLCHAINS: [Toolchain; 10] = [
             multilib: "rv64imac/lp64",
         },
         rust: rust("riscv64imac-unknown-none-elf", &[]),
+        helpers: None,
     },
 ];
+
+impl LlvmRoute {
+    /// clang's flags for the architecture: [`cflags`](Self::cflags), the
+    /// CPU features, and the C library's headers after clang's own.
+    pub fn clang_flags(&self) -> Vec<String> {
+        let mut flags: Vec<String> = self.cflags.iter().map(|s| s.to_string()).collect();
+        for f in self.target_features {
+            flags.extend(["-Xclang", "-target-feature", "-Xclang"].map(String::from));
+            flags.push(format!("+{f}"));
+        }
+        flags.push("-idirafter".into());
+        flags.push(self.libc_include.into());
+        flags
+    }
+}
 
 impl Toolchain {
     /// The row of `arch`.
@@ -381,11 +561,19 @@ mod tests {
             .into_iter()
             .filter(|a| Toolchain::of(*a).rust.unsupported.is_none())
             .collect();
-        assert_eq!(supported.len(), 8);
-        assert!(!supported.contains(&Arch::Xtensa) && !supported.contains(&Arch::Xtensawin));
+        assert_eq!(supported.len(), 9);
+        assert!(!supported.contains(&Arch::Xtensa));
         assert_eq!(
             Toolchain::of(Arch::Armv7emdp).rust.rustflags,
             ["-Ctarget-cpu=cortex-m7"]
         );
+        // Only the ESP32 needs a target rustup does not ship.
+        for arch in Arch::ALL {
+            let custom = Toolchain::of(arch).rust.custom.is_some();
+            assert_eq!(custom, arch == Arch::Xtensawin, "{arch}");
+        }
+        let spec = XTENSAWIN_RUST.spec_json.replace("{features}", "");
+        assert!(spec.contains("\"relocation-model\": \"static\""));
+        assert!(XTENSAWIN_RUST.spec_name.ends_with(".json"));
     }
 }

@@ -19,10 +19,20 @@ mod floats {
 
     /// The float precision native modules use on each architecture (C's
     /// `mp_float_t` under `py/dynruntime.mk`): single on the ARM cores without a
-    /// double-precision unit.
-    #[cfg(any(mpy_arch = "armv6m", mpy_arch = "armv7m", mpy_arch = "armv7emsp"))]
+    /// double-precision unit and on the ESP32.
+    #[cfg(any(
+        mpy_arch = "armv6m",
+        mpy_arch = "armv7m",
+        mpy_arch = "armv7emsp",
+        mpy_arch = "xtensawin"
+    ))]
     type Float = f32;
-    #[cfg(not(any(mpy_arch = "armv6m", mpy_arch = "armv7m", mpy_arch = "armv7emsp")))]
+    #[cfg(not(any(
+        mpy_arch = "armv6m",
+        mpy_arch = "armv7m",
+        mpy_arch = "armv7emsp",
+        mpy_arch = "xtensawin"
+    )))]
     type Float = f64;
 
     /// `add(x, y)`: in the module's float precision.
@@ -86,7 +96,12 @@ fn init(_m: &Module<'_>) -> PyResult<()> {
     Ok(())
 }
 
-#[cfg(any(mpy_arch = "armv6m", mpy_arch = "armv7m", mpy_arch = "armv7emsp"))]
+#[cfg(any(
+    mpy_arch = "armv6m",
+    mpy_arch = "armv7m",
+    mpy_arch = "armv7emsp",
+    mpy_arch = "xtensawin"
+))]
 #[mpy::module(functions = [floats::add, floats::add_f, floats::round, floats::productf])]
 fn init(_m: &Module<'_>) -> PyResult<()> {
     Ok(())
@@ -98,7 +113,8 @@ fn init(_m: &Module<'_>) -> PyResult<()> {
     mpy_arch = "armv7emdp",
     mpy_arch = "armv6m",
     mpy_arch = "armv7m",
-    mpy_arch = "armv7emsp"
+    mpy_arch = "armv7emsp",
+    mpy_arch = "xtensawin"
 )))]
 #[mpy::module]
 fn init(_m: &Module<'_>) -> PyResult<()> {

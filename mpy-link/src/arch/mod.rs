@@ -12,8 +12,10 @@ mod xtensa;
 
 pub use spec::{Arch, ArchSpec, UnknownArch, ARCH_SPECS};
 
+use object::read::elf::{ElfFile, FileHeader};
+
 use crate::error::{LinkError, Result};
-use crate::model::SecClass;
+use crate::model::{InputRef, SecClass};
 use crate::site::{Outcome, Site};
 use spec::{Family, JumpKind, RelocTable, StubKind};
 
@@ -91,6 +93,19 @@ pub(crate) fn apply(site: &Site<'_>, class: SecClass) -> Result<Outcome> {
         SecClass::Bss | SecClass::Literal => {
             Err(site.unrelocatable("relocation inside a bss section".into()))
         }
+    }
+}
+
+/// Checks what an object's machine code needs beyond its ELF machine
+/// (Xtensa: the calling convention of the link).
+pub(crate) fn check_object<'d, H: FileHeader<Endian = object::LittleEndian>>(
+    spec: &ArchSpec,
+    file: &ElfFile<'d, H>,
+    input: &InputRef,
+) -> Result<()> {
+    match spec.family {
+        Family::Xtensa => xtensa::check_abi(spec.arch, file, input),
+        _ => Ok(()),
     }
 }
 

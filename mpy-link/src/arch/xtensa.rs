@@ -3,9 +3,12 @@
 //! linker turns those pools into a GOT (words the loader relocates) and a
 //! deduplicated literal table, both placed before the code.
 
-use crate::arch::spec::RelocTable;
-use crate::error::Result;
-use crate::model::{SecClass, SymDef};
+use object::read::elf::{ElfFile, FileHeader};
+use object::{Object as _, ObjectSection, ObjectSymbol};
+
+use crate::arch::spec::{Arch, RelocTable};
+use crate::error::{LinkError, Result};
+use crate::model::{InputRef, SecClass, SymDef};
 use crate::resolve::Target;
 use crate::site::{fits_signed, Outcome, Site};
 
@@ -51,6 +54,121 @@ const NAMES: &[(u32, &str)] = &[
     (R_XTENSA_NDIFF32, "R_XTENSA_NDIFF32"),
 ];
 
+/// How to build Xtensa objects with LLVM so their literal pools are usable.
+const LLVM_LITERALS_HINT: &str = "a literal pool outside `.literal` sections, as LLVM's integrated assembler (`clang -c`) places them; compile to assembly (`clang -S`), put a `.text` line before each `.literal_position`, and assemble with `llvm-mc -triple=xtensa -mcpu=esp32 -filetype=obj` (what cargo-mpy does for xtensawin)";
+
+/// The two Xtensa calling conventions. Code of one cannot be linked with
+/// code of the other: a windowed caller's registers are clobbered by a
+/// call0 callee and vice versa.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Abi {
+    /// Register windows (`entry`/`retw`, calls by `call8`): the ESP32.
+    Windowed,
+    /// Fixed registers (`ret`, calls by `call0`): the ESP8266's LX106.
+    Call0,
+}
+
+impl Abi {
+    fn of(arch: Arch) -> Abi {
+        if arch == Arch::Xtensawin {
+            Abi::Windowed
+        } else {
+            Abi::Call0
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Abi::Windowed => "windowed",
+            Abi::Call0 => "call0",
+        }
+    }
+
+    fn fix(self) -> &'static str {
+        match self {
+            Abi::Windowed => "an ESP32 (xtensawin) module needs windowed code throughout: compile it with the xtensawin compiler, and take runtime helpers from cargo-mpy's helper library, never from Debian's xtensa-lx106 libgcc or picolibc (call0 code)",
+            Abi::Call0 => "an ESP8266 (xtensa) module needs call0 code: compile it with xtensa-lx106-elf-gcc",
+        }
+    }
+}
+
+/// The ABI GNU as records in an object's `.xtensa.info` note
+/// (`ABI=0` windowed, `ABI=1` call0); LLVM writes no such note.
+fn abi_from_info(note: &[u8]) -> Option<Abi> {
+    let text = String::from_utf8_lossy(note);
+    let value = text
+        .split(['\n', '\0'])
+        .find_map(|l| l.strip_prefix("ABI="))?;
+    match value.trim() {
+        "0" => Some(Abi::Windowed),
+        "1" => Some(Abi::Call0),
+        _ => None,
+    }
+}
+
+/// Whether code starting with `first` (the first byte of a function)
+/// begins with `entry`, which every windowed function called by `callN`
+/// must: RRI12 format, op0 = 6, n = 3, m = 0, so its first byte is 0x36.
+/// Call0 code never contains `entry`.
+fn starts_with_entry(first: u8) -> bool {
+    first == 0x36
+}
+
+/// Refuses an object of the other calling convention: by GNU as's
+/// `.xtensa.info` note where there is one (Debian's lx106 libgcc and
+/// picolibc say `ABI=1`, call0), else by the first instruction of its
+/// functions (`entry` in windowed code only).
+pub(crate) fn check_abi<'d, H: FileHeader<Endian = object::LittleEndian>>(
+    arch: Arch,
+    file: &ElfFile<'d, H>,
+    input: &InputRef,
+) -> Result<()> {
+    let want = Abi::of(arch);
+    let wrong = |found: Abi, how: String| LinkError::CallingConvention {
+        input: input.clone(),
+        found: found.name(),
+        expected: want.name(),
+        how,
+        fix: want.fix(),
+    };
+    if let Some(info) = file.section_by_name(".xtensa.info") {
+        if let Some(found) = info.data().ok().and_then(abi_from_info) {
+            if found != want {
+                let abi = if found == Abi::Call0 { 1 } else { 0 };
+                return Err(wrong(found, format!("its `.xtensa.info` says ABI={abi}")));
+            }
+            return Ok(());
+        }
+    }
+    for sym in file.symbols() {
+        if sym.kind() != object::SymbolKind::Text || sym.size() == 0 {
+            continue;
+        }
+        let Some(first) = sym
+            .section_index()
+            .and_then(|i| file.section_by_index(i).ok())
+            .and_then(|sec| sec.data().ok())
+            .and_then(|data| data.get(usize::try_from(sym.address()).ok()?).copied())
+        else {
+            continue;
+        };
+        let found = if starts_with_entry(first) {
+            Abi::Windowed
+        } else {
+            Abi::Call0
+        };
+        if found != want {
+            let name = sym.name().unwrap_or("?");
+            let how = match found {
+                Abi::Call0 => format!("function `{name}` does not begin with `entry`"),
+                Abi::Windowed => format!("function `{name}` begins with `entry`"),
+            };
+            return Err(wrong(found, how));
+        }
+    }
+    Ok(())
+}
+
 /// Entry jump: `j target` (CALL format, op0 = 6, n = 0) with an 18-bit
 /// signed offset counted from PC + 4, padded to a word.
 pub(crate) fn jump(target: i64) -> Option<Vec<u8>> {
@@ -81,6 +199,9 @@ pub(crate) fn apply(s: &Site<'_>) -> Result<Outcome> {
         // tables and in-text literals; gcc keeps them in literal pools).
         // mpy_ld.py adds a PC-relative value here, which is wrong; we write
         // the address and let the loader relocate the word.
+        R_XTENSA_32 if !s.place.is_multiple_of(4) && s.class_of(s.sec) == SecClass::Text => {
+            Err(s.unsupported(LLVM_LITERALS_HINT))
+        }
         R_XTENSA_32 => s.abs_word(),
         R_XTENSA_SLOT0_OP => {
             let SymDef::Section(target_sec) = sym.def else {
@@ -96,19 +217,27 @@ pub(crate) fn apply(s: &Site<'_>) -> Result<Outcome> {
                     let Some(addr) = s.literal(target_sec, offset) else {
                         return Err(s.unsupported("l32r refers to a literal that does not exist"));
                     };
-                    let reloc = addr as i64 - s.place as i64;
                     let insn = read24(s)?;
                     if insn & 0xf != 1 {
                         return Err(s.unsupported("expected an `l32r` instruction"));
                     }
-                    let imm = i64::from(insn >> 8);
-                    let field = (imm + reloc) >> 2;
-                    if !(-65536..0).contains(&(reloc >> 2)) {
-                        return Err(s.overflow(reloc, 18));
+                    // l32r loads from ((PC + 3) & ~3) + (field << 2), field a
+                    // negative 16-bit word count. The instruction's own field is
+                    // not an addend (RELA: GNU as leaves 0, llvm-mc 0xffff), so
+                    // it is computed from the target alone; for GNU objects this
+                    // is the value mpy_ld.py computes as (0 + addr - P) >> 2.
+                    let base = (s.place as i64 + 3) & !3;
+                    let field = (addr as i64 - base) >> 2;
+                    if !(-65536..0).contains(&field) {
+                        return Err(s.overflow(addr as i64 - base, 18));
                     }
                     Ok(write24((insn & 0xff) | (((field & 0xffff) as u32) << 8)))
                 }
-                _ => Err(s.unsupported("SLOT0_OP into a data section")),
+                // LLVM's integrated assembler (`clang -c`) puts literal pools
+                // that follow a jump table into .rodata (and others at
+                // unaligned offsets inside code); an l32r cannot reach the
+                // separately loaded rodata.
+                _ => Err(s.unsupported(LLVM_LITERALS_HINT)),
             }
         }
         R_XTENSA_DIFF8
@@ -158,6 +287,14 @@ fn relocate_call_or_jump(s: &Site<'_>) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abi_note() {
+        let note = b"\x0c\0\0\0 \0\0\0\x01\0\0\0Xtensa_Info\0USE_ABSOLUTE_LITERALS=0\nABI=1\n\0\0";
+        assert_eq!(abi_from_info(note), Some(Abi::Call0));
+        assert_eq!(abi_from_info(b"ABI=0\n"), Some(Abi::Windowed));
+        assert_eq!(abi_from_info(b"USE_ABSOLUTE_LITERALS=0\n"), None);
+    }
 
     #[test]
     fn j_encoding() {

@@ -88,6 +88,15 @@ pub struct ProtectFrame {
     pub ctx: *mut c_void,
 }
 
+#[cfg(target_arch = "xtensa")]
+unsafe extern "C" {
+    /// Run `frame.body(frame.ctx)` under an nlr handler; see the other architectures'
+    /// definition for the contract. rustc has no inline assembly for Xtensa, so on the
+    /// ESP32 this is assembly in cargo-mpy's runtime helper library
+    /// (`cargo-mpy/helpers/src/nlrprotect.c`), which every Xtensa module links.
+    pub fn mpy_nlr_protect(frame: *mut ProtectFrame) -> usize;
+}
+
 /// Run `frame.body(frame.ctx)` under an nlr handler. Returns 0 when the body returned
 /// normally (the handler has been popped), 1 when a raise landed (the handler is already
 /// unlinked by the raise, and the exception is in `(*frame.buf).ret_val`).

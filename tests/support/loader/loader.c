@@ -155,27 +155,151 @@ static void stderr_strn(void *data, const char *s, size_t n) {
 static const mp_print_t stdout_print = {NULL, stdout_strn};
 static const mp_print_t stderr_print = {NULL, stderr_strn};
 
-static int vformat(const mp_print_t *p, const char *fmt, va_list ap);
+/* ------------------------------------------------------------------------ */
+/* Variable arguments                                                       */
 
-static int format(const mp_print_t *p, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vformat(p, fmt, ap);
-    va_end(ap);
-    return n;
+/* The loader's printf-style functions read their arguments through lva_t.
+ * Everywhere but windowed Xtensa it wraps a va_list. LLVM 22 miscompiles
+ * variadic functions defined in windowed Xtensa code (va_start points one
+ * register past the first variadic argument, and va_arg steps wrongly into
+ * arguments passed on the stack), so there the loader defines none in C: each
+ * variadic entry point is a few lines of assembly (LOADER_VARIADIC below) that
+ * stores the argument registers and passes a GCC-layout argument list to the
+ * function's `_v` twin, and the list is read by the code below, not va_arg. */
+#if defined(__XTENSA__) && !defined(__XTENSA_CALL0_ABI__)
+#define LOADER_OWN_VARARGS 1
+/* GCC's va_list for Xtensa: `reg` holds the six argument registers a2..a7,
+ * `stk` points 32 bytes before the arguments passed on the stack, `ndx` is
+ * the byte offset of the next argument (24 and up: on the stack). */
+typedef struct {
+    const uint32_t *stk;
+    const uint32_t *reg;
+    int ndx;
+} lva_t;
+
+/* The address of the next argument of `size` bytes (4 or 8), GCC's rules:
+ * 8-byte arguments are 8-byte aligned, and an argument is never split
+ * between the registers and the stack. */
+static const uint32_t *lva_next(lva_t *ap, int size) {
+    int ndx = ap->ndx;
+    if (size == 8) {
+        ndx = (ndx + 7) & ~7;
+    }
+    int end = ndx + size;
+    const uint32_t *base = ap->reg;
+    if (end > 24) {
+        if (ndx <= 24) {
+            end = 32 + size;
+        }
+        base = ap->stk;
+    }
+    ap->ndx = end;
+    return base + (end - size) / 4;
 }
 
-static void fatal(int code, const char *fmt, ...) __attribute__((noreturn));
-static void fatal(int code, const char *fmt, ...) {
-    out_flush();
+static uint32_t lva_word(lva_t *ap) {
+    return *lva_next(ap, 4);
+}
+
+static uint64_t lva_dword(lva_t *ap) {
+    const uint32_t *p = lva_next(ap, 8);
+    return (uint64_t)p[1] << 32 | p[0];
+}
+
+static double lva_double(lva_t *ap) {
+    union {
+        uint64_t u;
+        double d;
+    } v = {lva_dword(ap)};
+    return v.d;
+}
+
+#define LVA_INT(ap) ((int)lva_word(ap))
+#define LVA_UINT(ap) ((unsigned)lva_word(ap))
+#define LVA_LONG(ap) ((long)lva_word(ap))
+#define LVA_ULONG(ap) ((unsigned long)lva_word(ap))
+#define LVA_LLONG(ap) ((long long)lva_dword(ap))
+#define LVA_ULLONG(ap) ((unsigned long long)lva_dword(ap))
+#define LVA_PTR(ap) ((void *)(uintptr_t)lva_word(ap))
+#define LVA_DOUBLE(ap) lva_double(ap)
+
+/* NAME(a, b, ...) in assembly: a2..a7 stored at sp+16 (the list's `reg`),
+ * the list itself at sp+40, then NAME_v(a, b, &list) and its result
+ * returned. The frame is 96 bytes: the top 32 belong to the register-window
+ * save areas. Every variadic function here has two named word arguments. */
+#define LOADER_VARIADIC(name) \
+    __asm__(".text\n.literal_position\n.literal .L" #name "_v, " #name "_v\n" \
+            ".global " #name "\n.type " #name ", @function\n.p2align 2\n" #name ":\n" \
+            "entry a1, 96\n" \
+            "s32i a2, a1, 16\ns32i a3, a1, 20\ns32i a4, a1, 24\n" \
+            "s32i a5, a1, 28\ns32i a6, a1, 32\ns32i a7, a1, 36\n" \
+            "addi a8, a1, 64\ns32i a8, a1, 40\n" \
+            "addi a8, a1, 16\ns32i a8, a1, 44\n" \
+            "movi a8, 8\ns32i a8, a1, 48\n" \
+            "mov a10, a2\nmov a11, a3\naddi a12, a1, 40\n" \
+            "l32r a8, .L" #name "_v\ncallx8 a8\n" \
+            "mov a2, a10\nretw\n")
+#define VARIADIC_LINKAGE
+#else
+typedef struct {
     va_list ap;
-    va_start(ap, fmt);
+} lva_t;
+#define LVA_INT(ap) va_arg((ap)->ap, int)
+#define LVA_UINT(ap) va_arg((ap)->ap, unsigned)
+#define LVA_LONG(ap) va_arg((ap)->ap, long)
+#define LVA_ULONG(ap) va_arg((ap)->ap, unsigned long)
+#define LVA_LLONG(ap) va_arg((ap)->ap, long long)
+#define LVA_ULLONG(ap) va_arg((ap)->ap, unsigned long long)
+#define LVA_PTR(ap) va_arg((ap)->ap, void *)
+#define LVA_DOUBLE(ap) va_arg((ap)->ap, double)
+#define VARIADIC_LINKAGE static
+#endif
+
+/* Defines variadic NAME(A a, B b, ...) as a call of NAME_v(a, b, &list). */
+#ifdef LOADER_OWN_VARARGS
+#define DEFINE_VARIADIC(ret, name, A, B) LOADER_VARIADIC(name);
+#else
+#define DEFINE_VARIADIC(ret, name, A, B) \
+    static ret name(A a, B b, ...) { \
+        lva_t l; \
+        va_start(l.ap, b); \
+        ret r = name##_v(a, b, &l); \
+        va_end(l.ap); \
+        return r; \
+    }
+#endif
+
+/* The same for a function that does not return (NAME_v never returns). */
+#ifdef LOADER_OWN_VARARGS
+#define DEFINE_VARIADIC_NORETURN(name, A, B) LOADER_VARIADIC(name);
+#else
+#define DEFINE_VARIADIC_NORETURN(name, A, B) \
+    static void name(A a, B b, ...) { \
+        lva_t l; \
+        va_start(l.ap, b); \
+        name##_v(a, b, &l); \
+    }
+#endif
+
+static int vformat(const mp_print_t *p, const char *fmt, lva_t *ap);
+
+int format_v(const mp_print_t *p, const char *fmt, lva_t *ap);
+int format_v(const mp_print_t *p, const char *fmt, lva_t *ap) {
+    return vformat(p, fmt, ap);
+}
+VARIADIC_LINKAGE int format(const mp_print_t *p, const char *fmt, ...);
+DEFINE_VARIADIC(int, format, const mp_print_t *, const char *)
+
+void fatal_v(int code, const char *fmt, lva_t *ap) __attribute__((noreturn));
+void fatal_v(int code, const char *fmt, lva_t *ap) {
+    out_flush();
     format(&stderr_print, "loader: error: ");
     vformat(&stderr_print, fmt, ap);
     format(&stderr_print, "\n");
-    va_end(ap);
     sys_exit(code);
 }
+VARIADIC_LINKAGE void fatal(int code, const char *fmt, ...) __attribute__((noreturn));
+DEFINE_VARIADIC_NORETURN(fatal, int, const char *)
 
 /* ------------------------------------------------------------------------ */
 /* Heap: a bump allocator; blocks carry their size in the word before them  */
@@ -371,7 +495,7 @@ typedef struct { mp_obj_base_t base; mp_obj_t arg; } lexc_t;
 #define FALSE_OBJ MP_OBJ_NEW_IMMEDIATE_OBJ(1)
 #define TRUE_OBJ MP_OBJ_NEW_IMMEDIATE_OBJ(3)
 
-static void raise_type(ltype_t *type, const char *fmt, ...) __attribute__((noreturn));
+VARIADIC_LINKAGE void raise_type(ltype_t *type, const char *fmt, ...) __attribute__((noreturn));
 static ltype_t *exc_type(const char *name);
 
 static void *alloc_obj(size_t n, ltype_t *type) {
@@ -657,7 +781,8 @@ static mp_obj_t load_global(qstr q) {
 /* ------------------------------------------------------------------------ */
 /* Exceptions: escape back to the command being run                         */
 
-static void *escape_buf[5];
+/* Large enough for __builtin_setjmp (5 words) and loader_setjmp. */
+static void *escape_buf[32];
 static bool escape_armed;
 
 /* MicroPython's setjmp flavour of nlr (MICROPY_NLR_SETJMP): the table's
@@ -675,7 +800,7 @@ static mp_obj_t pending_exc;
 
 /* A setjmp/longjmp pair callable through pointers: saves and restores the
  * callee-saved registers, the stack pointer and the return address. */
-int loader_setjmp(void **env);
+int loader_setjmp(void **env) __attribute__((returns_twice));
 void loader_longjmp(void **env, int val) __attribute__((noreturn));
 #if defined(__x86_64__)
 __asm__(".text\n.globl loader_setjmp\n.type loader_setjmp,@function\nloader_setjmp:\n"
@@ -727,6 +852,99 @@ __asm__(".text\n.globl loader_setjmp\n.type loader_setjmp,@function\nloader_setj
         LOADER_RV_REGS(LOADER_S) "li a0, 0\nret\n"
         ".globl loader_longjmp\n.type loader_longjmp,@function\nloader_longjmp:\n"
         LOADER_RV_REGS(LOADER_L) "seqz a0, a1\nadd a0, a0, a1\nret\n");
+#elif defined(__XTENSA__) && defined(__XTENSA_CALL0_ABI__)
+/* call0 ABI: the return address a0, the stack pointer a1 and the
+ * callee-saved a12..a15. */
+__asm__(".text\n.global loader_setjmp\n.type loader_setjmp, @function\n.p2align 2\nloader_setjmp:\n"
+        "s32i a0, a2, 0\ns32i a1, a2, 4\ns32i a12, a2, 8\ns32i a13, a2, 12\n"
+        "s32i a14, a2, 16\ns32i a15, a2, 20\nmovi a2, 0\nret\n"
+        ".global loader_longjmp\n.type loader_longjmp, @function\n.p2align 2\nloader_longjmp:\n"
+        "l32i a0, a2, 0\nl32i a1, a2, 4\nl32i a12, a2, 8\nl32i a13, a2, 12\n"
+        "l32i a14, a2, 16\nl32i a15, a2, 20\nmovi a4, 1\nmoveqz a3, a4, a3\nmov a2, a3\nret\n");
+#elif defined(__XTENSA__)
+/* Windowed ABI. The caller's registers live in the register file or, once
+ * spilled, in save areas on the stack: a frame's a0..a3 in the 16 bytes
+ * below its callee's stack pointer, its a4..a7 (call8) or a4..a11 (call12)
+ * 16 bytes further below its caller's stack pointer. Both functions first
+ * spill every live window to the stack (loader_spill: a chain of call12s
+ * deeper than the register file). setjmp then copies the caller's save
+ * areas into env; longjmp writes them back and returns from setjmp's frame
+ * (a0 and a1 as they were there), so the return's window underflow reloads
+ * the caller from them.
+ *
+ * env: [0] setjmp's sp, [1] its return address (window size in the top two
+ * bits), [2..5] the caller's a0..a3, [6] the caller's caller's sp, [7..14]
+ * the caller's a4..a11 (as many as its window has). */
+#define LOADER_SPILL_DEPTH "8"
+__asm__(".text\n.literal_position\n.literal .Lloader_spill, loader_spill\n"
+        ".global loader_spill\n.type loader_spill, @function\n.p2align 2\nloader_spill:\n"
+        "entry a1, 64\n"
+        "beqz a2, .Lloader_spill_done\n"
+        "addi a14, a2, -1\n"
+        "l32r a8, .Lloader_spill\n"
+        "callx12 a8\n"
+        ".Lloader_spill_done:\n"
+        "retw\n"
+
+        ".global loader_setjmp\n.type loader_setjmp, @function\n.p2align 2\nloader_setjmp:\n"
+        "entry a1, 64\n"
+        "movi a14, " LOADER_SPILL_DEPTH "\n"
+        "l32r a8, .Lloader_spill\n"
+        "callx12 a8\n"
+        "s32i a1, a2, 0\n"
+        "s32i a0, a2, 4\n"
+        "addi a8, a1, -16\n"     /* the caller's a0..a3 */
+        "l32i a3, a8, 0\ns32i a3, a2, 8\n"
+        "l32i a5, a8, 4\ns32i a5, a2, 12\n" /* a5: the caller's sp */
+        "l32i a3, a8, 8\ns32i a3, a2, 16\n"
+        "l32i a3, a8, 12\ns32i a3, a2, 20\n"
+        "addi a5, a5, -16\n"
+        "l32i a5, a5, 4\n"       /* its caller's sp, from that one's save area */
+        "s32i a5, a2, 24\n"
+        "extui a4, a0, 30, 2\n"   /* the caller's window: 4, 8 or 12 registers */
+        "blti a4, 2, .Lloader_setjmp_done\n"
+        "slli a6, a4, 4\n"
+        "sub a6, a5, a6\n"        /* a4.. saved from (caller's caller sp) - 16 * k */
+        "addi a7, a5, -16\n"
+        "addi a9, a2, 28\n"
+        ".Lloader_setjmp_copy:\n"
+        "l32i a10, a6, 0\ns32i a10, a9, 0\n"
+        "addi a6, a6, 4\naddi a9, a9, 4\n"
+        "blt a6, a7, .Lloader_setjmp_copy\n"
+        ".Lloader_setjmp_done:\n"
+        "movi a2, 0\n"
+        "retw\n"
+
+        ".global loader_longjmp\n.type loader_longjmp, @function\n.p2align 2\nloader_longjmp:\n"
+        "entry a1, 64\n"
+        "movi a14, " LOADER_SPILL_DEPTH "\n"
+        "l32r a8, .Lloader_spill\n"
+        "callx12 a8\n"
+        "l32i a4, a2, 0\n"        /* setjmp's sp */
+        "addi a8, a4, -16\n"
+        "l32i a5, a2, 8\ns32i a5, a8, 0\n"
+        "l32i a5, a2, 12\ns32i a5, a8, 4\n"
+        "l32i a5, a2, 16\ns32i a5, a8, 8\n"
+        "l32i a5, a2, 20\ns32i a5, a8, 12\n"
+        "l32i a6, a2, 4\n"        /* setjmp's return address */
+        "extui a7, a6, 30, 2\n"
+        "blti a7, 2, .Lloader_longjmp_done\n"
+        "l32i a8, a2, 24\n"
+        "slli a9, a7, 4\n"
+        "sub a9, a8, a9\n"
+        "addi a8, a8, -16\n"
+        "addi a10, a2, 28\n"
+        ".Lloader_longjmp_copy:\n"
+        "l32i a11, a10, 0\ns32i a11, a9, 0\n"
+        "addi a9, a9, 4\naddi a10, a10, 4\n"
+        "blt a9, a8, .Lloader_longjmp_copy\n"
+        ".Lloader_longjmp_done:\n"
+        "movi a5, 1\n"
+        "moveqz a3, a5, a3\n"     /* longjmp(env, 0) returns 1 */
+        "mov a0, a6\n"
+        "mov a1, a4\n"
+        "mov a2, a3\n"
+        "retw\n");
 #else
 #error "no setjmp for this architecture"
 #endif
@@ -770,7 +988,11 @@ static void escape(void) {
         fatal(1, "exception outside a call: %s", exc_line);
     }
     escape_armed = false;
+    #if defined(__XTENSA__)
+    loader_longjmp(escape_buf, 1);
+    #else
     __builtin_longjmp(escape_buf, 1);
+    #endif
 }
 
 static void print_repr(const mp_print_t *p, mp_obj_t o, int depth);
@@ -782,19 +1004,18 @@ static mp_obj_t make_exc(ltype_t *type, const char *msg, size_t len) {
     return MP_OBJ_FROM_PTR(e);
 }
 
-static void raise_type(ltype_t *type, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
+void raise_type_v(ltype_t *type, const char *fmt, lva_t *ap) __attribute__((noreturn));
+void raise_type_v(ltype_t *type, const char *fmt, lva_t *ap) {
     exc_line_len = 0;
     format(&exc_print, "%s: ", type->cname);
     size_t prefix = exc_line_len;
     vformat(&exc_print, fmt, ap);
-    va_end(ap);
     if (nlr_top != NULL) {
         pending_exc = make_exc(type, exc_line + prefix, exc_line_len - prefix);
     }
     escape();
 }
+DEFINE_VARIADIC_NORETURN(raise_type, ltype_t *, const char *)
 
 static MP_NORETURN void fun_raise_msg(const mp_obj_type_t *type, mp_rom_error_text_t msg) {
     ltype_t *t = (ltype_t *)type;
@@ -986,7 +1207,7 @@ static size_t fmt_float(char *buf, double v, int sig) {
 /* printf for the module and the loader: flags '-' and '0', width (or '*'),
  * precision for %s (or '.*'), length 'l'/'ll'/'z', conversions
  * d i u x X c s p q % and, with floats, f g e (all printed like repr). */
-static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
+static int vformat(const mp_print_t *p, const char *fmt, lva_t *ap) {
     int count = 0;
     while (*fmt) {
         if (*fmt != '%') {
@@ -1014,7 +1235,7 @@ static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
         }
         int width = 0;
         if (*fmt == '*') {
-            width = va_arg(ap, int);
+            width = LVA_INT(ap);
             fmt++;
         } else {
             while (*fmt >= '0' && *fmt <= '9') {
@@ -1026,7 +1247,7 @@ static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
             fmt++;
             prec = 0;
             if (*fmt == '*') {
-                prec = va_arg(ap, int);
+                prec = LVA_INT(ap);
                 fmt++;
             } else {
                 while (*fmt >= '0' && *fmt <= '9') {
@@ -1045,7 +1266,7 @@ static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
         switch (conv) {
             case 'd':
             case 'i': {
-                long long v = lng >= 2 ? va_arg(ap, long long) : lng == 1 ? va_arg(ap, long) : va_arg(ap, int);
+                long long v = lng >= 2 ? LVA_LLONG(ap) : lng == 1 ? LVA_LONG(ap) : LVA_INT(ap);
                 n = fmt_signed(buf, v);
                 count += put_pad(p, buf, n, width, left, fill);
                 break;
@@ -1053,23 +1274,23 @@ static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
             case 'u':
             case 'x':
             case 'X': {
-                unsigned long long v = lng >= 2 ? va_arg(ap, unsigned long long)
-                    : lng == 1 ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+                unsigned long long v = lng >= 2 ? LVA_ULLONG(ap)
+                    : lng == 1 ? LVA_ULONG(ap) : LVA_UINT(ap);
                 n = fmt_unsigned(buf, v, conv == 'u' ? 10 : 16, conv == 'X');
                 count += put_pad(p, buf, n, width, left, fill);
                 break;
             }
             case 'p': {
-                n = fmt_unsigned(buf, (uintptr_t)va_arg(ap, void *), 16, false);
+                n = fmt_unsigned(buf, (uintptr_t)LVA_PTR(ap), 16, false);
                 count += put_pad(p, buf, n, width, left, fill);
                 break;
             }
             case 'c':
-                buf[0] = (char)va_arg(ap, int);
+                buf[0] = (char)LVA_INT(ap);
                 count += put_pad(p, buf, 1, width, left, ' ');
                 break;
             case 's': {
-                const char *s = va_arg(ap, const char *);
+                const char *s = LVA_PTR(ap);
                 if (s == NULL) {
                     s = "(null)";
                 }
@@ -1081,7 +1302,7 @@ static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
                 break;
             }
             case 'q': {
-                qstr q = va_arg(ap, qstr);
+                qstr q = (qstr)LVA_ULONG(ap);
                 count += put_pad(p, qstr_str(q), str_len(qstr_str(q)), width, left, ' ');
                 break;
             }
@@ -1089,7 +1310,7 @@ static int vformat(const mp_print_t *p, const char *fmt, va_list ap) {
             case 'f':
             case 'g':
             case 'e': {
-                double v = va_arg(ap, double);
+                double v = LVA_DOUBLE(ap);
                 n = fmt_float(buf, v, FLOAT_DIGITS);
                 count += put_pad(p, buf, n, width, left, ' ');
                 break;
@@ -1879,17 +2100,33 @@ static void *fun_realloc(void *ptr, size_t n, bool allow_move) {
     return p;
 }
 
-static int fun_printf(const mp_print_t *print, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vformat(print, fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-static int fun_vprintf(const mp_print_t *print, const char *fmt, va_list ap) {
+int fun_printf_v(const mp_print_t *print, const char *fmt, lva_t *ap);
+int fun_printf_v(const mp_print_t *print, const char *fmt, lva_t *ap) {
     return vformat(print, fmt, ap);
 }
+VARIADIC_LINKAGE int fun_printf(const mp_print_t *print, const char *fmt, ...);
+DEFINE_VARIADIC(int, fun_printf, const mp_print_t *, const char *)
+
+#ifdef LOADER_OWN_VARARGS
+/* vprintf_ as the firmware (built by GCC) has it: GCC passes the 12-byte
+ * va_list by value in a4..a6 (LLVM would pass it on the stack). */
+int fun_vprintf(const mp_print_t *print, const char *fmt, va_list ap);
+__asm__(".text\n.literal_position\n.literal .Lfun_vprintf_target, fun_printf_v\n"
+        ".global fun_vprintf\n.type fun_vprintf, @function\n.p2align 2\nfun_vprintf:\n"
+        "entry a1, 64\n"
+        "s32i a4, a1, 0\ns32i a5, a1, 4\ns32i a6, a1, 8\n"
+        "mov a10, a2\nmov a11, a3\nmov a12, a1\n"
+        "l32r a8, .Lfun_vprintf_target\ncallx8 a8\n"
+        "mov a2, a10\nretw\n");
+#else
+static int fun_vprintf(const mp_print_t *print, const char *fmt, va_list ap) {
+    lva_t l;
+    va_copy(l.ap, ap);
+    int n = vformat(print, fmt, &l);
+    va_end(l.ap);
+    return n;
+}
+#endif
 
 static const mp_obj_type_t *fun_obj_get_type(mp_const_obj_t o) {
     return (const mp_obj_type_t *)real_type(o);
@@ -2320,7 +2557,11 @@ static qstr access_attr;
 static mp_obj_t store_value;
 
 static bool __attribute__((noinline)) run_protected(bool init, mp_obj_t *result) {
+    #if defined(__XTENSA__)
+    if (loader_setjmp(escape_buf)) {
+    #else
     if (__builtin_setjmp(escape_buf)) {
+    #endif
         return false;
     }
     escape_armed = true;
