@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Prints the `.mpy` size (bytes, release build) of every Rust example for
 # every Rust-capable architecture, as a Markdown table (README, "Sizes").
+# xtensawin builds through the route `cargo mpy doctor` reports (the pinned
+# nightly when ESP-IDF's Rust toolchain is absent).
 # Usage: scripts/sizes.sh [example-dir ...]   (default: examples/rust-*)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ARCHES=(x64 x86 armv6m armv7m armv7emsp armv7emdp rv32imc rv64imc)
+ARCHES=(x64 x86 armv6m armv7m armv7emsp armv7emdp xtensawin rv32imc rv64imc)
 cargo build -q --release -p cargo-mpy
 CARGO_MPY="$PWD/target/release/cargo-mpy"
 dirs=("$@")

@@ -35,6 +35,7 @@ pub(crate) fn trials() -> Vec<Trial> {
             assembly_sources_are_compiled_and_linked_after_c,
             library_builds_two_packages_at_once,
             new_rust_project_builds_and_runs_unedited,
+            new_rust_project_builds_for_the_esp32_unedited,
             a_constructor_returning_another_type_does_not_compile,
         ]
     )
@@ -1028,6 +1029,62 @@ fn new_rust_project_builds_and_runs_unedited() -> TestResult {
         "{}",
         run.stderr
     );
+    Ok(())
+}
+
+/// `cargo mpy new` then `cargo mpy build --arch xtensawin`, nothing edited:
+/// the ESP32 module is built through the Rust route this machine has and
+/// runs under the test loader (qemu-xtensa).
+fn new_rust_project_builds_for_the_esp32_unedited() -> TestResult {
+    mpy_tests::rust_target_installed(mpy_tests::Arch::Xtensawin)?;
+    mpy_tests::qemu(mpy_tests::Arch::Xtensawin)?;
+    let dir = tempfile::tempdir().unwrap();
+    let cargo_mpy = env!("CARGO_BIN_EXE_cargo-mpy");
+    let res = Command::new(cargo_mpy)
+        .args(["mpy", "new", "-q"])
+        .arg(dir.path().join("factorial"))
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let out = dir.path().join("out");
+    let res = Command::new(cargo_mpy)
+        .args([
+            "mpy",
+            "build",
+            "-q",
+            "--arch",
+            "xtensawin",
+            "--manifest-path",
+        ])
+        .arg(dir.path().join("factorial/Cargo.toml"))
+        .arg("--out-dir")
+        .arg(&out)
+        // The examples' shared target directory for this route: `core` and
+        // `alloc` are compiled from source once.
+        .env(
+            "CARGO_TARGET_DIR",
+            mpy_tests::cache_dir().join("examples-xtensawin-rust"),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    let module = out.join("factorial.mpy");
+    mpy_tests::check_relocations(mpy_tests::Arch::Xtensawin, &module);
+    let run = mpy_tests::run_loader(
+        mpy_tests::Arch::Xtensawin,
+        &module,
+        &["call add 2 40", "get VERSION"],
+    )?;
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(run.lines(), ["42", "1"], "{run}");
     Ok(())
 }
 

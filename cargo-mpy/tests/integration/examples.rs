@@ -299,13 +299,31 @@ fn without_python(ex: &Example) -> tempfile::TempDir {
         toml::to_string(&doc).unwrap(),
     )
     .unwrap();
-    let src = copy.path().join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    for f in std::fs::read_dir(ex.dir.join("src")).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, src.join(f.file_name().unwrap())).unwrap();
-    }
+    copy_sources(&ex.dir, copy.path());
     copy
+}
+
+/// Copies the package's files but its manifest, `tests/`, `target/` and
+/// Python sources from `from` to `to`, keeping their layout.
+fn copy_sources(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        if ["Cargo.toml", "Cargo.lock", "tests", "target"]
+            .iter()
+            .any(|n| name == *n)
+            || path.extension().is_some_and(|e| e == "py")
+        {
+            continue;
+        }
+        let dest = to.join(name);
+        if path.is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_sources(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).unwrap();
+        }
+    }
 }
 
 /// Builds for `arch`, runs the check file's commands under the loader and
