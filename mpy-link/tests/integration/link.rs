@@ -2,11 +2,48 @@
 //! family, checked against encodings worked out by hand from the ISA
 //! manuals (the derivation is in the comments), plus the error paths.
 
-mod common;
-
-use common::{archive, le32, link, Obj};
 use mpy_link::{Arch, Input, Library, LinkError, LinkOptions, MpyReloc, RelocBase, RelocKind};
 use object::SectionKind;
+
+use crate::common::{archive, le32, link, Obj};
+use crate::support::{trials, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    trials!(
+        "link",
+        [
+            x64_gotpcrel_and_mpy_bytes,
+            x86_pic_relocations,
+            thumb_call_and_got,
+            thumb_trampoline_when_entry_not_first,
+            riscv_pcrel_pairs_branches_and_store_fix,
+            riscv_branch_out_of_range_is_an_error,
+            xtensa_literals_got_and_qstr_offset,
+            memset_stub_and_fun_table_types,
+            archive_members_are_pulled_transitively,
+            wrong_architecture_names_both,
+            undefined_and_duplicate_symbols,
+            unsupported_relocation_names_everything,
+            data_section_and_static_bss_errors,
+            no_entry_point,
+            corrupt_objects_never_panic,
+            xtensawin_separate_rodata,
+            xtensawin_l32r_field_prefilled_by_llvm_mc,
+            xtensa_abi_mismatch_is_refused,
+            xtensawin_l32r_into_rodata_says_how_to_build,
+            xtensa_absolute_word_in_rodata_is_relocated,
+            xtensa_literals_of_several_objects_and_pools_stay_apart,
+            archive_member_that_is_not_elf,
+            thumb_branch_got_prel_rel32_and_abs32,
+            riscv_call_and_jump_table_pairs,
+            riscv_absolute_data_words_need_no_got_entry_with_gc_sections,
+            static_data_keeps_got_only_bss_in_the_bss_block,
+            qstr_table_order_is_first_kept_reference_in_load_order,
+            malformed_qstr_spelling_is_an_error,
+            xtensawin_static_data_reached_through_a_literal,
+        ]
+    )
+}
 
 fn reloc(offset: u64, kind: RelocKind) -> MpyReloc {
     MpyReloc {
@@ -16,7 +53,6 @@ fn reloc(offset: u64, kind: RelocKind) -> MpyReloc {
     }
 }
 
-#[test]
 fn x64_gotpcrel_and_mpy_bytes() {
     let mut o = Obj::new(Arch::X64);
     // mov rax, [rip + disp32] ; ret
@@ -42,7 +78,6 @@ fn x64_gotpcrel_and_mpy_bytes() {
     assert_eq!(m.to_mpy(), expect);
 }
 
-#[test]
 fn x86_pic_relocations() {
     let mut o = Obj::new(Arch::X86);
     let mut code = Vec::new();
@@ -80,7 +115,6 @@ fn x86_pic_relocations() {
     );
 }
 
-#[test]
 fn thumb_call_and_got() {
     let mut o = Obj::new(Arch::Armv7m);
     let mut code = Vec::new();
@@ -107,7 +141,6 @@ fn thumb_call_and_got() {
     assert_eq!(m.relocs, vec![reloc(20, RelocKind::FunTable)]);
 }
 
-#[test]
 fn thumb_trampoline_when_entry_not_first() {
     let mut o = Obj::new(Arch::Armv6m);
     let text = o.text(&[0x70, 0x47, 0x70, 0x47, 0x70, 0x47, 0x70, 0x47]);
@@ -119,7 +152,6 @@ fn thumb_trampoline_when_entry_not_first() {
     assert_eq!(&m.text[..4], &[0x03, 0xe0, 0, 0]);
 }
 
-#[test]
 fn riscv_pcrel_pairs_branches_and_store_fix() {
     let mut o = Obj::new(Arch::Rv32imc);
     let mut code = Vec::new();
@@ -168,7 +200,6 @@ fn riscv_pcrel_pairs_branches_and_store_fix() {
     assert_eq!(m.relocs, vec![reloc(36, RelocKind::FunTable)]);
 }
 
-#[test]
 fn riscv_branch_out_of_range_is_an_error() {
     let mut o = Obj::new(Arch::Rv32imc);
     let mut code = vec![0x01, 0xc1]; // c.beqz a0, far
@@ -190,7 +221,6 @@ fn riscv_branch_out_of_range_is_an_error() {
     );
 }
 
-#[test]
 fn xtensa_literals_got_and_qstr_offset() {
     let mut o = Obj::new(Arch::Xtensa);
     // .literal: a plain constant, then &mp_native_qstr_table[1] as symbol+2
@@ -224,7 +254,6 @@ fn xtensa_literals_got_and_qstr_offset() {
     assert_eq!(m.relocs, vec![reloc(4, RelocKind::QstrTable)]);
 }
 
-#[test]
 fn memset_stub_and_fun_table_types() {
     let mut o = Obj::new(Arch::X64);
     // call memset ; ret, then .data.rel.ro { &mp_type_fun_builtin_1, &mpy_init }
@@ -271,7 +300,6 @@ fn memset_stub_and_fun_table_types() {
     );
 }
 
-#[test]
 fn archive_members_are_pulled_transitively() {
     let mut main = Obj::new(Arch::X64);
     let text = main.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
@@ -351,7 +379,6 @@ fn simple_object(arch: Arch) -> Vec<u8> {
     o.finish()
 }
 
-#[test]
 fn wrong_architecture_names_both() {
     let err = link(Arch::X64, vec![simple_object(Arch::Armv7m)]).unwrap_err();
     let msg = err.to_string();
@@ -367,7 +394,6 @@ fn wrong_architecture_names_both() {
     assert!(msg.contains("32-bit"), "{msg}");
 }
 
-#[test]
 fn undefined_and_duplicate_symbols() {
     let mut o = Obj::new(Arch::X64);
     let text = o.text(&[0xe8, 0, 0, 0, 0, 0xe8, 0, 0, 0, 0]);
@@ -398,7 +424,6 @@ fn undefined_and_duplicate_symbols() {
     );
 }
 
-#[test]
 fn unsupported_relocation_names_everything() {
     let mut o = Obj::new(Arch::X64);
     let text = o.text(&[0xb8, 0, 0, 0, 0, 0xc3]);
@@ -415,7 +440,6 @@ fn unsupported_relocation_names_everything() {
     );
 }
 
-#[test]
 fn data_section_and_static_bss_errors() {
     let mut o = Obj::new(Arch::X64);
     let text = o.text(&[0xc3]);
@@ -440,7 +464,6 @@ fn data_section_and_static_bss_errors() {
     );
 }
 
-#[test]
 fn no_entry_point() {
     let mut o = Obj::new(Arch::X64);
     let text = o.text(&[0xc3]);
@@ -449,7 +472,6 @@ fn no_entry_point() {
     assert!(matches!(err, LinkError::NoEntry), "{err}");
 }
 
-#[test]
 fn corrupt_objects_never_panic() {
     for arch in [
         Arch::X64,
@@ -476,7 +498,6 @@ fn corrupt_objects_never_panic() {
     }
 }
 
-#[test]
 fn xtensawin_separate_rodata() {
     let mut o = Obj::new(Arch::Xtensawin);
     let ro = o.section(".rodata", SectionKind::ReadOnlyData, b"hello\0\0\0", 4);
@@ -527,7 +548,6 @@ fn xtensawin_separate_rodata() {
 /// to a `.literal` symbol with 0xffff in its offset field, GNU as with 0;
 /// the field is not an addend (the relocation is RELA) and must not change
 /// the result.
-#[test]
 fn xtensawin_l32r_field_prefilled_by_llvm_mc() {
     let build = |field: u8| {
         let mut o = Obj::new(Arch::Xtensawin);
@@ -551,7 +571,6 @@ fn xtensawin_l32r_field_prefilled_by_llvm_mc() {
 /// note names the ABI (Debian's lx106 libgcc and picolibc say `ABI=1`), and
 /// without one (LLVM) a function's first instruction tells: `entry` only in
 /// windowed code.
-#[test]
 fn xtensa_abi_mismatch_is_refused() {
     let object = |arch: Arch, info: Option<&[u8]>, code: &[u8]| {
         let mut o = Obj::new(arch);
@@ -612,7 +631,6 @@ fn xtensa_abi_mismatch_is_refused() {
 /// `.rodata`, where an `l32r` cannot reach them once rodata is loaded apart
 /// (reproducer: a `switch` followed by a function loading a constant); the
 /// error says how to build the object instead.
-#[test]
 fn xtensawin_l32r_into_rodata_says_how_to_build() {
     let mut o = Obj::new(Arch::Xtensawin);
     let ro = o.section(".rodata", SectionKind::ReadOnlyData, &[0; 8], 4);
@@ -630,7 +648,6 @@ fn xtensawin_l32r_into_rodata_says_how_to_build() {
     );
 }
 
-#[test]
 fn xtensa_absolute_word_in_rodata_is_relocated() {
     // A jump table in .rodata (as LLVM emits): .word .text+4.
     let mut o = Obj::new(Arch::Xtensa);
@@ -650,7 +667,6 @@ fn xtensa_absolute_word_in_rodata_is_relocated() {
 /// Upstream issue 19276: mpy_ld.py names a literal's GOT entry by section
 /// *name* plus offset and keys literal words by file name plus offset, so
 /// `.rodata` of two objects, or two literal pools of one object, get mixed.
-#[test]
 fn xtensa_literals_of_several_objects_and_pools_stay_apart() {
     let object = |first: bool| {
         let mut o = Obj::new(Arch::Xtensa);
@@ -707,7 +723,6 @@ fn xtensa_literals_of_several_objects_and_pools_stay_apart() {
     );
 }
 
-#[test]
 fn archive_member_that_is_not_elf() {
     let mut main = Obj::new(Arch::X64);
     let t = main.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
@@ -732,7 +747,6 @@ fn archive_member_that_is_not_elf() {
     );
 }
 
-#[test]
 fn thumb_branch_got_prel_rel32_and_abs32() {
     let mut o = Obj::new(Arch::Armv7emsp);
     let mut code = Vec::new();
@@ -763,7 +777,6 @@ fn thumb_branch_got_prel_rel32_and_abs32() {
     );
 }
 
-#[test]
 fn riscv_call_and_jump_table_pairs() {
     let mut o = Obj::new(Arch::Rv64imc);
     let mut code = Vec::new();
@@ -790,7 +803,6 @@ fn riscv_call_and_jump_table_pairs() {
 /// `mpy_ld.py` gives every absolute data word a GOT entry on RISC-V although
 /// only the word itself is relocated; with `gc_sections` no unread entry is
 /// made, and the word is relocated the same way.
-#[test]
 fn riscv_absolute_data_words_need_no_got_entry_with_gc_sections() {
     let build = || {
         let mut o = Obj::new(Arch::Rv64imc);
@@ -830,7 +842,6 @@ fn riscv_absolute_data_words_need_no_got_entry_with_gc_sections() {
 
 /// With `static_data`, bss that code reaches PC-relatively sits in the text
 /// image; bss reached only through the GOT stays in the module's BSS block.
-#[test]
 fn static_data_keeps_got_only_bss_in_the_bss_block() {
     let build = || {
         let mut o = Obj::new(Arch::Armv7m);
@@ -898,7 +909,6 @@ fn qstr_user(entry: bool, qstrs: &[&str], dead: &[&str]) -> Vec<u8> {
     o.finish()
 }
 
-#[test]
 fn qstr_table_order_is_first_kept_reference_in_load_order() {
     // The documented order: the config header's names, then each new qstr
     // at its first undefined global reference, object by object in load
@@ -927,7 +937,6 @@ fn qstr_table_order_is_first_kept_reference_in_load_order() {
     assert_eq!(words, [2 * 2, 2 * 3, 2 * 4]);
 }
 
-#[test]
 fn malformed_qstr_spelling_is_an_error() {
     let a = qstr_user(true, &["a$zz"], &[]);
     let err = link(Arch::X64, vec![a]).unwrap_err();
@@ -939,7 +948,6 @@ fn malformed_qstr_spelling_is_an_error() {
 /// blob (text is instruction RAM); a literal pointing at it becomes a GOT
 /// entry the loader relocates against the rodata blob. (Rust's `static mut`
 /// counters reached through `l32r`, as in examples/rust-basics.)
-#[test]
 fn xtensawin_static_data_reached_through_a_literal() {
     let mut o = Obj::new(Arch::Xtensawin);
     let data = o.section(".data.counter", SectionKind::Data, &[7, 0, 0, 0], 4);

@@ -1,10 +1,21 @@
 //! Malformed input to every parser: mutated and random bytes must give an
 //! error or a result, never a panic.
 
-mod common;
-
-use common::{archive, Obj};
 use mpy_link::{Arch, Input, Library, LinkOptions};
+
+use crate::common::{archive, Obj};
+use crate::support::{trials, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    trials!(
+        "robustness",
+        [
+            mutated_archives,
+            random_text_inputs,
+            random_bytes_as_objects_and_mpy_files,
+        ]
+    )
+}
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
@@ -28,7 +39,6 @@ fn member(def: &str) -> Vec<u8> {
     o.finish()
 }
 
-#[test]
 fn mutated_archives() {
     let good = archive(
         &[("a.o", member("a")), ("b.o", member("b"))],
@@ -75,7 +85,6 @@ fn mutated_archives() {
     }
 }
 
-#[test]
 fn random_text_inputs() {
     let mut rng = Rng(12345);
     let alphabet = b"GROUP()/* */ ,\nINPUT AS_NEEDED OUTPUT_FORMAT PROVIDE = 0x;abcdef0123456789_#define MP_QSTR_ (mp_native";
@@ -95,7 +104,6 @@ fn random_text_inputs() {
     }
 }
 
-#[test]
 fn random_bytes_as_objects_and_mpy_files() {
     let mut rng = Rng(777);
     for _ in 0..2000 {

@@ -5,6 +5,21 @@ use mpy_link::mpy::merge::merge;
 use mpy_link::mpy::read::read;
 use mpy_link::mpy::vuint::encode_vuint;
 
+use crate::support::{trials, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    let mut trials = trials!(
+        "fuzz_regressions",
+        [merge_leaves_out_bytes_after_the_native_raw_code]
+    );
+    #[cfg(unix)]
+    trials.extend(trials!(
+        "fuzz_regressions",
+        [a_script_naming_a_device_is_an_error]
+    ));
+    trials
+}
+
 /// A native x64 module whose code is one `ret`, with `trailing` bytes after
 /// its raw code (the loader ignores them in a file on its own).
 fn native_with_trailing(trailing: &[u8]) -> Vec<u8> {
@@ -35,7 +50,6 @@ fn bytecode() -> Vec<u8> {
 /// merged file, where the loader (and our reader) took them for the next
 /// part's raw code: a module the reader rejects ("file ends inside function
 /// data"), or on a board one that runs garbage.
-#[test]
 fn merge_leaves_out_bytes_after_the_native_raw_code() {
     let native = native_with_trailing(&[0x72]);
     assert!(read("n.mpy", &native).is_ok());
@@ -57,7 +71,6 @@ fn merge_leaves_out_bytes_after_the_native_raw_code() {
 /// naming a device was read to its end, which `/dev/zero` never reaches.
 /// A library must be a regular file.
 #[cfg(unix)]
-#[test]
 fn a_script_naming_a_device_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("libm.a");

@@ -1,13 +1,26 @@
 //! The `mpy-link` binary: mpy_ld.py's arguments, exit codes, messages, and
 //! never an output file after a failure.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::Obj;
 use mpy_link::Arch;
+
+use crate::common::Obj;
+use crate::support::{trials, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    trials!(
+        "cli",
+        [
+            links_with_mpy_ld_arguments,
+            failure_leaves_no_output_and_explains,
+            merge_mode,
+            dump_mode_prints_what_a_module_holds,
+            temporary_files_of_killed_runs_are_removed,
+        ]
+    )
+}
 
 fn mpy_link() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mpy-link"))
@@ -22,7 +35,6 @@ fn good_object() -> Vec<u8> {
     o.finish()
 }
 
-#[test]
 fn links_with_mpy_ld_arguments() {
     let dir = tempfile::tempdir().unwrap();
     let obj = dir.path().join("mod.o");
@@ -68,7 +80,6 @@ fn links_with_mpy_ld_arguments() {
         .any(|w| w == b"named.mpy"));
 }
 
-#[test]
 fn failure_leaves_no_output_and_explains() {
     let dir = tempfile::tempdir().unwrap();
     let obj = dir.path().join("bad.o");
@@ -139,7 +150,6 @@ fn link_good_object(dir: &Path, stem: &str, output: &str) -> (PathBuf, PathBuf) 
     (obj, native)
 }
 
-#[test]
 fn merge_mode() {
     let dir = tempfile::tempdir().unwrap();
     let (_, native) = link_good_object(dir.path(), "m", "m_native.mpy");
@@ -170,7 +180,6 @@ fn merge_mode() {
     assert!(String::from_utf8_lossy(&res.stderr).contains("native"));
 }
 
-#[test]
 fn dump_mode_prints_what_a_module_holds() {
     let dir = tempfile::tempdir().unwrap();
     let (obj, native) = link_good_object(dir.path(), "d", "d.mpy");
@@ -187,7 +196,6 @@ fn dump_mode_prints_what_a_module_holds() {
     assert!(String::from_utf8_lossy(&res.stderr).contains("d.o"));
 }
 
-#[test]
 fn temporary_files_of_killed_runs_are_removed() {
     let dir = tempfile::tempdir().unwrap();
     // A process that is gone: started, killed and reaped.

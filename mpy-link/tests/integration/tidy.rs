@@ -4,6 +4,19 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::{trials, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    trials!(
+        "tidy",
+        [
+            architecture_facts_stay_in_arch,
+            the_library_never_prints,
+            the_rules_see_what_they_look_for,
+        ]
+    )
+}
+
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -39,7 +52,6 @@ fn arch_specific(text: &str) -> Option<&str> {
     })
 }
 
-#[test]
 fn architecture_facts_stay_in_arch() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
@@ -66,7 +78,6 @@ fn architecture_facts_stay_in_arch() {
     );
 }
 
-#[test]
 fn the_library_never_prints() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
@@ -94,7 +105,6 @@ fn the_library_never_prints() {
     );
 }
 
-#[test]
 fn the_rules_see_what_they_look_for() {
     assert_eq!(arch_specific("let t = R_ARM_ABS32;"), Some("R_ARM_ABS32"));
     assert_eq!(

@@ -2,14 +2,30 @@
 //! crash: duplicate symbols inside one object, linker scripts that include
 //! themselves, and the wording of messages about odd inputs.
 
-mod common;
-
-use std::path::PathBuf;
 use std::process::Command;
 
-use common::{archive, link, Obj};
 use mpy_link::{Arch, Input, Library, LinkError, LinkOptions};
 use object::SectionKind;
+
+use crate::common::{archive, link, Obj};
+use crate::support::{find_tool, trials, TestResult, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    trials!(
+        "errors",
+        [
+            duplicate_global_inside_one_object,
+            duplicate_global_added_by_objcopy,
+            duplicates_across_objects_still_name_both,
+            linker_script_that_includes_itself,
+            linker_scripts_that_include_each_other,
+            unknown_relocation_type_is_named_once,
+            non_relocatable_elf_kinds_read_as_words,
+            archive_member_names_are_escaped_in_messages,
+            got_entry_into_a_literal_pool_names_the_class_in_words,
+        ]
+    )
+}
 
 /// An x64 object defining `mpy_init` and `helper`, calling `helper`.
 fn with_helper() -> Obj {
@@ -21,7 +37,6 @@ fn with_helper() -> Obj {
     o
 }
 
-#[test]
 fn duplicate_global_inside_one_object() {
     let mut o = with_helper();
     // A second global `helper` in the same object.
@@ -36,25 +51,10 @@ fn duplicate_global_inside_one_object() {
     assert_eq!(msg, "duplicate symbol `helper`: defined twice in obj0.o");
 }
 
-/// Finds `name` on `PATH`.
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-#[test]
-fn duplicate_global_added_by_objcopy() {
+fn duplicate_global_added_by_objcopy() -> TestResult {
     // The report's reproduction: binutils adds a second `helper` to an
     // object that already defines one.
-    let Some(objcopy) = find_tool("objcopy") else {
-        if std::env::var("MPY_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
-            panic!("required tool missing: `objcopy` is not on PATH (apt install binutils)");
-        }
-        println!("skipped: `objcopy` is not on PATH (apt install binutils)");
-        return;
-    };
+    let objcopy = find_tool("objcopy", "apt install binutils")?;
     let dir = tempfile::tempdir().unwrap();
     let (plain, doubled) = (dir.path().join("m.o"), dir.path().join("m2.o"));
     std::fs::write(&plain, with_helper().finish()).unwrap();
@@ -75,9 +75,9 @@ fn duplicate_global_added_by_objcopy() {
             && msg.contains("m2.o"),
         "{msg}"
     );
+    Ok(())
 }
 
-#[test]
 fn duplicates_across_objects_still_name_both() {
     let a = with_helper().finish();
     let mut b = Obj::new(Arch::X64);
@@ -92,7 +92,6 @@ fn duplicates_across_objects_still_name_both() {
     );
 }
 
-#[test]
 fn linker_script_that_includes_itself() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.ld");
@@ -103,7 +102,6 @@ fn linker_script_that_includes_itself() {
     assert!(msg.contains("a.ld -> a.ld"), "{msg}");
 }
 
-#[test]
 fn linker_scripts_that_include_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.ld"), dir.path().join("b.ld"));
@@ -122,7 +120,6 @@ fn linker_scripts_that_include_each_other() {
     assert_eq!(Library::open(&a).unwrap().archives.len(), 2);
 }
 
-#[test]
 fn unknown_relocation_type_is_named_once() {
     let mut o = Obj::new(Arch::X64);
     let text = o.text(&[0x90, 0, 0, 0, 0, 0xc3]);
@@ -137,7 +134,6 @@ fn unknown_relocation_type_is_named_once() {
     );
 }
 
-#[test]
 fn non_relocatable_elf_kinds_read_as_words() {
     let mut o = Obj::new(Arch::X64);
     let t = o.text(&[0xc3]);
@@ -160,7 +156,6 @@ fn non_relocatable_elf_kinds_read_as_words() {
     }
 }
 
-#[test]
 fn archive_member_names_are_escaped_in_messages() {
     let mut main = Obj::new(Arch::X64);
     let t = main.text(&[0xe8, 0, 0, 0, 0, 0xc3]);
@@ -182,7 +177,6 @@ fn archive_member_names_are_escaped_in_messages() {
     assert!(msg.contains(r"libbad.a(\x1b[2J\x7fh.o)"), "{msg}");
 }
 
-#[test]
 fn got_entry_into_a_literal_pool_names_the_class_in_words() {
     // A literal holding the address of another literal pool: pools are
     // dissolved into the GOT and literal table, so no word can point there;

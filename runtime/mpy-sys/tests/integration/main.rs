@@ -1,0 +1,7 @@
+//! mpy-sys's one integration test binary. Its tests need no tools:
+//!
+//! - `abi_facts::*`: the Rust mirrors against the ABI facts in `mpy_sys::abi`;
+//! - `layout::*`: every `MpFunTable` entry at `index * word size`.
+
+mod abi_facts;
+mod layout;
