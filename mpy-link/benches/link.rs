@@ -10,6 +10,9 @@
 //! Prints min/median/max over many iterations. A case whose compiler is
 //! missing is reported as skipped.
 
+// Tests and benchmarks report on stdout/stderr as libtest does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -8,6 +8,9 @@
 //! `<arch>/<module>/<test>`; a trial whose tool is missing is ignored with
 //! the reason (failed under `MPY_TEST_REQUIRE_TOOLS=1`).
 
+// Tests and benchmarks report on stdout/stderr as libtest does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod abi_layout;
 mod execute;
 mod header_api;

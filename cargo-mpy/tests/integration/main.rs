@@ -13,6 +13,9 @@
 //! A trial whose tool is missing is reported as ignored with the reason;
 //! `MPY_TEST_REQUIRE_TOOLS=1` makes it fail instead.
 
+// Tests and benchmarks report on stdout/stderr as libtest does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod board;
 mod cli;
 mod examples;

@@ -6,6 +6,9 @@
 //! `TRYBUILD=overwrite cargo test -p mpy --test ui` rewrites the `.stderr` files; review
 //! the diff before committing it.
 
+// Tests and benchmarks report on stdout/stderr as libtest does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();

@@ -10,6 +10,7 @@ use clap::Parser;
 use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
 
 mod output;
+mod report;
 
 use output::write_atomic;
 
@@ -69,7 +70,7 @@ fn main() -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            report::error(e);
             ExitCode::FAILURE
         }
     }
@@ -147,18 +148,18 @@ fn run(args: &Args) -> Result<(), LinkError> {
         .collect::<Result<Vec<_>, _>>()?;
     let module = mpy_link::link(&options, &inputs, &libs)?;
     for w in &module.warnings {
-        eprintln!("warning: {w}");
+        report::warning(w);
     }
     if args.verbose > 0 {
-        eprintln!("arch:         {}", arch.spec().machine_name);
-        eprintln!("text size:    {}", module.text.len());
+        report::info(format_args!("arch:         {}", arch.spec().machine_name));
+        report::info(format_args!("text size:    {}", module.text.len()));
         if !module.rodata.is_empty() {
-            eprintln!("rodata size:  {}", module.rodata.len());
+            report::info(format_args!("rodata size:  {}", module.rodata.len()));
         }
-        eprintln!("bss size:     {}", module.bss_size);
-        eprintln!("GOT entries:  {}", module.got_entries);
+        report::info(format_args!("bss size:     {}", module.bss_size));
+        report::info(format_args!("GOT entries:  {}", module.got_entries));
         for input in module.inputs.iter().filter(|i| i.member.is_some()) {
-            eprintln!("using {input}");
+            report::info(format_args!("using {input}"));
         }
     }
     write_atomic(&output, &module.to_mpy())
@@ -179,7 +180,7 @@ fn dump(args: &Args) -> Result<(), LinkError> {
         let mpy = mpy_link::mpy::read::read(&p.display().to_string(), &data)?;
         out.push_str(&mpy_link::mpy::dump::dump(&mpy));
     }
-    print!("{out}");
+    report::stdout(&out);
     Ok(())
 }
 

@@ -3,5 +3,8 @@
 //! - `abi_facts::*`: the Rust mirrors against the ABI facts in `mpy_sys::abi`;
 //! - `layout::*`: every `MpFunTable` entry at `index * word size`.
 
+// Tests and benchmarks report on stdout/stderr as libtest does.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod abi_facts;
 mod layout;
