@@ -1,12 +1,16 @@
 //! What to link and how: the options of a link.
 
 use crate::arch::spec::Arch;
+use mpy_sys::abi::MpyAbi;
 
 /// What to link and how.
 #[derive(Debug, Clone)]
 pub struct LinkOptions {
     /// Target architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI the module is for: the sub-version written into the header, the
+    /// `mp_fun_table` the module's symbols resolve against (default 6.3).
+    pub abi: MpyAbi,
     /// Native qstrs in table order (from the config header; index 1 on).
     pub qstrs: Vec<String>,
     /// File name recorded in the `.mpy` (qstr 0), e.g. `features0.mpy`.
@@ -20,10 +24,11 @@ pub struct LinkOptions {
 }
 
 impl LinkOptions {
-    /// Options with no qstrs, no flags and no improvements.
+    /// Options for ABI 6.3 with no qstrs, no flags and no improvements.
     pub fn new(arch: Arch, source_name: impl Into<String>) -> Self {
         LinkOptions {
             arch,
+            abi: MpyAbi::DEFAULT,
             qstrs: Vec::new(),
             source_name: source_name.into(),
             arch_flags: 0,

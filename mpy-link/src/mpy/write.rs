@@ -4,15 +4,18 @@ use crate::arch::spec::Arch;
 use crate::mpy::reloc::{self, MpyReloc};
 use crate::mpy::vuint::encode_vuint;
 use crate::mpy::{
-    MPY_FEATURE_ARCH_FLAGS, MPY_SUB_VERSION, MPY_VERSION, MP_CODE_BYTECODE, MP_CODE_NATIVE_VIPER,
+    MPY_FEATURE_ARCH_FLAGS, MPY_VERSION, MP_CODE_BYTECODE, MP_CODE_NATIVE_VIPER,
     MP_SCOPE_FLAG_VIPERBSS, MP_SCOPE_FLAG_VIPERRELOC, MP_SCOPE_FLAG_VIPERRODATA, MP_SMALL_INT_BITS,
 };
+use mpy_sys::abi::MpyAbi;
 
 /// One native module's parts, as the file stores them.
 #[derive(Debug, Clone, Copy)]
 pub struct NativeCode<'a> {
     /// Architecture.
     pub arch: Arch,
+    /// The ABI: its sub-version goes into the header.
+    pub abi: MpyAbi,
     /// Architecture flags (rv32imc; 0 for none).
     pub arch_flags: u32,
     /// File name recorded as qstr 0.
@@ -45,7 +48,7 @@ pub fn write_qstr(out: &mut Vec<u8>, text: &str) {
 pub fn write_native(m: &NativeCode<'_>) -> Vec<u8> {
     let spec = m.arch.spec();
     let mut out = Vec::with_capacity(m.text.len() + m.rodata.len() + 64);
-    let mut feature = (spec.mpy_code << 2) | MPY_SUB_VERSION;
+    let mut feature = (spec.mpy_code << 2) | m.abi.sub_version();
     if m.arch_flags != 0 {
         feature |= MPY_FEATURE_ARCH_FLAGS;
     }
