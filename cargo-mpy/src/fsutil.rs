@@ -1,22 +1,27 @@
 //! File helpers: atomic writes, write-if-changed, stamps, gcc depfiles.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
 /// Writes `data` to `path` through a temporary file in the same directory
-/// and a rename, so readers never see a partial file.
+/// and a rename, so readers never see a partial file. The temporary file's
+/// name is unique to the call (process and counter), so threads writing the
+/// same file at once each rename a whole file of their own.
 pub(crate) fn atomic_write(path: &Path, data: &[u8]) -> Result<()> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     fs_err::create_dir_all(dir)?;
     let name = path
         .file_name()
         .with_context(|| format!("`{}` has no file name", path.display()))?;
     let tmp = dir.join(format!(
-        ".{}.tmp{}",
+        ".{}.tmp{}.{}",
         name.to_string_lossy(),
-        std::process::id()
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     fs_err::write(&tmp, data)?;
     fs_err::rename(&tmp, path).inspect_err(|_| {

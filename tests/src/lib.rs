@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cargo_mpy::toolchain::{find_c_compiler, Toolchain};
-pub use mpy_link::Arch;
+pub use mpy_link::{Arch, MpyAbi};
 
 /// Why a test could not run: a tool it needs is not installed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,10 +311,10 @@ fn toml_str(s: &str) -> String {
 
 /// Builds a native module from C sources with cargo-mpy's library: a
 /// package `dir/<name>-pkg` whose `[package.metadata.mpy]` lists the
-/// sources, with the test header tree (`tests/support/mpy-tree`, `natmod.h`)
-/// and `link-runtime` (libgcc for software division and floats, libm),
-/// built for `arch` into `dir/<name>.mpy`. Panics with cargo-mpy's messages
-/// when the build fails; a [`Skip`] when the compiler is missing.
+/// sources, with no MicroPython tree (the header cargo-mpy ships) and
+/// `link-runtime` (libgcc for software division and floats, libm), built for
+/// `arch` and .mpy ABI 6.3 into `dir/<name>.mpy`. Panics with cargo-mpy's
+/// messages when the build fails; a [`Skip`] when the compiler is missing.
 pub fn build_c_module(
     arch: Arch,
     sources: &[PathBuf],
@@ -332,8 +332,20 @@ pub fn build_c_module_with(
     name: &str,
     cflags: &[&str],
 ) -> Result<PathBuf, Skip> {
-    try_build_c_module(arch, sources, dir, name, cflags)?
-        .map_err(|log| panic!("building {name} for {arch} failed:\n{log}"))
+    build_c_module_for(arch, MpyAbi::DEFAULT, sources, dir, name, cflags)
+}
+
+/// [`build_c_module_with`] for an .mpy ABI (`--mpy-abi`).
+pub fn build_c_module_for(
+    arch: Arch,
+    abi: MpyAbi,
+    sources: &[PathBuf],
+    dir: &Path,
+    name: &str,
+    cflags: &[&str],
+) -> Result<PathBuf, Skip> {
+    try_build_c_module(arch, abi, sources, dir, name, cflags)?
+        .map_err(|log| panic!("building {name} for {arch} (ABI {abi}) failed:\n{log}"))
 }
 
 /// The object files of the last [`build_c_module`] of `name` in `dir` (cargo-mpy keeps
@@ -362,6 +374,7 @@ pub fn module_objects(dir: &Path, name: &str) -> Vec<PathBuf> {
 /// build fails (`Ok(Err(log))`).
 pub fn try_build_c_module(
     arch: Arch,
+    abi: MpyAbi,
     sources: &[PathBuf],
     dir: &Path,
     name: &str,
@@ -379,10 +392,9 @@ pub fn try_build_c_module(
     };
     let manifest = format!(
         "[package]\nname = {}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-         [package.metadata.mpy]\nsources = [{}]\nmpy-dir = {}\ninclude-dirs = [{}]\ncflags = [{}]\nlink-runtime = true\n",
+         [package.metadata.mpy]\nsources = [{}]\ninclude-dirs = [{}]\ncflags = [{}]\nlink-runtime = true\n",
         toml_str(name),
         list(sources),
-        toml_str(&support_dir().join("mpy-tree").to_string_lossy()),
         toml_str(&natmod_include_dir().to_string_lossy()),
         cflags.iter().map(|f| toml_str(f)).collect::<Vec<_>>().join(", "),
     );
@@ -392,6 +404,7 @@ pub fn try_build_c_module(
     let options = cargo_mpy::BuildOptions {
         manifest_path: Some(manifest_path),
         archs: vec![arch],
+        mpy_abi: Some(abi),
         out_dir: Some(dir.to_path_buf()),
         target_dir: Some(pkg.join("target")),
         ..Default::default()

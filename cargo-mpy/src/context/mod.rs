@@ -10,7 +10,7 @@ mod sources;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
 pub(crate) use project::{find_manifest, Project};
@@ -27,6 +27,9 @@ pub struct BuildOptions {
     pub archs: Vec<Arch>,
     /// Build with the release profile.
     pub release: bool,
+    /// The `.mpy` ABI to build for (`--mpy-abi`; default: `mpy-abi` from the
+    /// manifest, the MicroPython tree's, else 6.3).
+    pub mpy_abi: Option<MpyAbi>,
     /// Also write the result to this directory (`<module>.mpy`, or
     /// `<module>_<arch>.mpy` for each of several architectures).
     pub out_dir: Option<PathBuf>,
@@ -65,6 +68,7 @@ impl BuildContext {
         };
         let opts = PlanOptions {
             release: options.release,
+            mpy_abi: options.mpy_abi,
             out_dir: options.out_dir.as_ref().map(|d| cwd.join(d)),
             several_archs: archs.len() > 1,
         };
@@ -82,7 +86,9 @@ impl BuildContext {
             named.iter().flatten().map(|(_, p)| p.clone()).collect();
         let mut plans = Vec::new();
         for (&arch, named) in archs.iter().zip(named) {
-            match named.and_then(|(module, paths)| plan::plan_arch(&project, arch, module, paths)) {
+            match named
+                .and_then(|(module, paths)| plan::plan_arch(&project, arch, module, paths, &opts))
+            {
                 Ok(p) => plans.push(p),
                 Err(e) => {
                     all_paths.iter().for_each(ArtifactPaths::remove_outputs);

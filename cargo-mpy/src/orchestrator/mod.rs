@@ -33,6 +33,7 @@ use crate::link::{self, Qstrs};
 use crate::mpy_cross::MpyCrossJob;
 use crate::rust_build;
 use crate::shell::Shell;
+use crate::toolchain;
 use jobs::{run_pool, Job};
 use record::LinkRecord;
 
@@ -90,8 +91,23 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Phase 1: the qstr scan of every source and, for C and assembly, the
-    /// config header (written only when it changed, so objects stay fresh).
+    /// config header and the header cargo-mpy ships when there is no
+    /// MicroPython tree (each written only when it changed, so objects stay
+    /// fresh).
     fn scan_qstrs(&self) -> Result<Vec<Qstrs>> {
+        let mut bundled: Vec<&Path> = Vec::new();
+        for plan in &self.cx.plans {
+            if let Some(dir) = plan.c.as_ref().and_then(|c| c.bundled_include.as_deref()) {
+                if plan.native_sources().next().is_some() && !bundled.contains(&dir) {
+                    bundled.push(dir);
+                }
+            }
+        }
+        for dir in bundled {
+            if toolchain::write_bundled(dir)? {
+                self.shell.verbose_status("Generated", dir.display());
+            }
+        }
         self.cx
             .plans
             .iter()
@@ -139,6 +155,7 @@ impl<'a> BuildOrchestrator<'a> {
                     plan: i,
                     job: MpyCrossJob {
                         arch: plan.arch,
+                        abi: plan.abi,
                         tool: plan.mpy_cross.as_deref().context("no mpy-cross")?,
                         src: &src.rel,
                         cwd: dir,
@@ -226,7 +243,7 @@ impl<'a> BuildOrchestrator<'a> {
         let project = &self.cx.project;
         let stale: Vec<bool> = jobs.iter().map(|j| !j.is_fresh()).collect();
         for (i, plan) in self.cx.plans.iter().enumerate() {
-            let arch = plan.arch.name();
+            let arch = plan.label();
             if jobs.iter().zip(&stale).any(|(j, s)| *s && j.plan() == i) {
                 let version = project
                     .package_version
@@ -264,6 +281,7 @@ impl<'a> BuildOrchestrator<'a> {
                     &project.manifest_path,
                     &plan.paths.rust_target_dir,
                     plan.arch,
+                    plan.abi,
                     target,
                     self.cx.release,
                 )
@@ -339,7 +357,7 @@ impl<'a> BuildOrchestrator<'a> {
         let record = LinkRecord::new(plan, qstrs, compiled, rust_lib);
         if !record.is_fresh(plan) {
             self.shell
-                .status("Linking", format!("{} [{}]", plan.module, plan.arch.name()));
+                .status("Linking", format!("{} [{}]", plan.module, plan.label()));
             fsutil::remove_if_exists(&plan.paths.link_record)?;
             let native = self.link(plan, qstrs, &compiled.objects, rust_lib)?;
             let merged = self.merge(plan, native, &compiled.bytecode)?;
@@ -360,6 +378,7 @@ impl<'a> BuildOrchestrator<'a> {
         let externs = plan.link.externs.as_ref();
         let linked = link::link_native(&link::NativeLink {
             arch: plan.arch,
+            abi: plan.abi,
             qstrs,
             source_name: &plan.source_name,
             arch_flags: plan.link.arch_flags,

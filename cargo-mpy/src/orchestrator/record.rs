@@ -31,6 +31,7 @@ impl LinkRecord {
         if let Ok(exe) = std::env::current_exe() {
             let _ = writeln!(s, "linker {}", fsutil::stamp(&exe));
         }
+        let _ = writeln!(s, "mpy-abi {}", plan.abi);
         let _ = writeln!(s, "source-name {}", plan.source_name);
         let _ = writeln!(s, "arch-flags {}", plan.link.arch_flags);
         let _ = writeln!(s, "qstrs {}", qstrs.join(","));
