@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use mpy_link::qstr::ConfigHeaderForm;
 use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions, MpyAbi};
 
 /// The result of scanning the sources for `MP_QSTR_` names.
@@ -16,11 +17,12 @@ pub(crate) struct Qstrs {
     pub native: Vec<String>,
 }
 
-/// Scans `paths` (all sources, as `mpy_ld.py --preprocess` does).
-pub(crate) fn scan_qstrs(paths: &[&Path]) -> Result<Qstrs, LinkError> {
+/// Scans `paths` (all sources, as `mpy_ld.py --preprocess` does); the
+/// config header in the form the C headers expect.
+pub(crate) fn scan_qstrs(paths: &[&Path], form: ConfigHeaderForm) -> Result<Qstrs, LinkError> {
     let scan = mpy_link::qstr::scan_files(paths)?;
     Ok(Qstrs {
-        header: mpy_link::qstr::config_header(&scan),
+        header: mpy_link::qstr::config_header_in(&scan, form),
         native: scan.native_names().to_vec(),
     })
 }

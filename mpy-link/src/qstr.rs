@@ -66,7 +66,32 @@ fn collect_qstr_names(text: &str, out: &mut BTreeSet<String>) {
 /// numbers, the others entries of `mp_native_qstr_table`. The text is the
 /// same as `mpy_ld.py --preprocess` writes.
 pub fn config_header(scan: &QstrScan) -> String {
-    let mut out = String::from("#include <stdint.h>\ntypedef uintptr_t mp_off_t;\n");
+    config_header_in(scan, ConfigHeaderForm::Current)
+}
+
+/// The two forms of the config header `mpy_ld.py` has written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigHeaderForm {
+    /// From MicroPython 1.27 (and the reference commit): `py/mpconfig.h`
+    /// defines `mp_int_t` and `mp_uint_t`, the header only `mp_off_t`.
+    Current,
+    /// MicroPython 1.20-1.26, whose `py/mpconfig.h` leaves `mp_int_t` and
+    /// `mp_uint_t` to the port: the header defines both, and declares the
+    /// object table with `mp_uint_t`.
+    WithIntTypes,
+}
+
+/// [`config_header`] in the given form (the one the MicroPython tree the C
+/// sources build against expects).
+pub fn config_header_in(scan: &QstrScan, form: ConfigHeaderForm) -> String {
+    let (types, word) = match form {
+        ConfigHeaderForm::Current => ("", "uintptr_t"),
+        ConfigHeaderForm::WithIntTypes => (
+            "typedef uintptr_t mp_uint_t;\ntypedef intptr_t mp_int_t;\n",
+            "mp_uint_t",
+        ),
+    };
+    let mut out = format!("#include <stdint.h>\n{types}typedef uintptr_t mp_off_t;\n");
     for (i, (_, escaped)) in STATIC_QSTRS.iter().enumerate() {
         out.push_str(&format!("#define MP_QSTR_{} ({})\n", escaped, i + 1));
     }
@@ -78,7 +103,7 @@ pub fn config_header(scan: &QstrScan) -> String {
         ));
     }
     out.push_str("extern const uint16_t mp_native_qstr_table[];\n");
-    out.push_str("extern const uintptr_t mp_native_obj_table[];\n");
+    out.push_str(&format!("extern const {word} mp_native_obj_table[];\n"));
     out
 }
 
@@ -135,6 +160,18 @@ mod tests {
         assert!(header.contains("#define MP_QSTR___dir__ (2)\n"));
         assert!(header.contains("#define MP_QSTR_Add (mp_native_qstr_table[1])\n"));
         assert_eq!(parse_config_header(&header), ["Add", "add", "zeta"]);
+        // The form mpy_ld.py of 1.20-1.26 writes: the integer types too.
+        let old = config_header_in(&scan, ConfigHeaderForm::WithIntTypes);
+        assert!(old.starts_with(
+            "#include <stdint.h>\ntypedef uintptr_t mp_uint_t;\ntypedef intptr_t mp_int_t;\ntypedef uintptr_t mp_off_t;\n#define MP_QSTR_ (1)\n"
+        ));
+        assert!(old.ends_with("extern const mp_uint_t mp_native_obj_table[];\n"));
+        let middle = |text: &str, skip: usize| {
+            let lines: Vec<&str> = text.lines().collect();
+            lines[skip..lines.len() - 1].join("\n")
+        };
+        assert_eq!(middle(&old, 4), middle(&header, 2));
+        assert_eq!(parse_config_header(&old), ["Add", "add", "zeta"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use mpy_link::qstr::ConfigHeaderForm;
 use mpy_link::{Arch, MpyAbi};
 
 use super::project::Project;
@@ -137,6 +138,8 @@ pub(crate) struct CBuild {
     /// Where the header cargo-mpy ships goes, when the build uses it (no
     /// MicroPython tree); written before anything compiles.
     pub bundled_include: Option<PathBuf>,
+    /// The form of the config header the headers expect.
+    pub config_form: ConfigHeaderForm,
     /// The flags select picolibc (its `libc.a` holds libm).
     pub picolibc: bool,
 }
@@ -392,6 +395,7 @@ fn c_build(
     Ok(CBuild {
         compiler,
         cflags,
+        config_form: tree.map_or(ConfigHeaderForm::Current, |t| t.config_form),
         bundled_include,
         picolibc: specs.is_some(),
     })

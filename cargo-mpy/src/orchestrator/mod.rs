@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
+use mpy_link::qstr::ConfigHeaderForm;
 use mpy_link::{Arch, LinkError};
 
 use crate::compile_c::CompileJob;
@@ -113,7 +114,11 @@ impl<'a> BuildOrchestrator<'a> {
             .iter()
             .map(|plan| {
                 let paths: Vec<&Path> = plan.sources.iter().map(|s| s.abs.as_path()).collect();
-                let q = link::scan_qstrs(&paths).context("qstr scan failed")?;
+                let form = plan
+                    .c
+                    .as_ref()
+                    .map_or(ConfigHeaderForm::Current, |c| c.config_form);
+                let q = link::scan_qstrs(&paths, form).context("qstr scan failed")?;
                 // Only C and assembly include the header; a Rust-only package needs none.
                 let header = &plan.paths.config_h;
                 if plan.native_sources().next().is_some()

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use mpy_link::qstr::ConfigHeaderForm;
 use mpy_link::MpyAbi;
 
 use super::discover::{mpy_dir, MpyDirSource};
@@ -73,6 +74,9 @@ pub(crate) struct MpyTree {
     pub source: MpyDirSource,
     /// The ABI the tree builds (from `py/persistentcode.h`).
     pub abi: MpyAbi,
+    /// The config header the tree's headers expect: before 1.27 it also defines
+    /// `mp_int_t` and `mp_uint_t` (`py/mpconfig.h` leaves them to the port).
+    pub config_form: ConfigHeaderForm,
 }
 
 impl MpyTree {
@@ -118,11 +122,24 @@ pub(crate) fn find_tree(configured: Option<&str>, manifest_dir: &Path) -> Result
             TREE_HELP,
         )
     })?;
+    // Trees from 1.27 define the integer types in py/mpconfig.h; older ones
+    // expect them from the config header, as their mpy_ld.py wrote it.
+    let mpconfig = std::fs::read_to_string(abs.join("py").join("mpconfig.h")).unwrap_or_default();
+    let defines_int = mpconfig.lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("typedef ") && l.ends_with(" mp_int_t;")
+    });
+    let config_form = if defines_int {
+        ConfigHeaderForm::Current
+    } else {
+        ConfigHeaderForm::WithIntTypes
+    };
     Ok(Some(MpyTree {
         dir,
         abs,
         source,
         abi,
+        config_form,
     }))
 }
 
@@ -222,6 +239,7 @@ mod tests {
             abs: PathBuf::from("/mp"),
             source: MpyDirSource::Env,
             abi,
+            config_form: ConfigHeaderForm::Current,
         }
     }
 
@@ -266,6 +284,15 @@ mod tests {
         write("2");
         let t = find_tree(Some("t"), root).unwrap().expect("a tree");
         assert_eq!((t.abi, t.source), (MpyAbi::V6_2, MpyDirSource::Manifest));
+        // No py/mpconfig.h defining mp_int_t: the config header brings the integer types.
+        assert_eq!(t.config_form, ConfigHeaderForm::WithIntTypes);
+        std::fs::write(
+            root.join("t/py/mpconfig.h"),
+            "#if MP_INT_TYPE == MP_INT_TYPE_INTPTR\ntypedef intptr_t mp_int_t;\ntypedef uintptr_t mp_uint_t;\n#endif\n",
+        )
+        .unwrap();
+        let t = find_tree(Some("t"), root).unwrap().expect("a tree");
+        assert_eq!(t.config_form, ConfigHeaderForm::Current);
         assert_eq!(t.mpy_cross(), root.join("t/mpy-cross/build/mpy-cross"));
         write("0");
         let msg = format!("{:#}", find_tree(Some("t"), root).unwrap_err());
