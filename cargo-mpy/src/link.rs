@@ -15,6 +15,9 @@ pub(crate) struct Qstrs {
     pub header: String,
     /// The module's own qstrs, in table order.
     pub native: Vec<String>,
+    /// String objects of the object table (MicroPython 1.20's
+    /// `MP_OBJ_NEW_QSTR`; empty for the other forms).
+    pub objects: Vec<String>,
 }
 
 /// Scans `paths` (all sources, as `mpy_ld.py --preprocess` does); the
@@ -23,7 +26,12 @@ pub(crate) fn scan_qstrs(paths: &[&Path], form: ConfigHeaderForm) -> Result<Qstr
     let scan = mpy_link::qstr::scan_files(paths)?;
     Ok(Qstrs {
         header: mpy_link::qstr::config_header_in(&scan, form),
-        native: scan.native_names().to_vec(),
+        objects: if form == ConfigHeaderForm::WithQstrObjects {
+            scan.object_names().to_vec()
+        } else {
+            Vec::new()
+        },
+        native: scan.native_names_for(form).to_vec(),
     })
 }
 
@@ -36,6 +44,8 @@ pub(crate) struct NativeLink<'a> {
     pub abi: MpyAbi,
     /// Native qstrs in table order.
     pub qstrs: &'a [String],
+    /// String objects of the object table.
+    pub qstr_objects: &'a [String],
     /// Name recorded in the file.
     pub source_name: &'a str,
     /// Architecture flags (0 for none).
@@ -65,6 +75,7 @@ pub(crate) fn link_native(job: &NativeLink<'_>) -> Result<Linked, LinkError> {
         arch: job.arch,
         abi: job.abi,
         qstrs: job.qstrs.to_vec(),
+        qstr_objects: job.qstr_objects.to_vec(),
         source_name: job.source_name.to_string(),
         arch_flags: job.arch_flags,
         externs: job.externs.to_vec(),

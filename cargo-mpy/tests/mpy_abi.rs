@@ -261,6 +261,82 @@ fn a_trees_persistentcode_h_decides_the_abi() {
     assert!(!out.exists(), "no stale output after a refused build");
 }
 
+/// A tree whose `py/dynruntime.h` works as MicroPython 1.20's does: `MP_OBJ_NEW_QSTR(x)`
+/// becomes the name `MP_OBJ_NEW_QSTR_x`, which the config header must define as an entry of
+/// the module's object table, and whose `py/mpconfig.h` leaves `mp_int_t` to the config
+/// header. The module carries the string as an object (and not as a qstr).
+#[test]
+fn a_1_20_tree_gets_string_objects_for_mp_obj_new_qstr() {
+    skip_unless!(c_compiler(Arch::X64));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let tree = fake_tree(tmp.path(), 1);
+    std::fs::write(tree.join("py/mpconfig.h"), "/* no integer types here */\n").expect("write");
+    let natmod = workspace_root().join("cargo-mpy/include/natmod.h");
+    std::fs::write(
+        tree.join("py/dynruntime.h"),
+        format!(
+            "#define MPY_ABI 0x0601\n#include \"{}\"\n#undef MP_OBJ_NEW_QSTR\n#define MP_OBJ_NEW_QSTR(x) MP_OBJ_NEW_QSTR_##x\n",
+            natmod.display()
+        ),
+    )
+    .expect("write dynruntime.h");
+    let src = "#include \"py/dynruntime.h\"\n\
+        mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {\n\
+            MP_DYNRUNTIME_INIT_ENTRY\n\
+            mp_store_global(MP_QSTR_MSG, MP_OBJ_NEW_QSTR(MP_QSTR_HELLO_THERE));\n\
+            MP_DYNRUNTIME_INIT_EXIT\n\
+        }\n";
+    let dir = package(
+        tmp.path(),
+        "old",
+        &format!(
+            "sources = [\"old.c\"]\nmpy-dir = {:?}",
+            tree.display().to_string()
+        ),
+        &[("old.c", src)],
+    );
+    let o = cargo_mpy(&dir, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let header = std::fs::read_to_string(
+        std::fs::read_dir(dir.join("target/mpy/x64/debug/build"))
+            .expect("build dir")
+            .next()
+            .expect("the package's build dir")
+            .expect("entry")
+            .path()
+            .join("old.config.h"),
+    )
+    .expect("config header");
+    assert!(
+        header.contains("typedef intptr_t mp_int_t;")
+            && header.contains(
+                "#define MP_OBJ_NEW_QSTR_MP_QSTR_HELLO_THERE ((mp_obj_t)mp_native_obj_table[0])"
+            ),
+        "{header}"
+    );
+    let out = dir.join("target/mpy/x64/debug/old.mpy");
+    let bytes = std::fs::read(&out).expect("the module");
+    let mpy = mpy_link::mpy::read::read("old.mpy", &bytes).expect("decode");
+    assert_eq!(mpy.header.abi(), Some(MpyAbi::V6_1));
+    let qstrs: Vec<String> = mpy
+        .qstrs
+        .iter()
+        .map(|q| q.qstr.text().into_owned())
+        .collect();
+    assert_eq!(qstrs, ["old.mpy", "MSG"]);
+    assert_eq!(mpy.objects.len(), 1);
+    assert!(
+        matches!(&mpy.objects[0].obj, mpy_link::mpy::tables::Obj::Str(s) if *s == b"HELLO_THERE"),
+        "{:?}",
+        mpy.objects
+    );
+    assert!(mpy
+        .raw_code
+        .relocations()
+        .iter()
+        .any(|r| r.kind == RelocKind::ObjTable));
+}
+
 #[test]
 fn unsupported_trees_are_refused() {
     let tmp = tempfile::tempdir().expect("temp dir");

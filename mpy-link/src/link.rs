@@ -33,6 +33,9 @@ pub struct LinkedModule {
     pub source_name: String,
     /// Native qstrs, in table order (index 1 onwards).
     pub qstrs: Vec<String>,
+    /// String objects of the object table (MicroPython 1.20's
+    /// `MP_OBJ_NEW_QSTR`), in order.
+    pub objects: Vec<String>,
     /// The text image: trampoline, code, GOT.
     pub text: Vec<u8>,
     /// The separate rodata blob (xtensawin only; empty elsewhere).
@@ -60,6 +63,7 @@ impl LinkedModule {
             arch_flags: self.arch_flags,
             source_name: &self.source_name,
             qstrs: &self.qstrs,
+            objects: &self.objects,
             text: &self.text,
             rodata: &self.rodata,
             bss_size: self.bss_size,
@@ -151,6 +155,7 @@ fn link_objects(options: &LinkOptions, objects: &Objects<'_>) -> Result<LinkedMo
         arch_flags: options.arch_flags,
         source_name: options.source_name.clone(),
         qstrs: resolution.qstrs,
+        objects: options.qstr_objects.clone(),
         text: images.text,
         rodata: images.rodata,
         bss_size: layout.bss_len,

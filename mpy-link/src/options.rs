@@ -13,6 +13,11 @@ pub struct LinkOptions {
     pub abi: MpyAbi,
     /// Native qstrs in table order (from the config header; index 1 on).
     pub qstrs: Vec<String>,
+    /// String objects of the module's object table, in order: what
+    /// `MP_OBJ_NEW_QSTR(MP_QSTR_name)` stands for with MicroPython 1.20's
+    /// headers (the config header's `MP_OBJ_NEW_QSTR_MP_QSTR_name` lines).
+    /// Empty for everything else.
+    pub qstr_objects: Vec<String>,
     /// File name recorded in the `.mpy` (qstr 0), e.g. `features0.mpy`.
     pub source_name: String,
     /// Architecture flags (rv32imc only; 0 for none).
@@ -30,6 +35,7 @@ impl LinkOptions {
             arch,
             abi: MpyAbi::DEFAULT,
             qstrs: Vec::new(),
+            qstr_objects: Vec::new(),
             source_name: source_name.into(),
             arch_flags: 0,
             externs: Vec::new(),

@@ -224,6 +224,40 @@ fn merge_keeps_the_native_parts_sub_version() {
 }
 
 #[test]
+fn string_objects_for_micropython_1_20() {
+    // With 1.20's headers `MP_OBJ_NEW_QSTR(MP_QSTR_x)` reads `mp_native_obj_table[i]`,
+    // string objects the file carries after its qstrs.
+    let mut o = Obj::new(Arch::X64);
+    let text = o.text(&[0x48, 0x8b, 0x05, 0, 0, 0, 0, 0xc3]);
+    o.func("mpy_init", text, 0);
+    let table = o.undef("mp_native_obj_table");
+    o.reloc(text, 3, table, 42, -4); // R_X86_64_REX_GOTPCRELX
+    let mut options = LinkOptions::new(Arch::X64, "m.mpy");
+    options.abi = MpyAbi::V6_1;
+    options.qstr_objects = vec!["HELLO".into(), "zz".into()];
+    let m = mpy_link::link(&options, &[Input::from_bytes("m.o", o.finish())], &[]).expect("link");
+    assert!(m.relocs.iter().any(|r| r.kind == RelocKind::ObjTable));
+    let bytes = m.to_mpy();
+    let mpy = read("m.mpy", &bytes).expect("reads back");
+    let objects: Vec<String> = mpy
+        .objects
+        .iter()
+        .map(|e| match &e.obj {
+            mpy_link::mpy::tables::Obj::Str(s) => String::from_utf8_lossy(s).into_owned(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(objects, ["HELLO", "zz"]);
+    // Header, qstr table (the file name), then kind 5, length, text, NUL per object.
+    let at = bytes
+        .windows(7)
+        .position(|w| w == b"\x05\x05HELLO")
+        .expect("the first object");
+    assert_eq!(&bytes[at..at + 13], b"\x05\x05HELLO\0\x05\x02zz\0");
+    assert_eq!(bytes[5], 2, "n_obj");
+}
+
+#[test]
 fn every_object_symbol_is_in_the_facts() {
     // The linker's names are the facts' names: every `object` entry of any ABI.
     let all: Vec<_> = FUN_TABLE.iter().filter_map(|e| e.symbol).collect();

@@ -314,7 +314,7 @@ impl<'a> BuildOrchestrator<'a> {
                 .zip(compiled)
                 .zip(rust_libs)
                 .map(|(((plan, q), c), rust)| {
-                    s.spawn(move || self.finish(plan, &q.native, c, rust.as_deref()))
+                    s.spawn(move || self.finish(plan, q, c, rust.as_deref()))
                 })
                 .collect();
             handles
@@ -355,7 +355,7 @@ impl<'a> BuildOrchestrator<'a> {
     fn finish(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         compiled: &Compiled,
         rust_lib: Option<&Path>,
     ) -> Result<Built> {
@@ -376,7 +376,7 @@ impl<'a> BuildOrchestrator<'a> {
     fn link(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         objects: &[PathBuf],
         rust_lib: Option<&Path>,
     ) -> Result<Vec<u8>> {
@@ -384,7 +384,8 @@ impl<'a> BuildOrchestrator<'a> {
         let linked = link::link_native(&link::NativeLink {
             arch: plan.arch,
             abi: plan.abi,
-            qstrs,
+            qstrs: &qstrs.native,
+            qstr_objects: &qstrs.objects,
             source_name: &plan.source_name,
             arch_flags: plan.link.arch_flags,
             externs: externs.map_or(&[], |e| &e.symbols),

@@ -75,7 +75,8 @@ pub(crate) struct MpyTree {
     /// The ABI the tree builds (from `py/persistentcode.h`).
     pub abi: MpyAbi,
     /// The config header the tree's headers expect: before 1.27 it also defines
-    /// `mp_int_t` and `mp_uint_t` (`py/mpconfig.h` leaves them to the port).
+    /// `mp_int_t` and `mp_uint_t` (`py/mpconfig.h` leaves them to the port), in
+    /// 1.20 also the string objects of `MP_OBJ_NEW_QSTR`.
     pub config_form: ConfigHeaderForm,
 }
 
@@ -122,18 +123,7 @@ pub(crate) fn find_tree(configured: Option<&str>, manifest_dir: &Path) -> Result
             TREE_HELP,
         )
     })?;
-    // Trees from 1.27 define the integer types in py/mpconfig.h; older ones
-    // expect them from the config header, as their mpy_ld.py wrote it.
-    let mpconfig = std::fs::read_to_string(abs.join("py").join("mpconfig.h")).unwrap_or_default();
-    let defines_int = mpconfig.lines().any(|l| {
-        let l = l.trim();
-        l.starts_with("typedef ") && l.ends_with(" mp_int_t;")
-    });
-    let config_form = if defines_int {
-        ConfigHeaderForm::Current
-    } else {
-        ConfigHeaderForm::WithIntTypes
-    };
+    let config_form = config_form_of(&abs);
     Ok(Some(MpyTree {
         dir,
         abs,
@@ -141,6 +131,25 @@ pub(crate) fn find_tree(configured: Option<&str>, manifest_dir: &Path) -> Result
         abi,
         config_form,
     }))
+}
+
+/// The config header a tree's headers expect, as its `mpy_ld.py` wrote it:
+/// trees from 1.27 define the integer types in `py/mpconfig.h`, older ones
+/// expect them from the config header; 1.20's `py/dynruntime.h` also turns
+/// `MP_OBJ_NEW_QSTR(MP_QSTR_x)` into a name the config header defines.
+fn config_form_of(tree: &Path) -> ConfigHeaderForm {
+    let read = |name: &str| std::fs::read_to_string(tree.join("py").join(name)).unwrap_or_default();
+    let defines_int = read("mpconfig.h").lines().any(|l| {
+        let l = l.trim();
+        l.starts_with("typedef ") && l.ends_with(" mp_int_t;")
+    });
+    if defines_int {
+        ConfigHeaderForm::Current
+    } else if read("dynruntime.h").contains("MP_OBJ_NEW_QSTR_##") {
+        ConfigHeaderForm::WithQstrObjects
+    } else {
+        ConfigHeaderForm::WithIntTypes
+    }
 }
 
 /// Where an explicit ABI came from.
@@ -293,6 +302,15 @@ mod tests {
         .unwrap();
         let t = find_tree(Some("t"), root).unwrap().expect("a tree");
         assert_eq!(t.config_form, ConfigHeaderForm::Current);
+        // 1.20's py/dynruntime.h (and no integer types in py/mpconfig.h).
+        std::fs::write(root.join("t/py/mpconfig.h"), "").unwrap();
+        std::fs::write(
+            root.join("t/py/dynruntime.h"),
+            "#define MP_OBJ_NEW_QSTR(x) MP_OBJ_NEW_QSTR_##x\n",
+        )
+        .unwrap();
+        let t = find_tree(Some("t"), root).unwrap().expect("a tree");
+        assert_eq!(t.config_form, ConfigHeaderForm::WithQstrObjects);
         assert_eq!(t.mpy_cross(), root.join("t/mpy-cross/build/mpy-cross"));
         write("0");
         let msg = format!("{:#}", find_tree(Some("t"), root).unwrap_err());

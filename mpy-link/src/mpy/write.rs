@@ -2,6 +2,7 @@
 
 use crate::arch::spec::Arch;
 use crate::mpy::reloc::{self, MpyReloc};
+use crate::mpy::tables::obj_type;
 use crate::mpy::vuint::encode_vuint;
 use crate::mpy::{
     MPY_FEATURE_ARCH_FLAGS, MPY_VERSION, MP_CODE_BYTECODE, MP_CODE_NATIVE_VIPER,
@@ -22,6 +23,8 @@ pub struct NativeCode<'a> {
     pub source_name: &'a str,
     /// The module's own qstrs, in table order (index 1 onwards).
     pub qstrs: &'a [String],
+    /// String objects of the object table, in order (usually none).
+    pub objects: &'a [String],
     /// The machine code.
     pub text: &'a [u8],
     /// The separate rodata blob (empty when there is none).
@@ -57,10 +60,16 @@ pub fn write_native(m: &NativeCode<'_>) -> Vec<u8> {
         encode_vuint(&mut out, u64::from(m.arch_flags));
     }
     encode_vuint(&mut out, 1 + m.qstrs.len() as u64);
-    encode_vuint(&mut out, 0); // no objects
+    encode_vuint(&mut out, m.objects.len() as u64);
     write_qstr(&mut out, m.source_name);
     for q in m.qstrs {
         write_qstr(&mut out, q);
+    }
+    for text in m.objects {
+        out.push(obj_type::STR);
+        encode_vuint(&mut out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
+        out.push(0);
     }
     encode_vuint(
         &mut out,

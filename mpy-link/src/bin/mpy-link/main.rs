@@ -107,16 +107,19 @@ fn run(args: &Args) -> Result<(), LinkError> {
         Some(o) => o.clone(),
         None => replace_ext(&args.files[0], ".o", "mpy")?,
     };
-    let qstrs = match &args.qstrs {
+    let (qstrs, qstr_objects) = match &args.qstrs {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|source| LinkError::Io {
                 action: "read",
                 path: p.clone(),
                 source,
             })?;
-            mpy_link::qstr::parse_config_header(&text)
+            (
+                mpy_link::qstr::parse_config_header(&text),
+                mpy_link::qstr::parse_config_header_objects(&text),
+            )
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     let externs = match &args.externs {
         Some(p) => mpy_link::externs::parse_file(p)?,
@@ -135,6 +138,7 @@ fn run(args: &Args) -> Result<(), LinkError> {
         arch,
         abi,
         qstrs,
+        qstr_objects,
         source_name,
         arch_flags,
         externs,
