@@ -357,6 +357,22 @@ mod tests {
     }
 
     #[test]
+    fn messages_name_the_releases_as_mpyabi_does() {
+        // abi_text! (needed by concat!) and MpyAbi::releases say the same.
+        for entry in FUN_TABLE {
+            let since = entry.added;
+            let text = std::format!("{since} ({})", since.releases());
+            let until = entry.removed.map(|u| std::format!("{u} ({})", u.releases()));
+            assert!(
+                entry.unavailable.contains(&text) || until.is_some_and(|u| entry.unavailable.contains(&u)),
+                "{}: {}",
+                entry.name,
+                entry.unavailable
+            );
+        }
+    }
+
+    #[test]
     fn require_names_the_entry_and_the_abi() {
         MpyAbi::V6_3.require("load_method_maybe");
         MpyAbi::V6_1.require("get_buffer_raise");
