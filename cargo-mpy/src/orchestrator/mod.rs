@@ -182,6 +182,7 @@ impl<'a> BuildOrchestrator<'a> {
             jobs.extend(self.py_jobs(i, plan)?);
         }
         self.announce(&jobs);
+        self.check_mpy_cross(&jobs)?;
         let results = run_pool(&jobs, self.cx.jobs, |job| {
             if !job.is_fresh() {
                 self.shell
@@ -240,6 +241,21 @@ impl<'a> BuildOrchestrator<'a> {
                 bytecode: plan.py_sources().map(|s| plan.paths.bytecode(s)).collect(),
             })
             .collect())
+    }
+
+    /// Asks each `mpy-cross` that has work to do, once, whether it writes
+    /// the `.mpy` ABI of the modules it compiles for.
+    fn check_mpy_cross(&self, jobs: &[Job<'_>]) -> Result<()> {
+        let mut asked: Vec<(&Path, mpy_link::MpyAbi)> = Vec::new();
+        for job in jobs {
+            if let Job::Py { job, .. } = job {
+                if !asked.contains(&(job.tool, job.abi)) && !job.is_fresh() {
+                    asked.push((job.tool, job.abi));
+                    crate::mpy_cross::check_tool_abi(job.tool, job.abi)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `Compiling` for each architecture with work to do, `Fresh` (with
