@@ -362,9 +362,12 @@ mod tests {
         for entry in FUN_TABLE {
             let since = entry.added;
             let text = std::format!("{since} ({})", since.releases());
-            let until = entry.removed.map(|u| std::format!("{u} ({})", u.releases()));
+            let until = entry
+                .removed
+                .map(|u| std::format!("{u} ({})", u.releases()));
             assert!(
-                entry.unavailable.contains(&text) || until.is_some_and(|u| entry.unavailable.contains(&u)),
+                entry.unavailable.contains(&text)
+                    || until.is_some_and(|u| entry.unavailable.contains(&u)),
                 "{}: {}",
                 entry.name,
                 entry.unavailable
