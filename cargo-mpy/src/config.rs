@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use anyhow::{bail, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 use serde::Deserialize;
 
 use crate::toolchain::FloatImpl;
@@ -38,6 +38,7 @@ struct RawConfig {
     #[serde(default, deserialize_with = "string_list")]
     sources: Option<Vec<String>>,
     mpy_dir: Option<String>,
+    mpy_abi: Option<String>,
     #[serde(default, deserialize_with = "string_list")]
     include_dirs: Option<Vec<String>>,
     #[serde(default, deserialize_with = "string_list")]
@@ -64,6 +65,7 @@ impl From<RawConfig> for MpyConfig {
                 module: r.module,
                 sources: r.sources,
                 mpy_dir: r.mpy_dir,
+                mpy_abi: r.mpy_abi,
                 include_dirs: r.include_dirs,
                 cflags: r.cflags,
                 link_runtime: r.link_runtime,
@@ -91,8 +93,12 @@ pub struct ArchConfig {
     /// C, `.S` and `.py` sources relative to the manifest; globs allowed.
     #[serde(default, deserialize_with = "string_list")]
     pub sources: Option<Vec<String>>,
-    /// The MicroPython tree whose headers C sources include.
+    /// The MicroPython tree whose headers C sources include (default: the
+    /// header cargo-mpy ships).
     pub mpy_dir: Option<String>,
+    /// The `.mpy` ABI to build for: `6.1` (MicroPython 1.20-1.21), `6.2`
+    /// (1.22) or `6.3` (1.23 and later; the default). With a tree, the tree's.
+    pub mpy_abi: Option<String>,
     /// Extra `-I` directories, relative to the manifest.
     #[serde(default, deserialize_with = "string_list")]
     pub include_dirs: Option<Vec<String>>,
@@ -257,6 +263,16 @@ impl MpyConfig {
     }
 
     fn validate(&self) -> Result<()> {
+        let tables = std::iter::once(("[package.metadata.mpy]".to_string(), &self.common)).chain(
+            self.arch
+                .iter()
+                .map(|(name, cfg)| (format!("[package.metadata.mpy.arch.{name}]"), cfg)),
+        );
+        for (table, cfg) in tables {
+            if let Some(abi) = &cfg.mpy_abi {
+                parse_mpy_abi(abi).map_err(|e| anyhow::anyhow!("{e} (`mpy-abi` in `{table}`)"))?;
+            }
+        }
         for name in self.arch.keys() {
             if name.parse::<Arch>().is_err() {
                 bail!(
@@ -292,6 +308,7 @@ impl MpyConfig {
         extend(&mut out.libs, &over.libs);
         replace(&mut out.module, &over.module);
         replace(&mut out.mpy_dir, &over.mpy_dir);
+        replace(&mut out.mpy_abi, &over.mpy_abi);
         replace(&mut out.link_runtime, &over.link_runtime);
         replace(&mut out.externs, &over.externs);
         replace(&mut out.arch_flags, &over.arch_flags);
@@ -302,6 +319,21 @@ impl MpyConfig {
         replace(&mut out.test_runner, &over.test_runner);
         out
     }
+}
+
+/// Parses an ABI name (`6.2`); the error lists the valid ones.
+pub fn parse_mpy_abi(name: &str) -> Result<MpyAbi> {
+    MpyAbi::from_name(name.trim()).ok_or_else(|| {
+        let valid: Vec<String> = MpyAbi::ALL
+            .iter()
+            .map(|a| format!("{a} ({})", a.releases()))
+            .collect();
+        anyhow::anyhow!(
+            "unknown .mpy ABI `{}`; valid: {}",
+            name.trim(),
+            valid.join(", ")
+        )
+    })
 }
 
 /// "x86, x64, ..." for messages.
@@ -477,6 +509,25 @@ mod tests {
         let err = parse("[arch.arm64]\ncflags = []").unwrap_err().to_string();
         assert!(err.contains("unknown architecture `arm64`"), "{err}");
         assert!(err.contains("rv32imc"), "{err}");
+    }
+
+    #[test]
+    fn mpy_abi_key() {
+        let c = parse("mpy-abi = \"6.2\"\n[arch.x64]\nmpy-abi = \"6.1\"").unwrap();
+        assert_eq!(c.for_arch(Arch::Armv7m).mpy_abi.as_deref(), Some("6.2"));
+        assert_eq!(c.for_arch(Arch::X64).mpy_abi.as_deref(), Some("6.1"));
+        let err = parse("mpy-abi = \"1.22\"").unwrap_err().to_string();
+        assert!(
+            err.contains("unknown .mpy ABI `1.22`")
+                && err.contains("6.2 (MicroPython 1.22)")
+                && err.contains("`[package.metadata.mpy]`"),
+            "{err}"
+        );
+        let err = parse("[arch.x64]\nmpy-abi = \"6\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[package.metadata.mpy.arch.x64]"), "{err}");
+        assert_eq!(parse_mpy_abi(" 6.1 ").unwrap(), MpyAbi::V6_1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 use crate::error::error_with_help;
 use crate::shell::{Shell, Verbosity};
@@ -26,6 +26,8 @@ pub(crate) struct RustBuild<'a> {
     pub target_dir: &'a Path,
     /// The architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI (the runtime's `mpy_abi` cfg).
+    pub abi: MpyAbi,
     /// Its Rust target.
     pub target: &'a RustTarget,
     /// `--release`.
@@ -43,6 +45,7 @@ pub(crate) fn build_staticlib(shell: &Shell, build: &RustBuild<'_>) -> Result<Pa
         manifest,
         target_dir,
         arch,
+        abi,
         target,
         release,
         rustc_wrapper,
@@ -82,8 +85,10 @@ pub(crate) fn build_staticlib(shell: &Shell, build: &RustBuild<'_>) -> Result<Pa
     // `mpy_arch = "armv7emdp"` names the MicroPython architecture (two of them share
     // a Rust target). Loops are not padded to an alignment (LLVM does so for
     // Cortex-M7 even at `opt-level = "s"`), which keeps modules as small as GCC's
-    // `-Os` output.
+    // `-Os` output. `mpy_abi = "6.2"` selects the firmware's `mp_fun_table` in
+    // mpy-sys (`mpy_sys::abi::TARGET`).
     let arch_cfg = format!("mpy_arch=\"{}\"", arch.name());
+    let abi_cfg = format!("mpy_abi=\"{abi}\"");
     let mut flags = vec![
         "-Crelocation-model=pic",
         "-Cllvm-args=-align-loops=1",
@@ -91,6 +96,8 @@ pub(crate) fn build_staticlib(shell: &Shell, build: &RustBuild<'_>) -> Result<Pa
         "mpy_module",
         "--cfg",
         &arch_cfg,
+        "--cfg",
+        &abi_cfg,
     ];
     flags.extend(target.rustflags);
     cmd.env("CARGO_TARGET_DIR", target_dir)

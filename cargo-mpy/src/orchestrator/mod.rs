@@ -30,7 +30,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use mpy_link::{Arch, LinkError};
+use mpy_link::qstr::ConfigHeaderForm;
+use mpy_link::{Arch, LinkError, MpyAbi};
 
 use crate::compile_c::CompileJob;
 use crate::context::{profile, ArchPlan, BuildContext, BuildOptions, Project, SkippedArch};
@@ -42,6 +43,7 @@ use crate::lock::BuildLock;
 use crate::mpy_cross::MpyCrossJob;
 use crate::rust_build;
 use crate::shell::Shell;
+use crate::toolchain;
 use jobs::{run_pool, Job};
 use record::LinkRecord;
 
@@ -201,20 +203,35 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Phase 1: the qstr scan of every source and, for C and assembly, the
-    /// config header (written only when it changed, so objects stay fresh).
+    /// config header and the header cargo-mpy ships when there is no
+    /// MicroPython tree (each written only when it changed, so objects stay
+    /// fresh).
     fn scan_qstrs(&self) -> Vec<Result<Qstrs>> {
+        // The shipped header's directories written so far (plans share one).
+        let mut bundled: Vec<&Path> = Vec::new();
         self.cx
             .plans
             .iter()
             .map(|plan| -> Result<Qstrs> {
                 let paths: Vec<&Path> = plan.sources.iter().map(|s| s.abs.as_path()).collect();
-                let q = link::scan_qstrs(&paths).context("qstr scan failed")?;
+                let form = plan
+                    .c
+                    .as_ref()
+                    .map_or(ConfigHeaderForm::Current, |c| c.config_form);
+                let q = link::scan_qstrs(&paths, form).context("qstr scan failed")?;
                 // Only C and assembly include the header; a Rust-only package needs none.
                 let header = &plan.paths.config_h;
-                if plan.native_sources().next().is_some()
-                    && fsutil::write_if_changed(header, q.header.as_bytes())?
-                {
-                    self.shell.verbose_status("Generated", header.display());
+                if plan.native_sources().next().is_some() {
+                    if fsutil::write_if_changed(header, q.header.as_bytes())? {
+                        self.shell.verbose_status("Generated", header.display());
+                    }
+                    let shipped = plan.c.as_ref().and_then(|c| c.bundled_include.as_deref());
+                    if let Some(dir) = shipped.filter(|d| !bundled.contains(d)) {
+                        if toolchain::write_bundled(dir)? {
+                            self.shell.verbose_status("Generated", dir.display());
+                        }
+                        bundled.push(dir);
+                    }
                 }
                 Ok(q)
             })
@@ -256,6 +273,7 @@ impl<'a> BuildOrchestrator<'a> {
                     plan: i,
                     job: MpyCrossJob {
                         arch: plan.arch,
+                        abi: plan.abi,
                         tool: plan.mpy_cross.as_deref().context("no mpy-cross")?,
                         src: &src.rel,
                         cwd: dir,
@@ -273,16 +291,24 @@ impl<'a> BuildOrchestrator<'a> {
         let plans: &'a [ArchPlan] = &self.cx.plans;
         let mut jobs = Vec::new();
         let mut qstrs: Vec<Result<Qstrs>> = qstrs;
+        let mut asked = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
             if qstrs[i].is_err() {
                 continue;
             }
-            match (self.c_jobs(i, plan), self.py_jobs(i, plan)) {
-                (Ok(c), Ok(py)) => {
+            let planned = self.c_jobs(i, plan).and_then(|c| {
+                let py = self.py_jobs(i, plan)?;
+                self.check_mpy_cross(&py, &mut asked).with_context(|| {
+                    format!("could not build `{}` for {}", plan.module, plan.arch.name())
+                })?;
+                Ok((c, py))
+            });
+            match planned {
+                Ok((c, py)) => {
                     jobs.extend(c);
                     jobs.extend(py);
                 }
-                (Err(e), _) | (_, Err(e)) => qstrs[i] = Err(e),
+                Err(e) => qstrs[i] = Err(e),
             }
         }
         self.announce(&jobs);
@@ -367,13 +393,41 @@ impl<'a> BuildOrchestrator<'a> {
         }
     }
 
+    /// Checks that each `mpy-cross` of `jobs` with work to do writes the
+    /// `.mpy` ABI of the module it compiles for. Each tool is asked
+    /// (`--version`) once per build: `asked` holds the answers so far.
+    fn check_mpy_cross(
+        &self,
+        jobs: &[Job<'a>],
+        asked: &mut Vec<(&'a Path, Option<MpyAbi>)>,
+    ) -> Result<()> {
+        for job in jobs {
+            let Job::Py { job, .. } = job else {
+                continue;
+            };
+            if job.is_fresh() {
+                continue;
+            }
+            let found = match asked.iter().find(|(tool, _)| *tool == job.tool) {
+                Some(&(_, found)) => found,
+                None => {
+                    let found = toolchain::mpy_cross_abi(job.tool);
+                    asked.push((job.tool, found));
+                    found
+                }
+            };
+            crate::mpy_cross::check_tool_abi(job.tool, job.abi, found)?;
+        }
+        Ok(())
+    }
+
     /// `Compiling` for each architecture with work to do, `Fresh` (with
     /// `-v`) for the others.
     fn announce(&self, jobs: &[Job<'_>]) {
         let project = &self.cx.project;
         let stale: Vec<bool> = jobs.iter().map(|j| !j.is_fresh()).collect();
         for (i, plan) in self.cx.plans.iter().enumerate() {
-            let arch = plan.arch.name();
+            let arch = plan.label();
             if jobs.iter().zip(&stale).any(|(j, s)| *s && j.plan() == i) {
                 let version = project
                     .package_version
@@ -415,6 +469,7 @@ impl<'a> BuildOrchestrator<'a> {
                             manifest: &project.manifest_path,
                             target_dir: &plan.paths.rust_target_dir,
                             arch: plan.arch,
+                            abi: plan.abi,
                             target,
                             release: self.cx.release,
                             rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
@@ -449,7 +504,7 @@ impl<'a> BuildOrchestrator<'a> {
                         let r = r?;
                         let start = Instant::now();
                         let b = self
-                            .finish(plan, &r.qstrs.native, &r.compiled, r.rust_lib.as_deref())
+                            .finish(plan, &r.qstrs, &r.compiled, r.rust_lib.as_deref())
                             .with_context(|| {
                                 format!("could not link `{}` for {}", plan.module, plan.arch.name())
                             });
@@ -476,14 +531,14 @@ impl<'a> BuildOrchestrator<'a> {
     fn finish(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         compiled: &Compiled,
         rust_lib: Option<&Path>,
     ) -> Result<Built> {
         let record = LinkRecord::new(plan, qstrs, compiled, rust_lib);
         if !record.is_fresh(plan) {
             self.shell
-                .status("Linking", format!("{} [{}]", plan.module, plan.arch.name()));
+                .status("Linking", format!("{} [{}]", plan.module, plan.label()));
             fsutil::remove_if_exists(&plan.paths.link_record)?;
             let native = self.link(plan, qstrs, &compiled.objects, rust_lib)?;
             let merged = self.merge(plan, native, &compiled.bytecode)?;
@@ -497,14 +552,16 @@ impl<'a> BuildOrchestrator<'a> {
     fn link(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         objects: &[PathBuf],
         rust_lib: Option<&Path>,
     ) -> Result<Vec<u8>> {
         let externs = plan.link.externs.as_ref();
         let linked = link::link_native(&link::NativeLink {
             arch: plan.arch,
-            qstrs,
+            abi: plan.abi,
+            qstrs: &qstrs.native,
+            qstr_objects: &qstrs.objects,
             source_name: &plan.source_name,
             arch_flags: plan.link.arch_flags,
             externs: externs.map_or(&[], |e| &e.symbols),

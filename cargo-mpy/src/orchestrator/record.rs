@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::Compiled;
 use crate::context::ArchPlan;
 use crate::fsutil;
+use crate::link::Qstrs;
 
 /// What the last link of a module was made from: the linker, every input's
 /// path, size and time, and the output's own stamp (so an output replaced
@@ -19,7 +20,7 @@ pub(super) struct LinkRecord(String);
 impl LinkRecord {
     pub(super) fn new(
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         compiled: &Compiled,
         rust_lib: Option<&Path>,
     ) -> Self {
@@ -31,9 +32,11 @@ impl LinkRecord {
         if let Ok(exe) = std::env::current_exe() {
             let _ = writeln!(s, "linker {}", fsutil::stamp(&exe));
         }
+        let _ = writeln!(s, "mpy-abi {}", plan.abi);
         let _ = writeln!(s, "source-name {}", plan.source_name);
         let _ = writeln!(s, "arch-flags {}", plan.link.arch_flags);
-        let _ = writeln!(s, "qstrs {}", qstrs.join(","));
+        let _ = writeln!(s, "qstrs {}", qstrs.native.join(","));
+        let _ = writeln!(s, "qstr-objects {}", qstrs.objects.join(","));
         // The Rust archive is an input like the objects (its stamp counts).
         let inputs = compiled
             .objects

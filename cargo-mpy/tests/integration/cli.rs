@@ -1,10 +1,8 @@
 //! `cli/*`: end-to-end tests of the `cargo-mpy` binary on fixture projects
 //! written to temporary directories.
 //!
-//! The C headers come from the test suite's own dynruntime-compatible
-//! header (`tests/support/natmod/natmod.h`), reached through a small
-//! `py/dynruntime.h` written into a temporary "MicroPython tree", so no
-//! MicroPython checkout is needed. Tests that need a tool that is not
+//! The projects build with no MicroPython tree: C sources use the header
+//! cargo-mpy ships (`MPY_DIR` is removed from their environment). Tests that need a tool that is not
 //! installed (a cross compiler, `mpy-cross`, `micropython`) are ignored with
 //! the reason; `MPY_TEST_REQUIRE_TOOLS=1` turns that into a failure.
 
@@ -68,22 +66,18 @@ fn install_hint(tool: &str) -> &'static str {
     }
 }
 
+/// A temporary directory for projects, built with no MicroPython tree (C
+/// sources use the header cargo-mpy ships).
 struct Fixture {
     _tmp: tempfile::TempDir,
     root: PathBuf,
-    mpy_dir: PathBuf,
 }
 
 impl Fixture {
     fn new() -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_owned();
-        let mpy_dir = mpy_tests::fake_mpy_dir(&root);
-        Fixture {
-            _tmp: tmp,
-            root,
-            mpy_dir,
-        }
+        Fixture { _tmp: tmp, root }
     }
 
     /// A project directory with these files.
@@ -101,7 +95,7 @@ impl Fixture {
         Command::new(bin())
             .args(args)
             .current_dir(dir)
-            .env("MPY_DIR", &self.mpy_dir)
+            .env_remove("MPY_DIR")
             .env_remove("CARGO_TARGET_DIR")
             .env("CARGO_TERM_COLOR", "never")
             .output()
@@ -205,7 +199,7 @@ fn c_module_builds_runs_and_rebuilds_incrementally() -> TestResult {
     let o = Command::new(&other_bin)
         .args(["build"])
         .current_dir(&dir)
-        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("MPY_DIR")
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
@@ -549,7 +543,7 @@ fn missing_tools_name_their_package() -> TestResult {
     let o = Command::new(bin())
         .args(["build", "--arch", "armv6m"])
         .current_dir(&dir)
-        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("MPY_DIR")
         .env("PATH", fx.root.join("empty-path"))
         .env_remove("CARGO_TARGET_DIR")
         .output()
@@ -661,7 +655,10 @@ fn doctor_reports_every_architecture() -> TestResult {
         err.contains("C compiler")
             && err.contains("Rust target")
             && err.contains("mpy-cross")
-            && err.contains("MicroPython"),
+            && err.contains("C headers")
+            && err.contains("the header cargo-mpy ships")
+            && err.contains(".mpy ABI")
+            && err.contains("6.3 (MicroPython 1.23 or later)"),
         "{err}"
     );
     // ESP-IDF's compiler is never in Debian: the report says how to get it.
@@ -812,7 +809,7 @@ fn environment_cflags_come_first_as_under_make() -> TestResult {
     let o = Command::new(bin())
         .args(["build", "-v"])
         .current_dir(&dir)
-        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("MPY_DIR")
         .env("CFLAGS", "-O0 -DFROM_ENV")
         .env_remove("CARGO_TARGET_DIR")
         .output()
@@ -859,7 +856,7 @@ fn packages_sharing_a_target_dir_do_not_mix() -> TestResult {
         let o = Command::new(bin())
             .arg("build")
             .current_dir(dir)
-            .env("MPY_DIR", &fx.mpy_dir)
+            .env_remove("MPY_DIR")
             .env("CARGO_TARGET_DIR", &target)
             .output()
             .unwrap();
@@ -918,19 +915,18 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
 
 /// The library builds two packages at once in one process, each compiled in
 /// its own directory (relative source paths, `-I.`), without changing the
-/// process's current directory.
+/// process's current directory; they share a target directory, so both write
+/// the shipped header there (one after the other: the build lock).
 fn library_builds_two_packages_at_once() -> TestResult {
     need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let cwd = std::env::current_dir().unwrap();
+    let shared = fx.root.join("shared-target");
     let names = ["first", "second"];
     let dirs: Vec<PathBuf> = names
         .iter()
         .map(|name| {
-            let table = format!(
-                "sources = [\"src/{name}.c\"]\nmpy-dir = {:?}\ninclude-dirs = [\"include\"]",
-                fx.mpy_dir.display().to_string()
-            );
+            let table = format!("sources = [\"src/{name}.c\"]\ninclude-dirs = [\"include\"]");
             fx.project(
                 name,
                 &[
@@ -945,6 +941,7 @@ fn library_builds_two_packages_at_once() -> TestResult {
         let handles: Vec<_> = dirs
             .iter()
             .map(|dir| {
+                let shared = &shared;
                 s.spawn(move || {
                     let shell = cargo_mpy::Shell::from_write(
                         Box::new(std::io::sink()),
@@ -953,6 +950,7 @@ fn library_builds_two_packages_at_once() -> TestResult {
                     let options = cargo_mpy::BuildOptions {
                         manifest_path: Some(dir.join("Cargo.toml")),
                         archs: vec![mpy_link::Arch::X64],
+                        target_dir: Some(shared.clone()),
                         ..Default::default()
                     };
                     cargo_mpy::build(&options, &shell)
@@ -962,12 +960,12 @@ fn library_builds_two_packages_at_once() -> TestResult {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(std::env::current_dir().unwrap(), cwd);
-    for ((name, dir), result) in names.iter().zip(&dirs).zip(results) {
+    for (name, result) in names.iter().zip(results) {
         let built = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(built.len(), 1);
         assert_eq!(
             built[0].output,
-            dir.join(format!("target/mpy/x64/debug/{name}.mpy"))
+            shared.join(format!("mpy/x64/debug/{name}.mpy"))
         );
         let bytes = std::fs::read(&built[0].output).unwrap();
         assert_eq!(built[0].size, bytes.len() as u64);

@@ -6,6 +6,9 @@
 //!   from the Python tests and loader check files beside each one;
 //! - `board/*`: `deploy`, `run`, `test --port`, `package`, `inspect` and
 //!   `build --arch all` against the unix port on a pty;
+//! - `abi/*`: the `.mpy` ABI (`--mpy-abi`, `mpy-abi`, a tree's
+//!   `py/persistentcode.h`), C modules with no MicroPython tree, refused
+//!   trees and tools;
 //! - `robustness/*`: module names, object names, manifest messages, the
 //!   build lock, concurrent and failing builds;
 //! - `reproducible/*`: the same bytes from two checkout directories.
@@ -16,6 +19,7 @@
 mod board;
 mod cli;
 mod examples;
+mod mpy_abi;
 mod reproducible;
 mod robustness;
 
@@ -23,6 +27,7 @@ fn main() {
     let mut trials = cli::trials();
     trials.extend(examples::trials());
     trials.extend(board::trials());
+    trials.extend(mpy_abi::trials());
     trials.extend(robustness::trials());
     trials.extend(reproducible::trials());
     mpy_tests::run_trials(trials)
