@@ -41,6 +41,7 @@ mod link;
 mod mpy_cross;
 mod orchestrator;
 mod process;
+mod runtime;
 mod rust_build;
 mod templates;
 

@@ -18,7 +18,8 @@ use crate::shell::{Shell, Verbosity};
 use crate::toolchain::RustTarget;
 
 /// Builds the package's library as a static library for `arch` and returns
-/// the archive's path.
+/// the archive's path. `runtime_patches` point crates.io crates at local
+/// directories (the runtime cargo-mpy carries).
 pub(crate) fn build_staticlib(
     shell: &Shell,
     manifest: &Path,
@@ -26,6 +27,7 @@ pub(crate) fn build_staticlib(
     arch: Arch,
     target: &RustTarget,
     release: bool,
+    runtime_patches: &[(String, PathBuf)],
 ) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
@@ -47,6 +49,11 @@ pub(crate) fn build_staticlib(
     .args(["--target", target.triple]);
     if release {
         cmd.arg("--release");
+    }
+    for (name, dir) in runtime_patches {
+        let path = toml::Value::String(dir.to_string_lossy().into_owned());
+        cmd.arg("--config")
+            .arg(format!("patch.crates-io.{name}.path={path}"));
     }
     if shell.verbosity() == Verbosity::Quiet {
         cmd.arg("--quiet");

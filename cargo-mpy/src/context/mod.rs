@@ -47,6 +47,9 @@ pub(crate) struct BuildContext {
     pub jobs: usize,
     /// One plan per architecture, in the order asked for.
     pub plans: Vec<ArchPlan>,
+    /// `[patch.crates-io]` entries for the Rust build: each runtime crate the package
+    /// takes from crates.io, pointed at the runtime cargo-mpy carries.
+    pub runtime_patches: Vec<(String, PathBuf)>,
 }
 
 impl BuildContext {
@@ -98,11 +101,13 @@ impl BuildContext {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .max(1);
+        let runtime_patches = runtime_patches(&project)?;
         Ok(BuildContext {
             project,
             release: options.release,
             jobs,
             plans,
+            runtime_patches,
         })
     }
 
@@ -112,4 +117,34 @@ impl BuildContext {
             plan.paths.remove_outputs();
         }
     }
+}
+
+/// The runtime crates the package takes from crates.io, supplied from the runtime
+/// cargo-mpy carries (extracted on first use), after checking that the package asks for
+/// the version carried.
+fn runtime_patches(project: &Project) -> Result<Vec<(String, PathBuf)>> {
+    if !project.has_rust || project.registry_runtime.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runtime = crate::runtime::Runtime::extract()?;
+    let version = cargo_metadata::semver::Version::parse(&runtime.version)
+        .with_context(|| format!("the carried runtime has version `{}`", runtime.version))?;
+    project
+        .registry_runtime
+        .iter()
+        .map(|(name, req)| {
+            if !req.matches(&version) {
+                return Err(crate::error::error_with_help(
+                    format!(
+                        "`{}` asks for `{name} = \"{req}\"`, but this cargo-mpy carries {name} {version}",
+                        project.manifest_path.display()
+                    ),
+                    format!(
+                        "depend on `{name} = \"{version}\"`, or install the cargo-mpy of the runtime version you need, or name the runtime by `path`"
+                    ),
+                ));
+            }
+            Ok((name.clone(), runtime.crate_dir(name)))
+        })
+        .collect()
 }

@@ -468,6 +468,7 @@ mod tests {
             target_dir: PathBuf::from("/t"),
             has_rust: false,
             config: Default::default(),
+            registry_runtime: Vec::new(),
         }
     }
 

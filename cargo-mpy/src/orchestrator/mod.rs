@@ -266,6 +266,7 @@ impl<'a> BuildOrchestrator<'a> {
                     plan.arch,
                     target,
                     self.cx.release,
+                    &self.cx.runtime_patches,
                 )
                 .map(Some)
                 .with_context(|| {
