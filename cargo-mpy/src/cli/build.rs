@@ -28,6 +28,10 @@ pub struct BuildArgs {
     /// `<module>_<arch>.mpy` for each of several architectures).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Module variants to build (comma-separated or repeated; names of
+    /// `[package.metadata.mpy.variant.*]` tables); default: all.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub variant: Vec<String>,
     /// Number of parallel jobs (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -48,6 +52,7 @@ impl BuildArgs {
             out_dir: self.out_dir,
             jobs: self.jobs,
             target_dir: None,
+            variants: self.variant,
         };
         orchestrator::build(&options, shell)
     }

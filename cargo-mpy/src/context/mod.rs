@@ -9,7 +9,7 @@ mod sources;
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use mpy_link::Arch;
 
 pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
@@ -34,6 +34,9 @@ pub struct BuildOptions {
     pub jobs: Option<usize>,
     /// cargo's target directory to use instead of the package's.
     pub target_dir: Option<PathBuf>,
+    /// Module variants to build (names of `[package.metadata.mpy.variant.*]`
+    /// tables; default: all of them).
+    pub variants: Vec<String>,
 }
 
 /// The project, the options and a plan per architecture.
@@ -66,26 +69,41 @@ impl BuildContext {
         } else {
             options.archs.clone()
         };
+        let variants = select_variants(&project, &options.variants)?;
+        if let Some(layout) = &project.config.out_layout {
+            plan::check_out_layout(layout).context("invalid `out-layout` in `[package.metadata.mpy]`")?;
+        }
         let opts = PlanOptions {
             release: options.release,
             out_dir: options.out_dir.as_ref().map(|d| cwd.join(d)),
             several_archs: archs.len() > 1,
+            out_layout: project.config.out_layout.clone(),
+            mpy_abi: plan::target_mpy_abi(),
+            variants: variants.iter().any(Option::is_some),
         };
-        // Names and paths first, for every architecture: a failure in any
-        // plan removes the outputs of all of them.
-        let named: Vec<Result<(String, ArtifactPaths)>> = archs
+        // Names and paths first, for every module and architecture: a failure
+        // in any plan removes the outputs of all of them.
+        let units: Vec<(Option<&str>, Arch)> = variants
             .iter()
-            .map(|&arch| {
-                let module = plan::module_name(&project, &project.config.for_arch(arch))?;
+            .flat_map(|v| archs.iter().map(move |&a| (v.as_deref(), a)))
+            .collect();
+        let named: Vec<Result<(String, ArtifactPaths)>> = units
+            .iter()
+            .map(|&(variant, arch)| {
+                let module =
+                    plan::module_name(&project, &project.config.for_module(variant, arch))?;
                 let paths = ArtifactPaths::new(&project, arch, &module, &opts);
                 Ok((module, paths))
             })
             .collect();
         let all_paths: Vec<ArtifactPaths> =
             named.iter().flatten().map(|(_, p)| p.clone()).collect();
+        check_distinct_outputs(&all_paths, &units)?;
         let mut plans = Vec::new();
-        for (&arch, named) in archs.iter().zip(named) {
-            match named.and_then(|(module, paths)| plan::plan_arch(&project, arch, module, paths)) {
+        for (&(variant, arch), named) in units.iter().zip(named) {
+            match named.and_then(|(module, paths)| {
+                plan::plan_arch(&project, arch, variant, module, paths)
+            }) {
                 Ok(p) => plans.push(p),
                 Err(e) => {
                     all_paths.iter().for_each(ArtifactPaths::remove_outputs);
@@ -147,4 +165,59 @@ fn runtime_patches(project: &Project) -> Result<Vec<(String, PathBuf)>> {
             Ok((name.clone(), runtime.crate_dir(name)))
         })
         .collect()
+}
+
+/// The variants to build: the ones named (checked), else all; `[None]` for a
+/// package without variants.
+fn select_variants(project: &Project, names: &[String]) -> Result<Vec<Option<String>>> {
+    let table = &project.config.variant;
+    if table.is_empty() {
+        if let Some(name) = names.first() {
+            bail!(
+                "`--variant {name}`: `{}` has no `[package.metadata.mpy.variant.*]` tables",
+                project.manifest_path.display()
+            );
+        }
+        return Ok(vec![None]);
+    }
+    if names.is_empty() {
+        return Ok(table.keys().cloned().map(Some).collect());
+    }
+    let mut out = Vec::new();
+    for name in names {
+        if !table.contains_key(name) {
+            bail!(
+                "`--variant {name}`: no such variant; the package's variants are {}",
+                table.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if !out.contains(&Some(name.clone())) {
+            out.push(Some(name.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Two modules never write the same `--out-dir` file (an `out-layout` without
+/// `{arch}` while building several architectures would).
+fn check_distinct_outputs(paths: &[ArtifactPaths], units: &[(Option<&str>, Arch)]) -> Result<()> {
+    for (i, a) in paths.iter().enumerate() {
+        let Some(copy) = &a.out_copy else { continue };
+        if let Some(j) = paths[..i].iter().position(|b| b.out_copy.as_ref() == Some(copy)) {
+            let name = |(v, arch): (Option<&str>, Arch)| match v {
+                Some(v) => format!("{v} for {arch}"),
+                None => arch.to_string(),
+            };
+            return Err(crate::error::error_with_help(
+                format!(
+                    "`{}` would be written for both {} and {}",
+                    copy.display(),
+                    name(units[j]),
+                    name(units[i])
+                ),
+                "put `{arch}` (and `{module}`) in `out-layout`",
+            ));
+        }
+    }
+    Ok(())
 }

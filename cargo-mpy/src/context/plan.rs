@@ -12,7 +12,7 @@ use mpy_link::Arch;
 
 use super::project::Project;
 use super::sources::{existing_file, expand_sources, flatten, Source, SourceKind};
-use crate::config::ArchConfig;
+use crate::config::{ArchConfig, IncludeDir};
 use crate::error::error_with_help;
 use crate::toolchain::{self, CCompiler, FloatImpl, RustTarget, Toolchain};
 
@@ -25,6 +25,65 @@ pub(crate) struct PlanOptions {
     pub out_dir: Option<PathBuf>,
     /// More than one architecture is built.
     pub several_archs: bool,
+    /// `out-layout`: the `--out-dir` copy's path below `--out-dir`.
+    pub out_layout: Option<String>,
+    /// The `.mpy` ABI the modules are built for (`6.3`), for `{mpy-abi}`.
+    pub mpy_abi: String,
+    /// The package builds several module variants.
+    pub variants: bool,
+}
+
+/// The `.mpy` ABI modules are built for, as `out-layout` writes it.
+pub(crate) fn target_mpy_abi() -> String {
+    format!(
+        "{}.{}",
+        mpy_link::mpy::MPY_VERSION,
+        mpy_link::mpy::MPY_SUB_VERSION
+    )
+}
+
+/// The placeholders of `out-layout`.
+const LAYOUT_KEYS: [&str; 3] = ["module", "arch", "mpy-abi"];
+
+/// Checks an `out-layout` pattern: only known placeholders, a relative path
+/// that stays below `--out-dir`, a file name ending in `.mpy`.
+pub(crate) fn check_out_layout(layout: &str) -> Result<()> {
+    let help = "write a relative path of `{module}`, `{arch}` and `{mpy-abi}`, e.g. `out-layout = \"{arch}_{mpy-abi}/{module}.mpy\"`";
+    let mut rest = layout;
+    while let Some(i) = rest.find('{') {
+        let Some(end) = rest[i..].find('}') else {
+            return Err(error_with_help(format!("`out-layout = \"{layout}\"` has a `{{` without a `}}`"), help));
+        };
+        let key = &rest[i + 1..i + end];
+        if !LAYOUT_KEYS.contains(&key) {
+            return Err(error_with_help(
+                format!("`out-layout = \"{layout}\"` has an unknown placeholder `{{{key}}}`"),
+                help,
+            ));
+        }
+        rest = &rest[i + end + 1..];
+    }
+    let path = Path::new(layout);
+    if path.is_absolute()
+        || path
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        || !layout.ends_with(".mpy")
+    {
+        return Err(error_with_help(
+            format!("`out-layout = \"{layout}\"` must be a relative path below `--out-dir`, without `..`, ending in `.mpy`"),
+            help,
+        ));
+    }
+    Ok(())
+}
+
+/// `layout` with its placeholders filled in.
+fn fill_layout(layout: &str, module: &str, arch: Arch, mpy_abi: &str) -> String {
+    layout
+        .replace("{module}", module)
+        .replace("{arch}", arch.name())
+        .replace("{mpy-abi}", mpy_abi)
 }
 
 /// The profile directory name.
@@ -72,18 +131,27 @@ impl ArtifactPaths {
             "{module}-{:08x}",
             fnv1a(project.manifest_path.to_string_lossy().as_bytes())
         ));
-        let out_copy = opts.out_dir.as_ref().map(|d| {
-            if opts.several_archs {
-                d.join(format!("{module}_{}.mpy", arch.name()))
-            } else {
-                d.join(format!("{module}.mpy"))
-            }
-        });
+        let layout = match &opts.out_layout {
+            Some(layout) => layout.as_str(),
+            None if opts.several_archs => "{module}_{arch}.mpy",
+            None => "{module}.mpy",
+        };
+        let out_copy = opts
+            .out_dir
+            .as_ref()
+            .map(|d| d.join(fill_layout(layout, module, arch, &opts.mpy_abi)));
+        // Variants may differ in their Rust flags: each gets its own cargo
+        // target directory.
+        let rust_target_dir = if opts.variants {
+            profile_dir.join("rust").join(module)
+        } else {
+            profile_dir.join("rust")
+        };
         ArtifactPaths {
             config_h: build_dir.join(format!("{module}.config.h")),
             native_mpy: build_dir.join(format!("{module}.native.mpy")),
             link_record: build_dir.join(format!("{module}.link")),
-            rust_target_dir: profile_dir.join("rust"),
+            rust_target_dir,
             output: profile_dir.join(format!("{module}.mpy")),
             out_copy,
             build_dir,
@@ -175,6 +243,10 @@ pub(crate) struct ArchPlan {
     pub mpy_cross: Option<PathBuf>,
     /// The Rust target, when the package has Rust code.
     pub rust: Option<&'static RustTarget>,
+    /// `mpy-cross-flags` (each source may add its own).
+    pub mpy_cross_flags: Vec<String>,
+    /// `rustflags` from the manifest.
+    pub rustflags: Vec<String>,
 }
 
 impl ArchPlan {
@@ -204,14 +276,16 @@ pub(crate) fn module_name(project: &Project, cfg: &ArchConfig) -> Result<String>
     Ok(module)
 }
 
-/// Resolves the plan for `module` on `arch`, whose artifacts go to `paths`.
+/// Resolves the plan for `module` (the package's, or its variant `variant`)
+/// on `arch`, whose artifacts go to `paths`.
 pub(crate) fn plan_arch(
     project: &Project,
     arch: Arch,
+    variant: Option<&str>,
     module: String,
     paths: ArtifactPaths,
 ) -> Result<ArchPlan> {
-    let cfg = project.config.for_arch(arch);
+    let cfg = project.config.for_module(variant, arch).expand_env()?;
     let source_name = cfg
         .source_name
         .clone()
@@ -246,6 +320,8 @@ pub(crate) fn plan_arch(
         link,
         mpy_cross,
         rust,
+        mpy_cross_flags: cfg.mpy_cross_flags.clone().unwrap_or_default(),
+        rustflags: cfg.rustflags.clone().unwrap_or_default(),
     })
 }
 
@@ -310,13 +386,14 @@ fn c_build(
         Err(_) => paths.config_h.to_string_lossy().into_owned(),
     };
     let specs = toolchain::picolibc_specs(arch, &compiler.path, dir);
+    let include_dirs = include_dirs(cfg.include_dirs.as_deref().unwrap_or_default(), dir)?;
     let cflags = CFlags {
         env: env_cflags(),
         mpy_dir: &mpy_dir,
         config_h: &config_h,
         picolibc_specs: specs.as_deref(),
         float_impl: cfg.float_impl.unwrap_or(Toolchain::of(arch).float_impl),
-        include_dirs: cfg.include_dirs.as_deref().unwrap_or_default(),
+        include_dirs: &include_dirs,
         extra: cfg.cflags.as_deref().unwrap_or_default(),
     }
     .to_vec(arch);
@@ -325,6 +402,43 @@ fn c_build(
         cflags,
         picolibc: specs.is_some(),
     })
+}
+
+/// `include-dirs` as directories: paths as written, and each command's output
+/// lines (a command runs in the manifest's directory).
+fn include_dirs(entries: &[IncludeDir], dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in entries {
+        match entry {
+            IncludeDir::Path(p) => out.push(p.clone()),
+            IncludeDir::Command(argv) => {
+                let Some((program, args)) = argv.split_first() else {
+                    bail!("`include-dirs`: `command = []` names no program");
+                };
+                let mut cmd = crate::process::ProcessBuilder::new(program);
+                cmd.args(args).cwd(dir);
+                let shown = cmd.command_line();
+                let output = cmd.output().map_err(|e| {
+                    error_with_help(
+                        format!("the `include-dirs` command `{shown}` failed"),
+                        format!("it must print an include directory; fix the command or what it needs ({e})"),
+                    )
+                })?;
+                let text = String::from_utf8_lossy(&output.stdout);
+                let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                if lines.is_empty() {
+                    bail!("the `include-dirs` command `{shown}` printed no directory");
+                }
+                for line in lines {
+                    if !dir.join(line).is_dir() {
+                        bail!("the `include-dirs` command `{shown}` printed `{line}`, which is not a directory");
+                    }
+                    out.push(line.to_string());
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `CFLAGS` from the environment, split at whitespace (make's view).
@@ -478,6 +592,9 @@ mod tests {
             release: true,
             out_dir: Some(PathBuf::from("/out")),
             several_archs: false,
+            out_layout: None,
+            mpy_abi: "6.3".into(),
+            variants: false,
         };
         let p = ArtifactPaths::new(&project(), Arch::Armv7m, "mod", &one);
         assert_eq!(p.output, Path::new("/t/mpy/armv7m/release/mod.mpy"));
@@ -492,6 +609,7 @@ mod tests {
             rel: PathBuf::from("../lib/a.c"),
             abs: PathBuf::from("/p/lib/a.c"),
             kind: SourceKind::C,
+            mpy_cross_flags: Vec::new(),
         };
         assert_eq!(p.object(&src), p.build_dir.join("obj/__/lib/a.o"));
 
@@ -503,6 +621,54 @@ mod tests {
         let p = ArtifactPaths::new(&project(), Arch::X64, "mod", &several);
         assert_eq!(p.output, Path::new("/t/mpy/x64/debug/mod.mpy"));
         assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/mod_x64.mpy")));
+
+        let dist = PlanOptions {
+            out_layout: Some("{arch}_{mpy-abi}/{module}.mpy".into()),
+            variants: true,
+            ..several
+        };
+        let p = ArtifactPaths::new(&project(), Arch::Armv6m, "m_int8", &dist);
+        assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/armv6m_6.3/m_int8.mpy")));
+        assert_eq!(p.rust_target_dir, Path::new("/t/mpy/armv6m/debug/rust/m_int8"));
+    }
+
+    #[test]
+    fn out_layouts_are_checked() {
+        check_out_layout("{arch}_{mpy-abi}/{module}.mpy").unwrap();
+        for (bad, says) in [
+            ("{arch}/{name}.mpy", "unknown placeholder `{name}`"),
+            ("{arch/{module}.mpy", "unknown placeholder `{arch/{module}`"),
+            ("../{module}.mpy", "relative path"),
+            ("/abs/{module}.mpy", "relative path"),
+            ("{module}", "ending in `.mpy`"),
+        ] {
+            let err = check_out_layout(bad).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+        assert_eq!(target_mpy_abi(), "6.3");
+    }
+
+    #[test]
+    fn include_dirs_from_commands() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("inc/a")).unwrap();
+        let got = include_dirs(
+            &[
+                IncludeDir::Path("x".into()),
+                IncludeDir::Command(vec!["sh".into(), "-c".into(), "echo inc/a; echo".into()]),
+            ],
+            d.path(),
+        )
+        .unwrap();
+        assert_eq!(got, ["x", "inc/a"]);
+        let fails = |argv: &[&str]| {
+            let argv = argv.iter().map(|s| s.to_string()).collect();
+            format!("{:#}", include_dirs(&[IncludeDir::Command(argv)], d.path()).unwrap_err())
+        };
+        let err = fails(&["sh", "-c", "echo oops >&2; exit 3"]);
+        assert!(err.contains("command `sh -c 'echo oops >&2; exit 3'` failed"), "{err}");
+        assert!(fails(&["true"]).contains("printed no directory"));
+        assert!(fails(&["echo", "nowhere"]).contains("printed `nowhere`, which is not a directory"));
     }
 
     #[test]

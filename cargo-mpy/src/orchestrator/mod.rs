@@ -140,6 +140,8 @@ impl<'a> BuildOrchestrator<'a> {
                     job: MpyCrossJob {
                         arch: plan.arch,
                         tool: plan.mpy_cross.as_deref().context("no mpy-cross")?,
+                        flags: &plan.mpy_cross_flags,
+                        file_flags: &src.mpy_cross_flags,
                         src: &src.rel,
                         cwd: dir,
                         out: plan.paths.bytecode(src),
