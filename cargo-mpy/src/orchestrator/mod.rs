@@ -263,12 +263,15 @@ impl<'a> BuildOrchestrator<'a> {
                 };
                 rust_build::build_staticlib(
                     self.shell,
-                    &project.manifest_path,
-                    &plan.paths.rust_target_dir,
-                    plan.arch,
-                    target,
-                    self.cx.release,
-                    &self.cx.runtime_patches,
+                    &rust_build::RustBuild {
+                        manifest: &project.manifest_path,
+                        target_dir: &plan.paths.rust_target_dir,
+                        arch: plan.arch,
+                        target,
+                        release: self.cx.release,
+                        runtime_patches: &self.cx.runtime_patches,
+                        manifest_rustflags: &plan.rustflags,
+                    },
                 )
                 .map(Some)
                 .with_context(|| {
