@@ -38,6 +38,7 @@ mod config;
 mod context;
 mod fsutil;
 mod link;
+mod link_help;
 mod mpy_cross;
 mod orchestrator;
 mod process;

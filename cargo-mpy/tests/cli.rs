@@ -612,13 +612,52 @@ fn link_errors_get_the_help_of_their_kind() {
     assert!(err.contains("error: could not link `m` for x64"), "{err}");
     assert!(err.contains("undefined symbol `missing_fn`"), "{err}");
     assert!(
-        err.contains("help: if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.x64]`)"),
+        err.contains("help: no object defines `missing_fn`: add the archive that does to `libs`, or, for functions in the firmware at a fixed address, their addresses to a file named by `externs`"),
         "{err}"
     );
+    assert!(!err.contains("link-runtime"), "{err}");
     assert!(!fx
         .root
         .join("undefined/target/mpy/x64/debug/m.mpy")
         .exists());
+
+    // A maths function without `link-runtime`: set it.
+    let calls_sqrt =
+        format!("{EMPTY_INIT_C}double sqrt(double);
+double f(double x) {{ return sqrt(x); }}
+");
+    let err = build_fails(
+        &fx,
+        "maths",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\"]")),
+            ("a.c", &calls_sqrt),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("help: `sqrt` is a maths function: set `link-runtime = true` in `[package.metadata.mpy]` (or only for this architecture, under `[package.metadata.mpy.arch.x64]`)"),
+        "{err}"
+    );
+
+    // With `link-runtime` already set, a helper the runtime libraries lack is
+    // reported as such, naming the libraries linked, not with advice to set it.
+    let calls_helper = format!(
+        "{EMPTY_INIT_C}long __divzz9(long, long);\nlong f(long x) {{ return __divzz9(x, 3); }}\n"
+    );
+    let err = build_fails(
+        &fx,
+        "helper",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\"]\nlink-runtime = true")),
+            ("a.c", &calls_helper),
+        ],
+        &[],
+    );
+    assert!(err.contains("help: `link-runtime` is set and linked `"), "{err}");
+    assert!(err.contains("libgcc.a` and `"), "{err}");
+    assert!(err.contains("which do not define `__divzz9`: add an archive that does to `libs`"), "{err}");
+    assert!(!err.contains("set `link-runtime = true`"), "{err}");
 
     // Another link error (a symbol defined twice) gets no such advice.
     let err = build_fails(

@@ -215,6 +215,9 @@ pub(crate) struct Externs {
 pub(crate) struct LinkInputs {
     /// Archives to link, in order (user `libs`, then the runtime).
     pub libs: Vec<PathBuf>,
+    /// The archives `link-runtime` added (also in `libs`), `None` when it is
+    /// off.
+    pub runtime_libs: Option<Vec<PathBuf>>,
     /// The externs script, parsed.
     pub externs: Option<Externs>,
     /// `arch-flags`, parsed (0 for none).
@@ -511,15 +514,17 @@ fn link_inputs(
         .flatten()
         .map(|lib| existing_file(dir, lib, "library", " (in `libs`)"))
         .collect::<Result<Vec<_>>>()?;
-    if let (Some(c), true) = (c, cfg.link_runtime.unwrap_or(false)) {
-        libs.extend(toolchain::runtime_libs(
+    let runtime_libs = match (c, cfg.link_runtime.unwrap_or(false)) {
+        (Some(c), true) => Some(toolchain::runtime_libs(
             arch,
             &c.compiler.path,
             &c.cflags,
             c.picolibc,
             dir,
-        )?);
-    }
+        )?),
+        _ => None,
+    };
+    libs.extend(runtime_libs.iter().flatten().cloned());
     let externs = match &cfg.externs {
         Some(e) => {
             let path = existing_file(dir, e, "externs file", "")?;
@@ -536,6 +541,7 @@ fn link_inputs(
     };
     Ok(LinkInputs {
         libs,
+        runtime_libs,
         externs,
         arch_flags,
     })
