@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use mpy_link::Arch;
 
-pub(crate) use plan::{profile, ArchPlan, ArtifactPaths, PlanOptions};
+pub(crate) use plan::{profile, target_mpy_abi, ArchPlan, ArtifactPaths, PlanOptions};
 pub(crate) use project::{find_manifest, Project};
 
 /// What to build: `cargo mpy build`'s command line as data. Relative paths
