@@ -60,7 +60,8 @@ fn entry(bundle: &mut Vec<u8>, path: &str, data: &[u8]) {
 /// The files of a crate as `cargo package` would take them: no hidden files, no build
 /// output, no lock file, no packaging by-products, no nested packages.
 fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list `{}`: {e}", dir.display()));
+    let entries =
+        fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list `{}`: {e}", dir.display()));
     for entry in entries {
         let entry = entry.expect("directory entry");
         let name = entry.file_name();
@@ -81,7 +82,8 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The first manifest above `dir` that declares a workspace.
 fn workspace_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors().skip(1).map(|d| d.join("Cargo.toml")).find(|m| {
-        fs::read_to_string(m).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]"))
-    })
+    dir.ancestors()
+        .skip(1)
+        .map(|d| d.join("Cargo.toml"))
+        .find(|m| fs::read_to_string(m).is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")))
 }

@@ -159,12 +159,15 @@ impl<'de> Deserialize<'de> for SourceEntry {
             #[serde(default)]
             mpy_cross_flags: Vec<String>,
         }
-        string_or_table(d, "a path or a table `{ path = \"...\", mpy-cross-flags = [...] }`", |path| {
-            Ok(SourceEntry::from(path))
-        }, |t: Table| SourceEntry {
-            path: t.path,
-            mpy_cross_flags: t.mpy_cross_flags,
-        })
+        string_or_table(
+            d,
+            "a path or a table `{ path = \"...\", mpy-cross-flags = [...] }`",
+            |path| Ok(SourceEntry::from(path)),
+            |t: Table| SourceEntry {
+                path: t.path,
+                mpy_cross_flags: t.mpy_cross_flags,
+            },
+        )
     }
 }
 

@@ -32,19 +32,98 @@ pub(crate) enum Kind {
 
 /// libgcc's helper names start with one of these (after the `__`).
 const HELPER_STEMS: &[&str] = &[
-    "aeabi_", "add", "sub", "mul", "div", "udiv", "mod", "umod", "neg", "abs", "ash", "lsh",
-    "cmp", "ucmp", "eq", "ne", "lt", "le", "gt", "ge", "unord", "fix", "float", "extend",
-    "trunc", "pow", "clz", "ctz", "ffs", "popcount", "parity", "bswap", "gcc_", "riscv_",
-    "clear_cache", "mulsi3", "sync_", "atomic_",
+    "aeabi_",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "udiv",
+    "mod",
+    "umod",
+    "neg",
+    "abs",
+    "ash",
+    "lsh",
+    "cmp",
+    "ucmp",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "unord",
+    "fix",
+    "float",
+    "extend",
+    "trunc",
+    "pow",
+    "clz",
+    "ctz",
+    "ffs",
+    "popcount",
+    "parity",
+    "bswap",
+    "gcc_",
+    "riscv_",
+    "clear_cache",
+    "mulsi3",
+    "sync_",
+    "atomic_",
 ];
 
 /// libm's functions (without the `f`/`l` suffix).
 const MATHS: &[&str] = &[
-    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
-    "acosh", "atanh", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sqrt",
-    "cbrt", "hypot", "fmod", "remainder", "floor", "ceil", "round", "trunc", "rint",
-    "nearbyint", "lround", "llround", "lrint", "fabs", "copysign", "frexp", "ldexp", "modf",
-    "fmin", "fmax", "fdim", "fma", "erf", "erfc", "tgamma", "lgamma", "nan", "scalbn",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "pow",
+    "sqrt",
+    "cbrt",
+    "hypot",
+    "fmod",
+    "remainder",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "rint",
+    "nearbyint",
+    "lround",
+    "llround",
+    "lrint",
+    "fabs",
+    "copysign",
+    "frexp",
+    "ldexp",
+    "modf",
+    "fmin",
+    "fmax",
+    "fdim",
+    "fma",
+    "erf",
+    "erfc",
+    "tgamma",
+    "lgamma",
+    "nan",
+    "scalbn",
 ];
 
 /// Classifies `symbol`.
@@ -99,7 +178,8 @@ pub(crate) fn help(symbols: &[&str], with: LinkedWith<'_>) -> String {
                 ));
             }
             Some(libs) => {
-                let names: Vec<String> = libs.iter().map(|l| format!("`{}`", l.display())).collect();
+                let names: Vec<String> =
+                    libs.iter().map(|l| format!("`{}`", l.display())).collect();
                 lines.push(format!(
                     "`link-runtime` is set and linked {}, which do not define {}: add an archive that does to `libs` under `[package.metadata.mpy.arch.{arch}]`{}",
                     names.join(" and "),
@@ -143,7 +223,15 @@ mod tests {
 
     #[test]
     fn symbols_are_classified() {
-        for s in ["__aeabi_ddiv", "__divdi3", "__udivmoddi4", "__fixdfsi", "__floatsisf", "__mulsf3", "__popcountsi2"] {
+        for s in [
+            "__aeabi_ddiv",
+            "__divdi3",
+            "__udivmoddi4",
+            "__fixdfsi",
+            "__floatsisf",
+            "__mulsf3",
+            "__popcountsi2",
+        ] {
             assert_eq!(kind(s), Kind::Helper, "{s}");
         }
         for s in ["sqrtf", "sqrt", "roundf", "atan2", "fmodf", "nearbyintf"] {
@@ -167,7 +255,10 @@ mod tests {
         assert!(h.contains("[package.metadata.mpy.arch.armv6m]"), "{h}");
         assert!(!h.contains("externs"), "{h}");
 
-        let libs = [PathBuf::from("/gcc/libgcc.a"), PathBuf::from("/newlib/libm.a")];
+        let libs = [
+            PathBuf::from("/gcc/libgcc.a"),
+            PathBuf::from("/newlib/libm.a"),
+        ];
         let on = LinkedWith {
             runtime_libs: Some(&libs),
             has_externs: true,
@@ -179,11 +270,23 @@ mod tests {
             h.contains("`link-runtime` is set and linked `/gcc/libgcc.a` and `/newlib/libm.a`, which do not define `__divdi3`"),
             "{h}"
         );
-        assert!(h.contains("no object defines `__weird_helper_missing`, `rom_fn`"), "{h}");
+        assert!(
+            h.contains("no object defines `__weird_helper_missing`, `rom_fn`"),
+            "{h}"
+        );
         assert!(h.contains("to the `externs` file"), "{h}");
-        assert!(!h.contains("mpy-link") && !h.contains("-l "), "speaks in manifest keys: {h}");
+        assert!(
+            !h.contains("mpy-link") && !h.contains("-l "),
+            "speaks in manifest keys: {h}"
+        );
 
-        let xt = help(&["__divdi3"], LinkedWith { arch: Arch::Xtensawin, ..on });
+        let xt = help(
+            &["__divdi3"],
+            LinkedWith {
+                arch: Arch::Xtensawin,
+                ..on
+            },
+        );
         assert!(xt.contains("call0"), "{xt}");
     }
 }

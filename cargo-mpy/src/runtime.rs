@@ -46,9 +46,8 @@ impl Runtime {
         let root = cache_dir()?;
         let dir = root.join(format!("runtime-{version}-{:016x}", fnv1a64(BUNDLE)));
         if !dir.is_dir() {
-            write_tree(&root, &dir, &files).with_context(|| {
-                format!("cannot write the mpy runtime to `{}`", dir.display())
-            })?;
+            write_tree(&root, &dir, &files)
+                .with_context(|| format!("cannot write the mpy runtime to `{}`", dir.display()))?;
         }
         Ok(Runtime { dir, version })
     }
@@ -62,7 +61,11 @@ pub(crate) fn carried_version() -> Result<String> {
 /// The per-user cache directory: `$CARGO_MPY_HOME`, else `$XDG_CACHE_HOME/cargo-mpy`,
 /// else `~/.cache/cargo-mpy`.
 pub(crate) fn cache_dir() -> Result<PathBuf> {
-    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(home) = var(HOME_ENV) {
         return Ok(std::path::absolute(home)?);
     }
@@ -147,7 +150,11 @@ fn self_contained_manifest(text: &str, workspace: Option<&toml::Table>) -> Resul
         ws.and_then(|w| w.get(section))
             .and_then(|s| s.get(key))
             .cloned()
-            .with_context(|| format!("`{key}` is inherited from a workspace that has no `workspace.{section}.{key}`"))
+            .with_context(|| {
+                format!(
+                    "`{key}` is inherited from a workspace that has no `workspace.{section}.{key}`"
+                )
+            })
     };
     if let Some(package) = doc.get_mut("package").and_then(|p| p.as_table_mut()) {
         for (key, value) in package.iter_mut() {
@@ -256,7 +263,10 @@ fn tempfile_dir(root: &Path) -> Result<PathBuf> {
             Err(e) => return Err(e).with_context(|| format!("cannot create `{}`", p.display())),
         }
     }
-    bail!("cannot create a temporary directory in `{}`", root.display())
+    bail!(
+        "cannot create a temporary directory in `{}`",
+        root.display()
+    )
 }
 
 /// 64-bit FNV-1a: names the extracted copy by its content.
@@ -289,8 +299,16 @@ mod tests {
             let text = String::from_utf8_lossy(m);
             assert!(!text.contains("workspace = true"), "{text}");
             let doc: toml::Table = toml::from_str(&text).unwrap();
-            assert_eq!(doc["package"]["version"].as_str(), Some(env!("CARGO_PKG_VERSION")));
-            for (name, spec) in doc.get("dependencies").and_then(|d| d.as_table()).into_iter().flatten() {
+            assert_eq!(
+                doc["package"]["version"].as_str(),
+                Some(env!("CARGO_PKG_VERSION"))
+            );
+            for (name, spec) in doc
+                .get("dependencies")
+                .and_then(|d| d.as_table())
+                .into_iter()
+                .flatten()
+            {
                 if CRATES.contains(&name.as_str()) {
                     assert_eq!(spec["path"].as_str(), Some(format!("../{name}").as_str()));
                 }
@@ -317,14 +335,27 @@ mod tests {
         .unwrap();
         let doc: toml::Table = toml::from_str(&out).unwrap();
         assert_eq!(doc["package"]["version"].as_str(), Some("1.2.3"));
-        assert_eq!(doc["lints"]["rust"]["unsafe_op_in_unsafe_fn"].as_str(), Some("deny"));
+        assert_eq!(
+            doc["lints"]["rust"]["unsafe_op_in_unsafe_fn"].as_str(),
+            Some("deny")
+        );
         assert_eq!(doc["dependencies"]["quote"]["version"].as_str(), Some("1"));
-        assert_eq!(doc["dependencies"]["quote"]["optional"].as_bool(), Some(true));
-        assert_eq!(doc["dependencies"]["mpy-sys"]["path"].as_str(), Some("../mpy-sys"));
+        assert_eq!(
+            doc["dependencies"]["quote"]["optional"].as_bool(),
+            Some(true)
+        );
+        assert_eq!(
+            doc["dependencies"]["mpy-sys"]["path"].as_str(),
+            Some("../mpy-sys")
+        );
         assert!(doc.get("dev-dependencies").is_none());
-        let err = self_contained_manifest("[package]\nname = \"x\"\nversion.workspace = true\n", None)
-            .unwrap_err();
-        assert!(format!("{err:#}").contains("workspace.package.version"), "{err:#}");
+        let err =
+            self_contained_manifest("[package]\nname = \"x\"\nversion.workspace = true\n", None)
+                .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("workspace.package.version"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -64,8 +64,12 @@ fn module_rustflags(arch: Arch, target: &RustTarget) -> Vec<String> {
 /// matching `target.'cfg(..)'.rustflags`, else `build.rustflags`, in cargo's
 /// order of precedence), read from the configuration seen from `dir`.
 pub(crate) fn package_rustflags(dir: &Path, triple: &str) -> Result<Vec<String>> {
-    let config = cargo_config2::Config::load_with_cwd(dir)
-        .with_context(|| format!("cannot read cargo's configuration as seen from `{}`", dir.display()))?;
+    let config = cargo_config2::Config::load_with_cwd(dir).with_context(|| {
+        format!(
+            "cannot read cargo's configuration as seen from `{}`",
+            dir.display()
+        )
+    })?;
     let flags = config
         .rustflags(triple)
         .with_context(|| format!("cannot resolve cargo's rustflags for `{triple}`"))?;
@@ -263,14 +267,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(all[0], "-Crelocation-model=pic");
-        assert_eq!(&all[all.len() - 3..], v(&["-C", "target-cpu=cortex-m0plus", "-Copt-level=z"]));
+        assert_eq!(
+            &all[all.len() - 3..],
+            v(&["-C", "target-cpu=cortex-m0plus", "-Copt-level=z"])
+        );
         assert_eq!(codegen_option(&all, "target-cpu"), Some("cortex-m0plus"));
-        for bad in [&["-C", "relocation-model=static"][..], &["-Crelocation-model=static"], &["--codegen=relocation-model=static"]] {
-            let err = format!("{:#}", merged_rustflags(Vec::new(), &v(bad), &[]).unwrap_err());
-            assert!(err.contains("relocation-model=static") && err.contains("`.cargo/config.toml`"), "{err}");
+        for bad in [
+            &["-C", "relocation-model=static"][..],
+            &["-Crelocation-model=static"],
+            &["--codegen=relocation-model=static"],
+        ] {
+            let err = format!(
+                "{:#}",
+                merged_rustflags(Vec::new(), &v(bad), &[]).unwrap_err()
+            );
+            assert!(
+                err.contains("relocation-model=static") && err.contains("`.cargo/config.toml`"),
+                "{err}"
+            );
         }
-        let err = format!("{:#}", merged_rustflags(Vec::new(), &[], &v(&["-Crelocation-model=ropi"])).unwrap_err());
-        assert!(err.contains("`rustflags` in `[package.metadata.mpy]`"), "{err}");
+        let err = format!(
+            "{:#}",
+            merged_rustflags(Vec::new(), &[], &v(&["-Crelocation-model=ropi"])).unwrap_err()
+        );
+        assert!(
+            err.contains("`rustflags` in `[package.metadata.mpy]`"),
+            "{err}"
+        );
         assert!(merged_rustflags(Vec::new(), &v(&["-Crelocation-model=pic"]), &[]).is_ok());
     }
 

@@ -15,7 +15,12 @@ const PUBLISHED: [&str; 5] = ["mpy-link", "cargo-mpy", "mpy-sys", "mpy-macros", 
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // Nothing of the outer `cargo test` leaks in.
-    for var in ["CARGO_TARGET_DIR", "RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "CARGO_BUILD_TARGET"] {
+    for var in [
+        "CARGO_TARGET_DIR",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+    ] {
         cmd.env_remove(var);
     }
     cmd.env("CARGO_TERM_COLOR", "never");
@@ -50,7 +55,14 @@ fn packaged_crates_install_a_tool_that_builds_modules_without_the_checkout() {
     //    packages, and the module build below compiles the runtime's.
     let mut cmd = cargo();
     cmd.current_dir(&root)
-        .args(["package", "--workspace", "--exclude", "mpy-tests", "--no-verify", "--offline"])
+        .args([
+            "package",
+            "--workspace",
+            "--exclude",
+            "mpy-tests",
+            "--no-verify",
+            "--offline",
+        ])
         .env("CARGO_TARGET_DIR", t.join("package-target"));
     check("cargo package", cmd.output().unwrap());
     let unpacked = t.join("unpacked");
@@ -58,7 +70,11 @@ fn packaged_crates_install_a_tool_that_builds_modules_without_the_checkout() {
     let version = env!("CARGO_PKG_VERSION");
     for name in PUBLISHED {
         let krate = t.join(format!("package-target/package/{name}-{version}.crate"));
-        assert!(krate.is_file(), "`cargo package` made no {}", krate.display());
+        assert!(
+            krate.is_file(),
+            "`cargo package` made no {}",
+            krate.display()
+        );
         let out = Command::new("tar")
             .arg("xzf")
             .arg(&krate)
@@ -84,7 +100,8 @@ fn packaged_crates_install_a_tool_that_builds_modules_without_the_checkout() {
     for name in PUBLISHED.iter().filter(|n| **n != "cargo-mpy") {
         let dir = unpacked.join(format!("{name}-{version}"));
         let path = toml_string(&dir);
-        cmd.arg("--config").arg(format!("patch.crates-io.{name}.path={path}"));
+        cmd.arg("--config")
+            .arg(format!("patch.crates-io.{name}.path={path}"));
     }
     check("cargo install", cmd.output().unwrap());
     // The packages and the build are gone; the binary is all there is.
@@ -125,7 +142,10 @@ fn packaged_crates_install_a_tool_that_builds_modules_without_the_checkout() {
         manifest.contains(&format!("mpy = \"{version}\"")),
         "the new module does not take `mpy` by version:\n{manifest}"
     );
-    run(&project, &["mpy", "build", "--arch", "x64", "--out-dir", "out"]);
+    run(
+        &project,
+        &["mpy", "build", "--arch", "x64", "--out-dir", "out"],
+    );
     let runtimes: Vec<PathBuf> = std::fs::read_dir(&mpy_home)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -163,7 +183,17 @@ fn runtime_docs_build_without_warnings() {
     let tmp = tempfile::tempdir().unwrap();
     let mut cmd = cargo();
     cmd.current_dir(workspace_root())
-        .args(["doc", "--no-deps", "--offline", "-p", "mpy-sys", "-p", "mpy-macros", "-p", "mpy"])
+        .args([
+            "doc",
+            "--no-deps",
+            "--offline",
+            "-p",
+            "mpy-sys",
+            "-p",
+            "mpy-macros",
+            "-p",
+            "mpy",
+        ])
         .env("CARGO_TARGET_DIR", tmp.path())
         .env("RUSTDOCFLAGS", "-D warnings");
     check("cargo doc", cmd.output().unwrap());

