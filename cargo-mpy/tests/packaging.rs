@@ -52,7 +52,8 @@ fn packaged_crates_install_a_tool_that_builds_modules_without_the_checkout() {
     let t = tmp.path();
 
     // 1. Package every published crate. `--no-verify`: step 2 builds them from the
-    //    packages, and the module build below compiles the runtime's.
+    //    packages, and the module build below compiles the runtime's. `--allow-dirty`:
+    //    a developer's checkout with uncommitted changes packages what is there.
     let mut cmd = cargo();
     cmd.current_dir(&root)
         .args([
@@ -61,6 +62,7 @@ fn packaged_crates_install_a_tool_that_builds_modules_without_the_checkout() {
             "--exclude",
             "mpy-tests",
             "--no-verify",
+            "--allow-dirty",
             "--offline",
         ])
         .env("CARGO_TARGET_DIR", t.join("package-target"));
