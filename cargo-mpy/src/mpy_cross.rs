@@ -1,6 +1,9 @@
-//! Compiling `.py` sources to bytecode with `mpy-cross -march=ARCH`, run
-//! in the manifest directory with the source path as written, so the file
-//! name recorded in the bytecode is the one `make` records.
+//! Compiling `.py` sources to bytecode with `mpy-cross`, as dynruntime.mk
+//! runs it (`$(MPY_CROSS) $(MPY_CROSS_FLAGS) -o $@ $<`, where
+//! `MPY_CROSS_FLAGS` is the user's flags, then `-march=ARCH`, then any
+//! per-file additions), in the manifest directory with the source path as
+//! written, so the file name recorded in the bytecode is the one `make`
+//! records (or the one `-s` gives).
 //!
 //! Before any `mpy-cross` job runs, each tool with work to do is asked once
 //! (`--version`) which `.mpy` ABI it writes; [`check_tool_abi`] requires the
@@ -27,6 +30,12 @@ pub(crate) struct MpyCrossJob<'a> {
     pub abi: MpyAbi,
     /// The `mpy-cross` executable.
     pub tool: &'a Path,
+    /// `mpy-cross-flags`, before `-march` (dynruntime.mk appends `-march`
+    /// to `MPY_CROSS_FLAGS`).
+    pub flags: &'a [String],
+    /// The source's own flags, after `-march` (make's target-specific
+    /// `MPY_CROSS_FLAGS += -s name.py`).
+    pub file_flags: &'a [String],
     /// Source as given to the tool (relative to `cwd`).
     pub src: &'a Path,
     /// Directory to run in (the manifest directory).
@@ -38,7 +47,9 @@ pub(crate) struct MpyCrossJob<'a> {
 impl MpyCrossJob<'_> {
     fn command(&self, out: &Path) -> ProcessBuilder {
         let mut cmd = ProcessBuilder::new(self.tool);
-        cmd.arg(format!("-march={}", self.arch.name()))
+        cmd.args(self.flags)
+            .arg(format!("-march={}", self.arch.name()))
+            .args(self.file_flags)
             .arg("-o")
             .arg(out)
             .arg(self.src)

@@ -48,6 +48,10 @@ pub struct BuildArgs {
     /// `<module>_<arch>.mpy` for each of several architectures).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Module variants to build (comma-separated or repeated; names of
+    /// `[package.metadata.mpy.variant.*]` tables); default: all.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub variant: Vec<String>,
     /// Number of parallel jobs (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -101,6 +105,7 @@ impl BuildArgs {
             target_dir: None,
             all_archs,
             rustc_wrapper: None,
+            variants: self.variant.clone(),
         })
     }
 }

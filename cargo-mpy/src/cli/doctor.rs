@@ -35,7 +35,67 @@ struct Check {
     found: Result<String, String>,
     /// The command that installs what is missing.
     fix: Option<String>,
+    /// Found, but not everything a module may need works (`limited`), or
+    /// cargo-mpy cannot use it at all (`n/a`); never reported as `ok`.
+    caveat: Option<Caveat>,
 }
+
+/// Why a check that found something is not `ok`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caveat {
+    /// Works for some modules, not all (`limited`).
+    Limited,
+    /// cargo-mpy does not support it (`n/a`).
+    Unsupported,
+}
+
+impl Check {
+    fn ok(what: &'static str, found: String) -> Check {
+        Check {
+            what,
+            found: Ok(found),
+            fix: None,
+            caveat: None,
+        }
+    }
+}
+
+/// libgcc functions that C modules for xtensa commonly need (integer division,
+/// 64-bit arithmetic, float and double operations). Debian's xtensa-lx106
+/// libgcc leaves out those the ESP8266 ROM has.
+const XTENSA_HELPERS: &[&str] = &[
+    "__divsi3",
+    "__udivsi3",
+    "__modsi3",
+    "__umodsi3",
+    "__mulsi3",
+    "__muldi3",
+    "__divdi3",
+    "__udivdi3",
+    "__moddi3",
+    "__umoddi3",
+    "__ashldi3",
+    "__ashrdi3",
+    "__lshrdi3",
+    "__addsf3",
+    "__subsf3",
+    "__mulsf3",
+    "__divsf3",
+    "__fixsfsi",
+    "__fixunssfsi",
+    "__floatsisf",
+    "__floatunsisf",
+    "__adddf3",
+    "__subdf3",
+    "__muldf3",
+    "__divdf3",
+    "__fixdfsi",
+    "__fixunsdfsi",
+    "__floatsidf",
+    "__floatunsidf",
+    "__extendsfdf2",
+    "__truncdfsf2",
+];
 
 impl DoctorArgs {
     /// Runs the checks and prints the report.
@@ -54,14 +114,25 @@ impl DoctorArgs {
         };
         let installed = toolchain::installed_rust_targets();
         let mut problems = 0;
+        let mut limited = 0;
         shell.print(format!("cargo-mpy {}", env!("CARGO_PKG_VERSION")));
         if let Some(p) = &project {
             shell.print(format!("manifest: {}", p.manifest_path.display()));
         }
+        match runtime_check(project.as_ref()) {
+            Ok(line) => shell.print(format!("mpy runtime: {line}")),
+            Err(why) => {
+                problems += 1;
+                shell.print(format!("mpy runtime: {why}"));
+            }
+        }
         for arch in archs {
+            // Paths with environment variables as a build reads them (an
+            // unset one is the build's error; here the raw value stays).
             let cfg = project
                 .as_ref()
                 .map(|p| p.config.for_arch(arch))
+                .map(|c| c.expand_env().unwrap_or(c))
                 .unwrap_or_default();
             let dir = project
                 .as_ref()
@@ -70,7 +141,20 @@ impl DoctorArgs {
             shell.print(format!("\n{}:", arch.name()));
             for c in &checks {
                 match &c.found {
-                    Ok(found) => shell.print(format!("  ok       {:<12} {found}", c.what)),
+                    Ok(found) => {
+                        let status = match c.caveat {
+                            None => "ok",
+                            Some(Caveat::Limited) => {
+                                limited += 1;
+                                "limited"
+                            }
+                            Some(Caveat::Unsupported) => "n/a",
+                        };
+                        shell.print(format!("  {status:<8} {:<12} {found}", c.what));
+                        if let Some(fix) = &c.fix {
+                            shell.print(format!("  {:<8} {:<12} {fix}", "", "help:"));
+                        }
+                    }
                     Err(why) => {
                         problems += 1;
                         shell.print(format!("  missing  {:<12} {why}", c.what));
@@ -82,8 +166,12 @@ impl DoctorArgs {
             }
         }
         shell.print("");
-        if problems == 0 {
+        if problems == 0 && limited == 0 {
             shell.status("Finished", "everything needed is installed");
+        } else if problems == 0 {
+            shell.warn(format!(
+                "everything is installed, but {limited} check(s) are limited; see the `help:` lines above"
+            ));
         } else {
             shell.warn(format!(
                 "{problems} thing(s) missing; see the `install:` lines above"
@@ -91,6 +179,41 @@ impl DoctorArgs {
         }
         Ok(())
     }
+}
+
+/// The runtime cargo-mpy carries, and whether the package asks for it.
+fn runtime_check(project: Option<&Project>) -> Result<String, String> {
+    let version = crate::runtime::carried_version().map_err(|e| format!("{e:#}"))?;
+    let cache = crate::runtime::cache_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|e| format!("{e:#}"));
+    let parsed = cargo_metadata::semver::Version::parse(&version).map_err(|e| e.to_string())?;
+    for (name, req) in project
+        .map(|p| p.registry_runtime.as_slice())
+        .unwrap_or_default()
+    {
+        if !req.matches(&parsed) {
+            return Err(format!(
+                "the package asks for `{name} = \"{req}\"`, but this cargo-mpy carries {version}; depend on `{name} = \"{version}\"`"
+            ));
+        }
+    }
+    Ok(format!(
+        "{version}, carried by cargo-mpy (extracted below `{cache}`)"
+    ))
+}
+
+/// The helpers of `names` that `libgcc` does not define (`None` when it
+/// cannot be read).
+fn lacking_helpers(libgcc: &std::path::Path, names: &[&str]) -> Option<Vec<String>> {
+    let lib = mpy_link::Library::open(libgcc).ok()?;
+    let mut lacking = Vec::new();
+    for name in names {
+        if lib.member_defining(name).ok()?.is_none() {
+            lacking.push(name.to_string());
+        }
+    }
+    Some(lacking)
 }
 
 /// The checks for one architecture.
@@ -116,6 +239,7 @@ fn check_arch(
             Err(_) => Err(format!("`{}` not found on PATH", tc.compiler_names()[0])),
         },
         fix: compiler.as_ref().err().map(|m| m.install.clone()),
+        caveat: None,
     });
     if let Ok(c) = &compiler {
         if let Some((what, found)) = toolchain::find_c_library(arch, &c.path, dir) {
@@ -125,7 +249,11 @@ fn check_arch(
                 found: found
                     .map(|p| p.display().to_string())
                     .ok_or_else(|| format!("{what} not found by the compiler")),
+                caveat: None,
             });
+        }
+        if arch == Arch::Xtensa {
+            checks.push(xtensa_helpers_check(&c.path, dir));
         }
     }
     let rust = &tc.rust;
@@ -133,23 +261,27 @@ fn check_arch(
     checks.push(match (rust.unsupported, installed_targets) {
         (Some(note), _) => Check {
             what: "Rust target",
-            found: Ok(format!("{target}: {note}")),
+            found: Ok(format!(
+                "cargo-mpy builds no Rust for {}: {note}",
+                arch.name()
+            )),
             fix: None,
+            caveat: Some(Caveat::Unsupported),
         },
-        (None, Some(list)) if list.iter().any(|t| t == target) => Check {
-            what: "Rust target",
-            found: Ok(format!("{target} (installed)")),
-            fix: None,
-        },
+        (None, Some(list)) if list.iter().any(|t| t == target) => {
+            Check::ok("Rust target", format!("{target} (installed)"))
+        }
         (None, Some(_)) => Check {
             what: "Rust target",
             found: Err(format!("{target} is not installed")),
             fix: Some(format!("rustup target add {target}")),
+            caveat: None,
         },
         (None, None) => Check {
             what: "Rust target",
             found: Err(format!("{target}: `rustup` not found, cannot check")),
             fix: Some(format!("rustup target add {target}")),
+            caveat: None,
         },
     });
     // The headers and the ABI, as a build of this package would decide them.
@@ -165,6 +297,13 @@ fn check_arch(
         }
     };
     let (headers, fix) = match &tree {
+        Ok(Some(t)) if !t.abs.join("py/dynruntime.h").is_file() => (
+            Err(format!(
+                "MicroPython tree {}: it has no `py/dynruntime.h` (needed for C sources)",
+                t.describe()
+            )),
+            Some("point `MPY_DIR` (or `mpy-dir`) at a MicroPython checkout, or set neither to use the header cargo-mpy ships".to_string()),
+        ),
         Ok(Some(t)) => (Ok(format!("MicroPython tree {}", t.describe())), None),
         Ok(None) => (
             Ok("the header cargo-mpy ships (no MicroPython tree needed)".to_string()),
@@ -179,6 +318,7 @@ fn check_arch(
         what: "C headers",
         found: headers,
         fix,
+        caveat: None,
     });
     let abi = match abi {
         Some(Ok(abi)) => {
@@ -191,6 +331,7 @@ fn check_arch(
                 what: ".mpy ABI",
                 found: Ok(format!("{abi} ({}), {from}", abi.releases())),
                 fix: None,
+                caveat: None,
             });
             Some(abi)
         }
@@ -199,6 +340,7 @@ fn check_arch(
                 what: ".mpy ABI",
                 found: Err(format!("{e:#}")),
                 fix: crate::error::help_of(&e).map(str::to_string),
+                caveat: None,
             });
             None
         }
@@ -239,6 +381,37 @@ fn check_arch(
                     .to_string(),
             ),
         },
+        caveat: None,
     });
     checks
+}
+
+/// Which of [`XTENSA_HELPERS`] the xtensa-lx106 libgcc lacks.
+fn xtensa_helpers_check(cc: &std::path::Path, dir: &std::path::Path) -> Check {
+    let libgcc = toolchain::print_libgcc(cc, dir);
+    let lacking = libgcc
+        .as_deref()
+        .and_then(|l| lacking_helpers(l, XTENSA_HELPERS));
+    match (libgcc, lacking) {
+        (Some(l), Some(lacking)) if lacking.is_empty() => Check::ok(
+            "helpers",
+            format!("{} defines the {} helpers checked", l.display(), XTENSA_HELPERS.len()),
+        ),
+        (Some(l), Some(lacking)) => Check {
+            what: "helpers",
+            found: Ok(format!(
+                "{} lacks {} (the ESP8266 ROM has them)",
+                l.display(),
+                lacking.join(" ")
+            )),
+            fix: Some("a module that calls them links only with their ROM addresses in a file named by `externs` (see examples/c-stats/esp8266-rom.ld)".into()),
+            caveat: Some(Caveat::Limited),
+        },
+        _ => Check {
+            what: "helpers",
+            found: Err("the compiler names no readable libgcc".into()),
+            fix: Some(Toolchain::of(Arch::Xtensa).install.hint()),
+            caveat: None,
+        },
+    }
 }

@@ -39,6 +39,7 @@ use crate::diagnostics;
 use crate::error::error_with_help;
 use crate::fsutil;
 use crate::link::{self, Qstrs};
+use crate::link_help;
 use crate::lock::BuildLock;
 use crate::mpy_cross::MpyCrossJob;
 use crate::rust_build;
@@ -275,6 +276,8 @@ impl<'a> BuildOrchestrator<'a> {
                         arch: plan.arch,
                         abi: plan.abi,
                         tool: plan.mpy_cross.as_deref().context("no mpy-cross")?,
+                        flags: &plan.mpy_cross_flags,
+                        file_flags: &src.mpy_cross_flags,
                         src: &src.rel,
                         cwd: dir,
                         out: plan.paths.bytecode(src),
@@ -473,6 +476,9 @@ impl<'a> BuildOrchestrator<'a> {
                             target,
                             release: self.cx.release,
                             rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
+                            runtime_patches: &self.cx.runtime_patches,
+                            carried_runtime: self.cx.carried_runtime.as_deref(),
+                            manifest_rustflags: &plan.rustflags,
                         },
                     )
                     .map(Some)
@@ -569,12 +575,22 @@ impl<'a> BuildOrchestrator<'a> {
             libs: &plan.link.libs,
             rust_lib,
         })
-        .map_err(|e| match e {
-            LinkError::Undefined(_) => error_with_help(e, format!(
-                "if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.{}]`); otherwise add the archive that defines them to `libs`",
-                plan.arch.name()
-            )),
-            e => anyhow::Error::new(e),
+        .map_err(|e| match &e {
+            LinkError::Undefined(list) => {
+                let symbols: Vec<&str> = list.iter().map(|(_, s)| s.as_str()).collect();
+                let help = link_help::help(
+                    &symbols,
+                    link_help::LinkedWith {
+                        arch: plan.arch,
+                        runtime_libs: plan.link.runtime_libs.as_deref(),
+                        has_libs: plan.link.libs.len()
+                            > plan.link.runtime_libs.as_ref().map_or(0, Vec::len),
+                        has_externs: externs.is_some(),
+                    },
+                );
+                error_with_help(e, help)
+            }
+            _ => anyhow::Error::new(e),
         })?;
         for w in &linked.warnings {
             self.shell

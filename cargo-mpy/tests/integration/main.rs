@@ -11,7 +11,10 @@
 //!   trees and tools;
 //! - `robustness/*`: module names, object names, manifest messages, the
 //!   build lock, concurrent and failing builds;
-//! - `reproducible/*`: the same bytes from two checkout directories.
+//! - `reproducible/*`: the same bytes from two checkout directories;
+//! - `packaging/*`: the crates as `cargo package` makes them install a
+//!   cargo-mpy that builds modules without the checkout; the runtime's
+//!   rustdoc has no warnings.
 //!
 //! A trial whose tool is missing is reported as ignored with the reason;
 //! `MPY_TEST_REQUIRE_TOOLS=1` makes it fail instead.
@@ -20,6 +23,7 @@ mod board;
 mod cli;
 mod examples;
 mod mpy_abi;
+mod packaging;
 mod reproducible;
 mod robustness;
 
@@ -30,5 +34,6 @@ fn main() {
     trials.extend(mpy_abi::trials());
     trials.extend(robustness::trials());
     trials.extend(reproducible::trials());
+    trials.extend(packaging::trials());
     mpy_tests::run_trials(trials)
 }

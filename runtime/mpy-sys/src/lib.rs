@@ -51,6 +51,11 @@ pub mod obj;
 pub mod qstr;
 pub mod static_qstrs;
 
+/// This crate's source directory when it was compiled. `cargo-mpy` carries the runtime's
+/// sources and finds them through this (a build dependency); not for modules.
+#[doc(hidden)]
+pub const __MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
+
 pub use consts::*;
 pub use externs::*;
 pub use fun_table::{mp_fun_table, MpFunTable, FUN_TABLE_LEN};
