@@ -30,7 +30,8 @@ with() { { selector "$1"; cat "$2"; } > "$3"; }
 
 build() { # build EXAMPLE ARCH -> prints the module's path, or nothing
     local dir=$work/$1-$2
-    if MPY_DIR=$root/tests/support/mpy-tree CARGO_TARGET_DIR=$dir/target \
+    # No MicroPython tree: C sources use the header cargo-mpy ships.
+    if env -u MPY_DIR CARGO_TARGET_DIR=$dir/target \
         "$bin" mpy build -q --arch "$2" --manifest-path "$root/examples/$1/Cargo.toml" --out-dir "$dir/out" 2>/dev/null; then
         ls "$dir"/out/*.mpy
     fi
@@ -99,12 +100,12 @@ cp "$root/examples/c-stats/esp8266-rom.ld" "$corpus/externs/esp8266-rom.ld"
 printf 'mp_fun_table = 0x3ffe0000;\n/* comment */\nPROVIDE(memcpy = 0x4000df48);\n// line\nfoo=0x0;\n' > "$corpus/externs/forms.ld"
 
 # qstr scans: our C sources.
-for f in "$root"/examples/*/src/*.c "$root"/examples/*/*.c "$root"/templates/c/src/module.c "$root"/tests/support/modules/*.c; do
+for f in "$root"/examples/*/src/*.c "$root"/examples/*/*.c "$root"/cargo-mpy/templates/c/src/module.c "$root"/tests/support/modules/*.c; do
     [[ -f $f ]] && cp "$f" "$corpus/qstr_scan/$(basename "$(dirname "$f")")-$(basename "$f")"
 done
 
 # Manifests: the examples', the templates', and every key once.
-for f in "$root"/examples/*/Cargo.toml "$root"/templates/*/Cargo.toml; do
+for f in "$root"/examples/*/Cargo.toml "$root"/cargo-mpy/templates/*/Cargo.toml.in; do
     cp "$f" "$corpus/manifest/$(basename "$(dirname "$f")").toml"
 done
 cat > "$corpus/manifest/every-key.toml" <<'TOML'
@@ -114,10 +115,13 @@ version = "0.1.0"
 
 [package.metadata.mpy]
 module = "m"
-sources = ["a.c", "b/*.c", "x.py"]
-mpy-dir = "../micropython"
-include-dirs = ["inc"]
+sources = ["a.c", "b/*.c", "x.py", { path = "y.py", mpy-cross-flags = ["-s", "y.py"] }]
+mpy-dir = "${MPY_DIR}"
+mpy-abi = "6.2"
+include-dirs = ["$INC/include", { command = ["python3", "-c", "print('inc')"] }]
 cflags = ["-DX=1"]
+mpy-cross-flags = ["-O1"]
+rustflags = ["-Ctarget-cpu=cortex-m0plus"]
 link-runtime = true
 libs = ["lib/libfoo.a"]
 externs = "rom.ld"
@@ -126,11 +130,16 @@ source-name = "n.mpy"
 float-impl = "float"
 mpy-cross = "/opt/mpy-cross"
 default-arch = ["x64", "armv7m"]
+out-layout = "{arch}_{mpy-abi}/{module}.mpy"
 
 [package.metadata.mpy.arch.rv32imc]
 arch-flags = 3
 sources = ["rv.c"]
 module = "m_rv"
+mpy-abi = "6.3"
+
+[package.metadata.mpy.variant.m_int8]
+cflags = ["-DWIDTH=8"]
 TOML
 
 for t in "${targets[@]}"; do

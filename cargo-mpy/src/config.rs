@@ -1,20 +1,27 @@
 //! `[package.metadata.mpy]`: the manifest schema.
 //!
 //! Keys are kebab-case. `[package.metadata.mpy.arch.<ARCH>]` tables take the
-//! same keys (except `arch` and `default-arch`): list keys (`sources`,
-//! `include-dirs`, `cflags`, `libs`) extend the top-level list, the others
-//! override it. Unknown keys are an error that lists the valid ones.
+//! same keys (except `arch`, `variant`, `default-arch` and `out-layout`): list
+//! keys (`sources`, `include-dirs`, `cflags`, `libs`, `mpy-cross-flags`,
+//! `rustflags`) extend the top-level list, the others override it.
+//! `[package.metadata.mpy.variant.<MODULE>]` tables do the same once more, for
+//! each module variant the package builds. Unknown keys are an error that
+//! lists the valid ones.
 //!
 //! Every error names the key it is about by its full path
 //! (`package.metadata.mpy.arch.x64.cflags`), and an unknown key names the
 //! table it was found in.
+//!
+//! Path-valued keys (`sources`, `mpy-dir`, `include-dirs`, `libs`, `externs`,
+//! `mpy-cross`) may name environment variables, `$NAME` or `${NAME}` (`$$` is
+//! a `$`); [`ArchConfig::expand_env`] substitutes them.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use anyhow::{bail, Result};
-use mpy_link::Arch;
-use serde::Deserialize;
+use mpy_link::{Arch, MpyAbi};
+use serde::{Deserialize, Deserializer};
 
 use crate::toolchain::FloatImpl;
 
@@ -25,8 +32,15 @@ pub struct MpyConfig {
     pub common: ArchConfig,
     /// Architectures built when `--arch` is not given (default: x64).
     pub default_arch: Option<OneOrMany>,
+    /// Where `--out-dir` copies go, below it: a pattern of `{module}`, `{arch}`
+    /// and `{mpy-abi}` (default `{module}.mpy`, or `{module}_{arch}.mpy` for
+    /// several architectures).
+    pub out_layout: Option<String>,
     /// Per-architecture overrides, keyed by architecture name.
     pub arch: BTreeMap<String, ArchConfig>,
+    /// Module variants, keyed by module name: each builds a module of its own
+    /// from the settings above plus its table.
+    pub variant: BTreeMap<String, ArchConfig>,
 }
 
 /// The table as written: `serde(flatten)` cannot be combined with
@@ -35,15 +49,20 @@ pub struct MpyConfig {
 #[serde(rename_all = "kebab-case", deny_unknown_fields, expecting = "a table")]
 struct RawConfig {
     module: Option<String>,
-    #[serde(default, deserialize_with = "string_list")]
-    sources: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "list")]
+    sources: Option<Vec<SourceEntry>>,
     mpy_dir: Option<String>,
-    #[serde(default, deserialize_with = "string_list")]
-    include_dirs: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "string_list")]
+    mpy_abi: Option<String>,
+    #[serde(default, deserialize_with = "list")]
+    include_dirs: Option<Vec<IncludeDir>>,
+    #[serde(default, deserialize_with = "list")]
     cflags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "list")]
+    mpy_cross_flags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "list")]
+    rustflags: Option<Vec<String>>,
     link_runtime: Option<bool>,
-    #[serde(default, deserialize_with = "string_list")]
+    #[serde(default, deserialize_with = "list")]
     libs: Option<Vec<String>>,
     externs: Option<String>,
     arch_flags: Option<ArchFlags>,
@@ -53,8 +72,11 @@ struct RawConfig {
     micropython: Option<String>,
     test_runner: Option<Vec<String>>,
     default_arch: Option<OneOrMany>,
+    out_layout: Option<String>,
     #[serde(default)]
     arch: BTreeMap<String, ArchConfig>,
+    #[serde(default)]
+    variant: BTreeMap<String, ArchConfig>,
 }
 
 impl From<RawConfig> for MpyConfig {
@@ -64,8 +86,11 @@ impl From<RawConfig> for MpyConfig {
                 module: r.module,
                 sources: r.sources,
                 mpy_dir: r.mpy_dir,
+                mpy_abi: r.mpy_abi,
                 include_dirs: r.include_dirs,
                 cflags: r.cflags,
+                mpy_cross_flags: r.mpy_cross_flags,
+                rustflags: r.rustflags,
                 link_runtime: r.link_runtime,
                 libs: r.libs,
                 externs: r.externs,
@@ -77,7 +102,9 @@ impl From<RawConfig> for MpyConfig {
                 test_runner: r.test_runner,
             },
             default_arch: r.default_arch,
+            out_layout: r.out_layout,
             arch: r.arch,
+            variant: r.variant,
         }
     }
 }
@@ -89,21 +116,33 @@ pub struct ArchConfig {
     /// Module name: the output is `<module>.mpy` (default: package name).
     pub module: Option<String>,
     /// C, `.S` and `.py` sources relative to the manifest; globs allowed.
-    #[serde(default, deserialize_with = "string_list")]
-    pub sources: Option<Vec<String>>,
-    /// The MicroPython tree whose headers C sources include.
+    #[serde(default, deserialize_with = "list")]
+    pub sources: Option<Vec<SourceEntry>>,
+    /// The MicroPython tree whose headers C sources include (default: the
+    /// header cargo-mpy ships).
     pub mpy_dir: Option<String>,
-    /// Extra `-I` directories, relative to the manifest.
-    #[serde(default, deserialize_with = "string_list")]
-    pub include_dirs: Option<Vec<String>>,
+    /// The `.mpy` ABI to build for: `6.1` (MicroPython 1.20-1.21), `6.2`
+    /// (1.22) or `6.3` (1.23 and later; the default). With a tree, the tree's.
+    pub mpy_abi: Option<String>,
+    /// Extra `-I` directories, relative to the manifest, or commands that
+    /// print them.
+    #[serde(default, deserialize_with = "list")]
+    pub include_dirs: Option<Vec<IncludeDir>>,
     /// Extra C flags, appended last (`CFLAGS_EXTRA`).
-    #[serde(default, deserialize_with = "string_list")]
+    #[serde(default, deserialize_with = "list")]
     pub cflags: Option<Vec<String>>,
+    /// Extra `mpy-cross` flags for every `.py` source (`MPY_CROSS_FLAGS`).
+    #[serde(default, deserialize_with = "list")]
+    pub mpy_cross_flags: Option<Vec<String>>,
+    /// Extra `rustc` flags for the package's Rust code, after the package's own
+    /// (`RUSTFLAGS`, `.cargo/config.toml`).
+    #[serde(default, deserialize_with = "list")]
+    pub rustflags: Option<Vec<String>>,
     /// Link the toolchain's libgcc and libm (or picolibc's libc), as
     /// `LINK_RUNTIME=1` does.
     pub link_runtime: Option<bool>,
     /// Static archives (or `GROUP(...)` scripts) to take members from.
-    #[serde(default, deserialize_with = "string_list")]
+    #[serde(default, deserialize_with = "list")]
     pub libs: Option<Vec<String>>,
     /// A linker script of fixed symbol addresses.
     pub externs: Option<String>,
@@ -122,6 +161,110 @@ pub struct ArchConfig {
     /// this machine (`COMMAND ... SCRIPT.py`, e.g. an emulator), for `cargo
     /// mpy test`.
     pub test_runner: Option<Vec<String>>,
+}
+
+/// One entry of `sources`: a path or glob, or a table giving it flags of its
+/// own: `{ path = "src/x.py", mpy-cross-flags = ["-s", "x.py"] }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceEntry {
+    /// Path or glob, relative to the manifest.
+    pub path: String,
+    /// `mpy-cross` flags for this file only, after the others (make's
+    /// target-specific `MPY_CROSS_FLAGS += ...`).
+    pub mpy_cross_flags: Vec<String>,
+}
+
+impl From<&str> for SourceEntry {
+    fn from(path: &str) -> SourceEntry {
+        SourceEntry {
+            path: path.to_string(),
+            mpy_cross_flags: Vec::new(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SourceEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+        struct Table {
+            path: String,
+            #[serde(default)]
+            mpy_cross_flags: Vec<String>,
+        }
+        string_or_table(
+            d,
+            "a path or a table `{ path = \"...\", mpy-cross-flags = [...] }`",
+            |path| Ok(SourceEntry::from(path)),
+            |t: Table| SourceEntry {
+                path: t.path,
+                mpy_cross_flags: t.mpy_cross_flags,
+            },
+        )
+    }
+}
+
+/// One entry of `include-dirs`: a directory, or a command whose output names
+/// one directory per line: `{ command = ["python3", "-c", "import emlearn;
+/// print(emlearn.includedir)"] }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncludeDir {
+    /// A directory, relative to the manifest.
+    Path(String),
+    /// A program and its arguments, run in the manifest's directory.
+    Command(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for IncludeDir {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Table {
+            command: Vec<String>,
+        }
+        string_or_table(
+            d,
+            "a directory or a table `{ command = [\"program\", \"arg\", ...] }`",
+            |p| Ok(IncludeDir::Path(p.to_string())),
+            |t: Table| IncludeDir::Command(t.command),
+        )
+    }
+}
+
+/// Deserializes a string with `from_str` or a table `T` with `from_table`;
+/// anything else is an error saying `expected`.
+fn string_or_table<'de, D, T, R>(
+    d: D,
+    expected: &'static str,
+    from_str: fn(&str) -> Result<R, String>,
+    from_table: fn(T) -> R,
+) -> Result<R, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct V<T, R> {
+        expected: &'static str,
+        from_str: fn(&str) -> Result<R, String>,
+        from_table: fn(T) -> R,
+    }
+    impl<'de, T: Deserialize<'de>, R> serde::de::Visitor<'de> for V<T, R> {
+        type Value = R;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expected)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<R, E> {
+            (self.from_str)(v).map_err(E::custom)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<R, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(self.from_table)
+        }
+    }
+    d.deserialize_any(V {
+        expected,
+        from_str,
+        from_table,
+    })
 }
 
 /// A string or a list of strings.
@@ -169,12 +312,17 @@ impl fmt::Display for ArchFlags {
     }
 }
 
-/// Deserializes a list of strings; a lone string is refused with the
-/// list it should have been (`sources = "a.c"`: write `["a.c"]`).
-fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
-    struct Visitor;
-    impl<'de> serde::de::Visitor<'de> for Visitor {
-        type Value = Vec<String>;
+/// Deserializes a list (of strings, or of [`SourceEntry`]/[`IncludeDir`],
+/// which are mostly strings); a lone string is refused with the list it
+/// should have been (`sources = "a.c"`: write `["a.c"]`).
+fn list<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+        type Value = Vec<T>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a list of strings")
         }
@@ -188,13 +336,14 @@ fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Stri
             mut seq: A,
         ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some(s) = seq.next_element::<String>()? {
+            while let Some(s) = seq.next_element::<T>()? {
                 out.push(s);
             }
             Ok(out)
         }
     }
-    d.deserialize_any(Visitor).map(Some)
+    d.deserialize_any(Visitor(std::marker::PhantomData))
+        .map(Some)
 }
 
 /// The TOML path of the table (`package.metadata.mpy`).
@@ -257,6 +406,29 @@ impl MpyConfig {
     }
 
     fn validate(&self) -> Result<()> {
+        let tables = std::iter::once(("[package.metadata.mpy]".to_string(), &self.common))
+            .chain(
+                self.arch
+                    .iter()
+                    .map(|(name, cfg)| (format!("[package.metadata.mpy.arch.{name}]"), cfg)),
+            )
+            .chain(
+                self.variant
+                    .iter()
+                    .map(|(name, cfg)| (format!("[package.metadata.mpy.variant.{name}]"), cfg)),
+            );
+        for (table, cfg) in tables {
+            if let Some(abi) = &cfg.mpy_abi {
+                parse_mpy_abi(abi).map_err(|e| anyhow::anyhow!("{e} (`mpy-abi` in `{table}`)"))?;
+            }
+        }
+        for (name, v) in &self.variant {
+            if v.module.is_some() {
+                bail!(
+                    "`module` in `[package.metadata.mpy.variant.{name}]`: a variant's module name is its table's name (`{name}`)"
+                );
+            }
+        }
         for name in self.arch.keys() {
             if name.parse::<Arch>().is_err() {
                 bail!(
@@ -272,10 +444,30 @@ impl MpyConfig {
     /// lists appended and its other keys taking precedence.
     pub fn for_arch(&self, arch: Arch) -> ArchConfig {
         let mut out = self.common.clone();
-        let Some(over) = self.arch.get(arch.name()) else {
-            return out;
-        };
-        fn extend(base: &mut Option<Vec<String>>, more: &Option<Vec<String>>) {
+        if let Some(over) = self.arch.get(arch.name()) {
+            out.merge(over);
+        }
+        out
+    }
+
+    /// The settings of module `variant` (a key of `variant`, or `None` for the
+    /// package's one module) on `arch`: [`for_arch`](Self::for_arch), then the
+    /// variant's table merged the same way.
+    pub fn for_module(&self, variant: Option<&str>, arch: Arch) -> ArchConfig {
+        let mut out = self.for_arch(arch);
+        if let Some(over) = variant.and_then(|v| self.variant.get(v)) {
+            out.merge(over);
+            out.module = variant.map(str::to_string);
+        }
+        out
+    }
+}
+
+impl ArchConfig {
+    /// Merges `over` into `self`: lists are appended, other keys replaced.
+    fn merge(&mut self, over: &ArchConfig) {
+        let out = self;
+        fn extend<T: Clone>(base: &mut Option<Vec<T>>, more: &Option<Vec<T>>) {
             if let Some(more) = more {
                 base.get_or_insert_with(Vec::new)
                     .extend(more.iter().cloned());
@@ -289,9 +481,12 @@ impl MpyConfig {
         extend(&mut out.sources, &over.sources);
         extend(&mut out.include_dirs, &over.include_dirs);
         extend(&mut out.cflags, &over.cflags);
+        extend(&mut out.mpy_cross_flags, &over.mpy_cross_flags);
+        extend(&mut out.rustflags, &over.rustflags);
         extend(&mut out.libs, &over.libs);
         replace(&mut out.module, &over.module);
         replace(&mut out.mpy_dir, &over.mpy_dir);
+        replace(&mut out.mpy_abi, &over.mpy_abi);
         replace(&mut out.link_runtime, &over.link_runtime);
         replace(&mut out.externs, &over.externs);
         replace(&mut out.arch_flags, &over.arch_flags);
@@ -300,8 +495,102 @@ impl MpyConfig {
         replace(&mut out.mpy_cross, &over.mpy_cross);
         replace(&mut out.micropython, &over.micropython);
         replace(&mut out.test_runner, &over.test_runner);
-        out
     }
+
+    /// The settings with environment variables substituted in every
+    /// path-valued key; an unset variable is an error naming the key.
+    pub fn expand_env(&self) -> Result<ArchConfig> {
+        let one = |key: &str, v: &Option<String>| -> Result<Option<String>> {
+            v.as_deref().map(|s| expand_env(s, key)).transpose()
+        };
+        let mut out = self.clone();
+        if let Some(sources) = &mut out.sources {
+            for s in sources {
+                s.path = expand_env(&s.path, "sources")?;
+            }
+        }
+        if let Some(dirs) = &mut out.include_dirs {
+            for d in dirs {
+                if let IncludeDir::Path(p) = d {
+                    *p = expand_env(p, "include-dirs")?;
+                }
+            }
+        }
+        if let Some(libs) = &mut out.libs {
+            for l in libs {
+                *l = expand_env(l, "libs")?;
+            }
+        }
+        out.mpy_dir = one("mpy-dir", &self.mpy_dir)?;
+        out.externs = one("externs", &self.externs)?;
+        out.mpy_cross = one("mpy-cross", &self.mpy_cross)?;
+        Ok(out)
+    }
+}
+
+/// Substitutes `$NAME` and `${NAME}` in `value` (the value of `key`) with the
+/// environment's; `$$` is a `$`.
+pub fn expand_env(value: &str, key: &str) -> Result<String> {
+    expand_with(value, key, |name| std::env::var(name).ok())
+}
+
+fn expand_with(value: &str, key: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, tail) = if let Some(braced) = after.strip_prefix('{') {
+            match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => bail!("`{key}`: `${{` without a closing `}}` in `{value}`"),
+            }
+        } else if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+            continue;
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            bail!("`{key}`: `$` must start a variable name (`$NAME` or `${{NAME}}`; `$$` for a `$`) in `{value}`");
+        }
+        match lookup(name) {
+            Some(v) => out.push_str(&v),
+            None => {
+                return Err(crate::error::error_with_help(
+                    format!("`{key}` uses the environment variable `{name}`, which is not set (in `{value}`)"),
+                    format!("set `{name}`, or change `{key}` in `[package.metadata.mpy]`"),
+                ))
+            }
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Parses an ABI name (`6.2`); the error lists the valid ones.
+pub fn parse_mpy_abi(name: &str) -> Result<MpyAbi> {
+    MpyAbi::from_name(name.trim()).ok_or_else(|| {
+        let valid: Vec<String> = MpyAbi::ALL
+            .iter()
+            .map(|a| format!("{a} ({})", a.releases()))
+            .collect();
+        anyhow::anyhow!(
+            "unknown .mpy ABI `{}`; valid: {}",
+            name.trim(),
+            valid.join(", ")
+        )
+    })
 }
 
 /// "x86, x64, ..." for messages.
@@ -430,7 +719,7 @@ mod tests {
             ),
             (
                 "sources = [1]",
-                "invalid `package.metadata.mpy.sources[0]`: invalid type: integer `1`, expected a string",
+                "invalid `package.metadata.mpy.sources[0]`: invalid type: integer `1`, expected a path or a table `{ path = \"...\", mpy-cross-flags = [...] }`",
             ),
             (
                 "[arch.x64]\ncflags = 3",
@@ -477,6 +766,25 @@ mod tests {
         let err = parse("[arch.arm64]\ncflags = []").unwrap_err().to_string();
         assert!(err.contains("unknown architecture `arm64`"), "{err}");
         assert!(err.contains("rv32imc"), "{err}");
+    }
+
+    #[test]
+    fn mpy_abi_key() {
+        let c = parse("mpy-abi = \"6.2\"\n[arch.x64]\nmpy-abi = \"6.1\"").unwrap();
+        assert_eq!(c.for_arch(Arch::Armv7m).mpy_abi.as_deref(), Some("6.2"));
+        assert_eq!(c.for_arch(Arch::X64).mpy_abi.as_deref(), Some("6.1"));
+        let err = parse("mpy-abi = \"1.22\"").unwrap_err().to_string();
+        assert!(
+            err.contains("unknown .mpy ABI `1.22`")
+                && err.contains("6.2 (MicroPython 1.22)")
+                && err.contains("`[package.metadata.mpy]`"),
+            "{err}"
+        );
+        let err = parse("[arch.x64]\nmpy-abi = \"6\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[package.metadata.mpy.arch.x64]"), "{err}");
+        assert_eq!(parse_mpy_abi(" 6.1 ").unwrap(), MpyAbi::V6_1);
     }
 
     #[test]

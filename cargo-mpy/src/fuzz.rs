@@ -8,8 +8,8 @@ use crate::context::{module_name_of, parse_plain_manifest, Project};
 
 /// Reads `text` as a package manifest the way `cargo mpy build` reads one
 /// without Rust code: the `[package.metadata.mpy]` table, the default
-/// architectures, and each architecture's settings and module name. Never
-/// panics; bad input is an `Err`.
+/// architectures, and each module's (and variant's) settings and name on
+/// each architecture. Never panics; bad input is an `Err`.
 pub fn manifest(text: &str) -> Result<()> {
     let doc: toml::Table = toml::from_str(text)?;
     let (package_name, package_version, config) = parse_plain_manifest(&doc, "Cargo.toml")?;
@@ -21,11 +21,16 @@ pub fn manifest(text: &str) -> Result<()> {
         target_dir: "target".into(),
         has_rust: false,
         config,
+        registry_runtime: Vec::new(),
     };
     let _ = project.default_archs();
-    for arch in Arch::ALL {
-        let cfg = project.config.for_arch(arch);
-        let _ = module_name_of(&project, &cfg);
+    let variants =
+        std::iter::once(None).chain(project.config.variant.keys().map(|v| Some(v.as_str())));
+    for variant in variants {
+        for arch in Arch::ALL {
+            let cfg = project.config.for_module(variant, arch);
+            let _ = module_name_of(&project, &cfg);
+        }
     }
     Ok(())
 }

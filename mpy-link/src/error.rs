@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::arch::spec::Arch;
 use crate::model::InputRef;
 use crate::mpy::error::MpyError;
+use mpy_sys::abi::MpyAbi;
 
 /// Everything that can make a link fail.
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +228,38 @@ pub enum LinkError {
         offset: u64,
         /// What cannot be done and what to do instead.
         reason: String,
+    },
+
+    /// The module uses a firmware object the selected ABI's `mp_fun_table` does not hold.
+    #[error("{input}: `{symbol}` is in mp_fun_table only from .mpy ABI {since} ({since_releases}); this module is linked for ABI {abi} ({abi_releases}): link for {since} or later, or look the object up at run time")]
+    NotInAbi {
+        /// The input referring to it.
+        input: InputRef,
+        /// The symbol.
+        symbol: String,
+        /// The ABI linked for.
+        abi: MpyAbi,
+        /// Its releases.
+        abi_releases: &'static str,
+        /// The first ABI with the entry.
+        since: MpyAbi,
+        /// Its releases.
+        since_releases: &'static str,
+    },
+
+    /// No firmware of the selected ABI loads native code for the architecture.
+    #[error("no firmware of .mpy ABI {abi} ({releases}) loads native code for {arch}; MicroPython loads {arch} modules from {since} on: link for ABI {needs}")]
+    ArchNotInAbi {
+        /// The architecture.
+        arch: Arch,
+        /// The ABI asked for.
+        abi: MpyAbi,
+        /// Its releases.
+        releases: &'static str,
+        /// The first release whose firmware loads the architecture (`1.24`).
+        since: String,
+        /// The oldest ABI whose firmware loads it.
+        needs: MpyAbi,
     },
 
     /// Invalid `--arch-flags`.

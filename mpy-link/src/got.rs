@@ -23,7 +23,6 @@ use crate::model::{
 };
 use crate::mpy::reloc::RelocKind;
 use crate::resolve::{mem_function, Resolution, Target};
-use mpy_sys::fun_table::FUN_TABLE_LEN;
 
 /// Identity of a GOT entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +64,8 @@ pub(crate) struct Got<'d> {
     literals: HashMap<(ObjId, SecId, u64), Literal>,
     /// Xtensa: the deduplicated literal words, in order.
     pub(crate) lits: Vec<u32>,
+    /// Entries in the `mp_fun_table` of the ABI linked for.
+    fun_table_len: usize,
 }
 
 /// The GOT once laid out: the word of every slot and where each entry went.
@@ -161,6 +162,7 @@ impl<'d> Got<'d> {
             by_name,
             literals: b.literals,
             lits: b.lits,
+            fun_table_len: resolution.fun_table_len,
         })
     }
 
@@ -178,7 +180,7 @@ impl<'d> Got<'d> {
     ) -> Result<GotSlots> {
         let mut rows = Vec::with_capacity(self.entries.len());
         for (i, e) in self.entries.iter().enumerate() {
-            let (rank, value, kind) = slot_word(e, objects, layout, spec)?;
+            let (rank, value, kind) = slot_word(e, objects, layout, spec, self.fun_table_len)?;
             rows.push((rank, i, value, kind));
         }
         rows.sort_by_key(|r| r.0);
@@ -351,6 +353,7 @@ fn slot_word(
     objects: &Objects<'_>,
     layout: &Layout,
     spec: &ArchSpec,
+    fun_table_len: usize,
 ) -> Result<(u8, u64, Option<RelocKind>)> {
     let word = u64::from(spec.word_size);
     let extra = e.extra;
@@ -379,11 +382,11 @@ fn slot_word(
         Target::FunTable if extra != 0 => {
             let entry = u64::try_from(extra)
                 .ok()
-                .filter(|x| x % word == 0 && x / word < FUN_TABLE_LEN as u64)
+                .filter(|x| x % word == 0 && x / word < fun_table_len as u64)
                 .ok_or_else(|| LinkError::FunTableOffset {
                     input: objects.get(e.obj).input.clone(),
                     offset: extra,
-                    entries: FUN_TABLE_LEN,
+                    entries: fun_table_len,
                     word,
                 })?;
             (1, 0, Some(RelocKind::FunTableEntry((entry / word) as u8)))

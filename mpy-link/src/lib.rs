@@ -34,6 +34,16 @@
 //!
 //! For the same inputs the output is byte-identical to `mpy_ld.py` at
 //! MicroPython 1c3c201149 unless an [`Improvements`] option is switched on.
+//!
+//! # MicroPython versions
+//!
+//! [`LinkOptions::abi`] selects the firmware generation ([`MpyAbi`]: 6.1 for
+//! MicroPython 1.20-1.21, 6.2 for 1.22, 6.3 for 1.23 and later, the
+//! default): the header's sub-version and the `mp_fun_table` entries that
+//! firmware objects such as `mp_type_dict` resolve to come from
+//! `mpy_sys::abi`. A firmware object the ABI's table lacks
+//! (`mp_type_Exception` before 6.3) and an architecture no firmware of the
+//! ABI loads (RISC-V before 6.3) are errors.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -63,8 +73,9 @@ mod symbols;
 pub use arch::spec::{Arch, ArchSpec, ARCH_SPECS};
 pub use error::LinkError;
 pub use input::{Input, Library};
-pub use link::{link, LinkedModule};
+pub use link::{check_abi_loads_arch, link, LinkedModule};
 pub use model::InputRef;
 pub use mpy::reloc::{MpyReloc, RelocBase, RelocKind};
+pub use mpy_sys::abi::{abi_of_persistentcode_h, MpyAbi, TreeAbiError};
 pub use mpy_sys::qstr::QSTR_SYMBOL_PREFIX;
 pub use options::{Improvements, LinkOptions};

@@ -18,18 +18,24 @@ use crate::relocate::Relocator;
 use crate::resolve::resolve;
 use crate::select::select_members;
 use crate::symbols::SymbolTable;
+use mpy_sys::abi::{MpyAbi, ARCHES};
 
 /// A linked native module, ready to be written.
 #[derive(Debug, Clone)]
 pub struct LinkedModule {
     /// Architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI linked for.
+    pub abi: MpyAbi,
     /// Architecture flags (rv32imc).
     pub arch_flags: u32,
     /// File name recorded as qstr 0.
     pub source_name: String,
     /// Native qstrs, in table order (index 1 onwards).
     pub qstrs: Vec<String>,
+    /// String objects of the object table (MicroPython 1.20's
+    /// `MP_OBJ_NEW_QSTR`), in order.
+    pub objects: Vec<String>,
     /// The text image: trampoline, code, GOT.
     pub text: Vec<u8>,
     /// The separate rodata blob (xtensawin only; empty elsewhere).
@@ -53,9 +59,11 @@ impl LinkedModule {
     pub fn to_mpy(&self) -> Vec<u8> {
         write_native(&NativeCode {
             arch: self.arch,
+            abi: self.abi,
             arch_flags: self.arch_flags,
             source_name: &self.source_name,
             qstrs: &self.qstrs,
+            objects: &self.objects,
             text: &self.text,
             rodata: &self.rodata,
             bss_size: self.bss_size,
@@ -68,6 +76,7 @@ impl LinkedModule {
 /// module.
 pub fn link(options: &LinkOptions, objects: &[Input], libs: &[Library]) -> Result<LinkedModule> {
     let spec = options.arch.spec();
+    check_abi_loads_arch(options.abi, options.arch)?;
     if options.arch_flags != 0 && !spec.arch_flags {
         return Err(LinkError::ArchFlags {
             value: options.arch_flags.to_string(),
@@ -142,9 +151,11 @@ fn link_objects(options: &LinkOptions, objects: &Objects<'_>) -> Result<LinkedMo
     .relocate(&mut images, &mut relocs)?;
     Ok(LinkedModule {
         arch: options.arch,
+        abi: options.abi,
         arch_flags: options.arch_flags,
         source_name: options.source_name.clone(),
         qstrs: resolution.qstrs,
+        objects: options.qstr_objects.clone(),
         text: images.text,
         rodata: images.rodata,
         bss_size: layout.bss_len,
@@ -153,5 +164,30 @@ fn link_objects(options: &LinkOptions, objects: &Objects<'_>) -> Result<LinkedMo
         trampoline_len: layout.trampoline.len(),
         warnings,
         inputs: objects.inputs(),
+    })
+}
+
+/// Fails when no firmware of `abi` loads native code for `arch` (RISC-V
+/// before 6.3): [`LinkError::ArchNotInAbi`].
+pub fn check_abi_loads_arch(abi: MpyAbi, arch: Arch) -> Result<()> {
+    let Some(facts) = ARCHES.iter().find(|a| a.name == arch.name()) else {
+        return Ok(());
+    };
+    if abi.supports_arch(facts) {
+        return Ok(());
+    }
+    let needs = MpyAbi::ALL
+        .into_iter()
+        .find(|a| a.supports_arch(facts))
+        .unwrap_or(MpyAbi::DEFAULT);
+    Err(LinkError::ArchNotInAbi {
+        arch,
+        abi,
+        releases: abi.releases(),
+        since: facts
+            .firmware_since
+            .map(|r| format!("{}.{}", r.major, r.minor))
+            .unwrap_or_default(),
+        needs,
     })
 }

@@ -5,7 +5,8 @@
 //! (`_GLOBAL_OFFSET_TABLE_`, `mp_fun_table`, `mp_native_qstr_table`,
 //! `mp_native_obj_table`); a global definition in some object; a fixed
 //! address from the externs script; a firmware object reached through
-//! `mp_fun_table` (names from `mpy-sys`); `memset`/`memcpy`/`memmove`
+//! `mp_fun_table` (names and entries from `mpy_sys::abi`, for the ABI linked
+//! for); `memset`/`memcpy`/`memmove`
 //! through the table's entries; a qstr (`__mpy_qstr_<spelling>`, as
 //! `mpy-sys` spells it); else it is undefined.
 //!
@@ -28,22 +29,31 @@ use crate::gc::Live;
 use crate::model::{Bind, ObjId, Objects, SecId, SymDef, SymId, Symbol};
 use crate::options::LinkOptions;
 use crate::symbols::SymbolTable;
-use mpy_sys::externs::FUN_TABLE_OBJECT_SYMBOLS;
-use mpy_sys::fun_table::{
-    FUN_TABLE_MEMMOVE_INDEX, FUN_TABLE_MEMSET_INDEX, FUN_TABLE_TYPE_TYPE_INDEX,
-};
+use mpy_sys::abi::{MpyAbi, FUN_TABLE};
+use mpy_sys::fun_table::{FUN_TABLE_MEMMOVE_INDEX, FUN_TABLE_MEMSET_INDEX};
 use mpy_sys::qstr::QSTR_SYMBOL_PREFIX;
 
-/// `mp_fun_table` index of `memset`.
+/// `mp_fun_table` index of `memset` (the same in every ABI).
 pub(crate) const FUN_MEMSET: u8 = FUN_TABLE_MEMSET_INDEX as u8;
-/// `mp_fun_table` index of `memmove` (which also serves `memcpy`).
+/// `mp_fun_table` index of `memmove` (which also serves `memcpy`; the same in
+/// every ABI).
 pub(crate) const FUN_MEMMOVE: u8 = FUN_TABLE_MEMMOVE_INDEX as u8;
-/// `mp_fun_table` index of the first firmware object (`mp_type_type`).
-const FUN_OBJECTS: u8 = FUN_TABLE_TYPE_TYPE_INDEX as u8;
-const _: () = assert!(
-    FUN_TABLE_TYPE_TYPE_INDEX + FUN_TABLE_OBJECT_SYMBOLS.len() <= u8::MAX as usize
-        && FUN_TABLE_MEMMOVE_INDEX <= u8::MAX as usize
-);
+const _: () = {
+    let mut i = 0;
+    while i < MpyAbi::ALL.len() {
+        let abi = MpyAbi::ALL[i];
+        assert!(abi.fun_table_len() <= u8::MAX as usize);
+        assert!(matches!(
+            abi.fun_index("memset_"),
+            Some(FUN_TABLE_MEMSET_INDEX)
+        ));
+        assert!(matches!(
+            abi.fun_index("memmove_"),
+            Some(FUN_TABLE_MEMMOVE_INDEX)
+        ));
+        i += 1;
+    }
+};
 
 /// What a symbol stands for once everything is resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +109,8 @@ pub(crate) struct Resolution {
     pub(crate) stubs: Vec<u8>,
     /// Remarks for the user.
     pub(crate) warnings: Vec<String>,
+    /// Entries in the `mp_fun_table` of the ABI linked for.
+    pub(crate) fun_table_len: usize,
 }
 
 impl Resolution {
@@ -147,6 +159,7 @@ pub(crate) fn resolve(
             .map(|(n, a)| (n.as_str(), *a))
             .collect(),
         stub: spec.stub != StubKind::None,
+        abi: options.abi,
         qstrs: options.qstrs.clone(),
         qstr_index: HashMap::new(),
         stubs: Vec::new(),
@@ -217,6 +230,7 @@ pub(crate) fn resolve(
         qstrs: r.qstrs,
         stubs: r.stubs,
         warnings,
+        fun_table_len: options.abi.fun_table_len(),
     })
 }
 
@@ -244,6 +258,8 @@ struct Resolver<'a, 'd> {
     externs: HashMap<&'a str, u64>,
     /// Whether `memset`/`memmove` go through stubs (else through the GOT).
     stub: bool,
+    /// The ABI whose `mp_fun_table` holds the firmware objects.
+    abi: MpyAbi,
     qstrs: Vec<String>,
     qstr_index: HashMap<String, usize>,
     stubs: Vec<u8>,
@@ -272,8 +288,20 @@ impl Resolver<'_, '_> {
                     }
                 } else if let Some(&addr) = self.externs.get(name) {
                     Target::Fixed(addr)
-                } else if let Some(i) = FUN_TABLE_OBJECT_SYMBOLS.iter().position(|n| *n == name) {
-                    Target::FunEntry(FUN_OBJECTS + i as u8)
+                } else if let Some(entry) = FUN_TABLE.iter().find(|e| e.symbol == Some(name)) {
+                    match self.abi.object_index(name) {
+                        Some(i) => Target::FunEntry(i as u8),
+                        None => {
+                            return Err(LinkError::NotInAbi {
+                                input: objects.get(obj).input.clone(),
+                                symbol: name.to_string(),
+                                abi: self.abi,
+                                abi_releases: self.abi.releases(),
+                                since: entry.added,
+                                since_releases: entry.added.releases(),
+                            })
+                        }
+                    }
                 } else if let Some(entry) = mem_function(name) {
                     if self.stub {
                         if !self.stubs.contains(&entry) {
@@ -340,7 +368,7 @@ mod tests {
 
     #[test]
     fn fun_table_indices_are_the_abi() {
-        // py/nativeglue.h: memset_ 50, memmove_ 51, type_type 73.
-        assert_eq!((FUN_MEMSET, FUN_MEMMOVE, FUN_OBJECTS), (50, 51, 73));
+        // py/nativeglue.h: memset_ 50, memmove_ 51 in every ABI.
+        assert_eq!((FUN_MEMSET, FUN_MEMMOVE), (50, 51));
     }
 }

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use cargo_mpy::toolchain::{find_c_compiler, Toolchain};
 pub use loader::{build_loader, link_xtensa_program, qemu_cpu, qstr_names_header, run_loader};
-pub use mpy_link::Arch;
+pub use mpy_link::{Arch, MpyAbi};
 
 /// Why a test could not run: a tool it needs is not installed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -423,10 +423,10 @@ fn toml_str(s: &str) -> String {
 
 /// Builds a native module from C sources with cargo-mpy's library: a
 /// package `dir/<name>-pkg` whose `[package.metadata.mpy]` lists the
-/// sources, with the test header tree (`tests/support/mpy-tree`, `natmod.h`)
-/// and `link-runtime` (libgcc for software division and floats, libm),
-/// built for `arch` into `dir/<name>.mpy`. Panics with cargo-mpy's messages
-/// when the build fails; a [`Skip`] when the compiler is missing.
+/// sources, with no MicroPython tree (the header cargo-mpy ships) and
+/// `link-runtime` (libgcc for software division and floats, libm), built for
+/// `arch` and .mpy ABI 6.3 into `dir/<name>.mpy`. Panics with cargo-mpy's
+/// messages when the build fails; a [`Skip`] when the compiler is missing.
 pub fn build_c_module(
     arch: Arch,
     sources: &[PathBuf],
@@ -444,8 +444,20 @@ pub fn build_c_module_with(
     name: &str,
     cflags: &[&str],
 ) -> Result<PathBuf, Skip> {
-    try_build_c_module(arch, sources, dir, name, cflags)?
-        .map_err(|log| panic!("building {name} for {arch} failed:\n{log}"))
+    build_c_module_for(arch, MpyAbi::DEFAULT, sources, dir, name, cflags)
+}
+
+/// [`build_c_module_with`] for an .mpy ABI (`--mpy-abi`).
+pub fn build_c_module_for(
+    arch: Arch,
+    abi: MpyAbi,
+    sources: &[PathBuf],
+    dir: &Path,
+    name: &str,
+    cflags: &[&str],
+) -> Result<PathBuf, Skip> {
+    try_build_c_module(arch, abi, sources, dir, name, cflags)?
+        .map_err(|log| panic!("building {name} for {arch} (ABI {abi}) failed:\n{log}"))
 }
 
 /// The object files of the last [`build_c_module`] of `name` in `dir` (cargo-mpy keeps
@@ -474,6 +486,7 @@ pub fn module_objects(dir: &Path, name: &str) -> Vec<PathBuf> {
 /// build fails (`Ok(Err(log))`).
 pub fn try_build_c_module(
     arch: Arch,
+    abi: MpyAbi,
     sources: &[PathBuf],
     dir: &Path,
     name: &str,
@@ -491,10 +504,9 @@ pub fn try_build_c_module(
     };
     let manifest = format!(
         "[package]\nname = {}\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
-         [package.metadata.mpy]\nsources = [{}]\nmpy-dir = {}\ninclude-dirs = [{}]\ncflags = [{}]\nlink-runtime = true\n",
+         [package.metadata.mpy]\nsources = [{}]\ninclude-dirs = [{}]\ncflags = [{}]\nlink-runtime = true\n",
         toml_str(name),
         list(sources),
-        toml_str(&support_dir().join("mpy-tree").to_string_lossy()),
         toml_str(&natmod_include_dir().to_string_lossy()),
         cflags.iter().map(|f| toml_str(f)).collect::<Vec<_>>().join(", "),
     );
@@ -504,6 +516,7 @@ pub fn try_build_c_module(
     let options = cargo_mpy::BuildOptions {
         manifest_path: Some(manifest_path),
         archs: vec![arch],
+        mpy_abi: Some(abi),
         out_dir: Some(dir.to_path_buf()),
         target_dir: Some(pkg.join("target")),
         ..Default::default()
@@ -531,26 +544,10 @@ pub fn run_micropython(module_dir: &Path, code: &str) -> Result<RunOutput, Skip>
     Ok(run_command(&mut cmd))
 }
 
-/// A temporary MicroPython "tree" under `root` whose `py/dynruntime.h`
-/// includes the test suite's `natmod.h`, for C modules built without a
-/// MicroPython checkout.
-pub fn fake_mpy_dir(root: &Path) -> PathBuf {
-    let natmod = natmod_include_dir().join("natmod.h");
-    assert!(natmod.is_file(), "missing {}", natmod.display());
-    let dir = root.join("mpy-tree");
-    fs::create_dir_all(dir.join("py")).expect("create the header tree");
-    fs::write(
-        dir.join("py/dynruntime.h"),
-        format!("#include \"{}\"\n", natmod.display()),
-    )
-    .expect("write py/dynruntime.h");
-    dir
-}
-
 /// Builds the package at `manifest` with the `cargo-mpy` binary for
 /// `arches` into `out` (`<module>.mpy`, or `<module>_<arch>.mpy` for
-/// several), with the test header tree standing in for MicroPython's and
-/// cargo's target directory `target`. Panics with cargo-mpy's messages when
+/// several), with no MicroPython tree (C sources use the header cargo-mpy
+/// ships) and cargo's target directory `target`. Panics with cargo-mpy's messages when
 /// the build fails or warns (our examples build without a warning).
 pub fn build_package(
     cargo_mpy: &Path,
@@ -570,7 +567,7 @@ pub fn build_package(
         .arg(manifest)
         .arg("--out-dir")
         .arg(out)
-        .env("MPY_DIR", support_dir().join("mpy-tree"))
+        .env_remove("MPY_DIR")
         .env("CARGO_TARGET_DIR", target)
         .output()
         .expect("run cargo-mpy");
@@ -633,7 +630,11 @@ pub fn check_relocations(arch: Arch, path: &Path) {
             "{arch}: {e:?} outside its image ({limit} bytes)"
         );
         if let mpy_link::mpy::reloc::RelocKind::FunTableEntry(k) = e.kind {
-            assert!(k < 87, "{arch}: mp_fun_table entry {k}");
+            let abi = mpy.header.abi().expect("a native module's ABI");
+            assert!(
+                usize::from(k) < abi.fun_table_len(),
+                "{arch}: mp_fun_table entry {k} (ABI {abi})"
+            );
         }
     }
 }

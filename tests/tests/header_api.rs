@@ -1,19 +1,21 @@
-//! The C API of cargo-mpy's header in use: `tests/support/modules/api.c`, written against
+//! `abi/api/*`: the C API of cargo-mpy's header in use: `tests/support/modules/api.c`, written against
 //! `py/dynruntime.h` as MicroPython's own examples are, builds without a MicroPython tree for
 //! every ABI (6.1, 6.2, 6.3) on every architecture with a Debian compiler (`-Wall -Werror`),
-//! links with mpy-link (6.3, the ABI mpy-link writes today) and runs in the real MicroPython:
+//! links with mpy-link for that ABI (each firmware-object relocation at its entry in that
+//! ABI's table) and runs in the real MicroPython:
 //! a class with slots and a locals dict, an exception type, iteration, calls, buffers, every
 //! allocation form, strings, floats, printing, imports, argument parsing.
 
 use mpy_link::Arch;
 use mpy_sys::abi::MpyAbi;
 use mpy_tests::{
-    build_c_module_with, run_micropython, skip_unless, support_module, temp_dir, TestResult, Trial,
+    build_c_module_for, build_c_module_with, run_micropython, skip_unless, support_module,
+    temp_dir, TestResult, Trial,
 };
 
 pub(crate) fn trials() -> Vec<Trial> {
     mpy_tests::trials!(
-        "header",
+        "abi/api",
         [
             api_module_builds_for_every_abi_and_arch,
             api_module_runs_in_micropython,
@@ -110,25 +112,34 @@ fn api_module_builds_for_every_abi_and_arch() -> TestResult {
                 continue;
             }
             let dir = temp_dir(&format!("api-{arch}-{}", abi.name()));
-            let abi_flag = format!("-DMPY_ABI={:#06x}", abi.c_macro());
-            // Compiled (and linked, as 6.3: the ABI mpy-link writes today) by cargo-mpy.
-            let out = skip_unless!(build_c_module_with(
+            // Compiled and linked for the ABI by cargo-mpy (`--mpy-abi`).
+            let out = skip_unless!(build_c_module_for(
                 arch,
+                abi,
                 std::slice::from_ref(&src),
                 dir.path(),
                 "api",
-                &[&abi_flag]
+                &[]
             ));
-            if abi == MpyAbi::V6_3 {
-                let bytes = std::fs::read(&out).expect("read the module");
-                let mpy = mpy_link::mpy::read::read(&out.display().to_string(), &bytes)
-                    .unwrap_or_else(|e| panic!("{arch}: the linked module does not decode: {e}"));
-                assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
-                assert_eq!(
-                    mpy.header.sub_version,
-                    abi.sub_version(),
-                    "{arch}: sub-version"
-                );
+            let bytes = std::fs::read(&out).expect("read the module");
+            let mpy = mpy_link::mpy::read::read(&out.display().to_string(), &bytes)
+                .unwrap_or_else(|e| panic!("{arch}: the linked module does not decode: {e}"));
+            assert_eq!(mpy.header.arch, arch.spec().mpy_code, "{arch}: header arch");
+            assert_eq!(mpy.header.abi(), Some(abi), "{arch}: sub-version");
+            // Every firmware object the module reaches by symbol is at its entry in this
+            // ABI's table.
+            for r in mpy.raw_code.relocations() {
+                if let mpy_link::RelocKind::FunTableEntry(k) = r.kind {
+                    let entry = abi
+                        .fun_table()
+                        .nth(usize::from(k))
+                        .unwrap_or_else(|| panic!("{arch} {abi}: entry {k} is past the table"));
+                    assert!(
+                        entry.symbol.is_some() || ["memset_", "memmove_"].contains(&entry.name),
+                        "{arch} {abi}: relocation to entry {k} `{}`",
+                        entry.name
+                    );
+                }
             }
             built += 1;
         }

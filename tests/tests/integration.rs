@@ -1,12 +1,13 @@
-//! mpy-tests' one test binary: the test loader itself (`loader`) and the
-//! C test module `basic.c` built by cargo-mpy and run on every loader
+//! mpy-tests' one test binary: the test loader itself (`loader`), the C
+//! test module `basic.c` built by cargo-mpy and run on every loader
 //! architecture and in MicroPython, and the modules exercising register
-//! windows and multiply-high instructions (`execute`); cargo-mpy's runtime
-//! helper library against the host's arithmetic (`helpers`); the C
-//! header against the `.mpy` ABI facts (`abi`) and a module using much of
-//! its API (`header`). Trials are named
-//! `<arch>/<module>/<test>`; a trial whose tool is missing is ignored with
-//! the reason (failed under `MPY_TEST_REQUIRE_TOOLS=1`).
+//! windows and multiply-high instructions (`execute`), cargo-mpy's runtime
+//! helper library against the host's arithmetic (`helpers`), cargo-mpy's C
+//! header against the ABI facts (`abi_layout`) and its C API in use
+//! (`header_api`). Trials are named `<arch>/<module>/<test>`, or
+//! `abi/<part>/<test>` for checks over every architecture and ABI; a trial
+//! whose tool is missing is ignored with the reason (failed under
+//! `MPY_TEST_REQUIRE_TOOLS=1`).
 
 // Tests and benchmarks report on stdout/stderr as libtest does.
 #![allow(clippy::print_stdout, clippy::print_stderr)]

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 use crate::error::error_with_help;
 
@@ -188,12 +188,36 @@ pub(crate) fn check_loadable(info: &BoardInfo, data: &[u8], path: &Path) -> Resu
                 |n| n.to_string_lossy().into_owned()
             )
         ),
-        format!(
-            "build for the board's architecture: leave out `--arch`, or pass `--arch {}`",
-            info.build_arch()
-                .map_or_else(|_| arch_label(info.arch_code()), |a| a.name().to_string())
-        ),
+        if arch_ok {
+            abi_help(info)
+        } else {
+            format!(
+                "build for the board's architecture: leave out `--arch`, or pass `--arch {}`",
+                info.build_arch()
+                    .map_or_else(|_| arch_label(info.arch_code()), |a| a.name().to_string())
+            )
+        },
     ))
+}
+
+/// How to build for the board's `.mpy` ABI, or why cargo-mpy cannot.
+fn abi_help(info: &BoardInfo) -> String {
+    let abi = (info.version() == mpy_link::mpy::MPY_VERSION)
+        .then(|| MpyAbi::from_sub_version(info.sub_version()))
+        .flatten();
+    match abi {
+        Some(abi) => format!(
+            "build for the board's .mpy ABI {abi} ({}): `mpy-abi = \"{abi}\"` in `[package.metadata.mpy]`, or a MicroPython tree of that release in `MPY_DIR`",
+            abi.releases()
+        ),
+        None => {
+            let known: Vec<String> = MpyAbi::ALL.iter().map(ToString::to_string).collect();
+            format!(
+                "cargo-mpy builds .mpy ABI {}; the board's MicroPython writes none of them",
+                known.join(", ")
+            )
+        }
+    }
 }
 
 /// How long to wait for a board to answer its first question.
@@ -260,6 +284,14 @@ mod tests {
         assert!(text.contains("(linux, x64, .mpy 6.3) cannot load `m.mpy` (armv7m, .mpy 6.3): its architecture does not match"), "{text}");
         let e = check_loadable(&x64, &module(2, 2), Path::new("m.mpy")).unwrap_err();
         assert!(format!("{e:#}").contains("its `.mpy` version"), "{e:#}");
+        assert!(
+            abi_help(&x64).contains(
+                "the board's .mpy ABI 6.3 (MicroPython 1.23 or later): `mpy-abi = \"6.3\"`"
+            ),
+            "{}",
+            abi_help(&x64)
+        );
+        assert!(abi_help(&info(6 | 2 << 10)).contains("writes none of them"));
         assert!(check_loadable(&x64, &[b'M', 6, 0, 31], Path::new("p.mpy")).is_ok());
     }
 }

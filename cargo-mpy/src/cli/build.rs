@@ -33,6 +33,11 @@ pub struct BuildArgs {
     /// the manifest, else x64.
     #[arg(long, value_name = "ARCH", value_delimiter = ',')]
     pub arch: Vec<String>,
+    /// The firmware generation to build for: .mpy ABI 6.1 (MicroPython
+    /// 1.20-1.21), 6.2 (1.22) or 6.3 (1.23 and later). Default: `mpy-abi`
+    /// from the manifest, else the MicroPython tree's (`MPY_DIR`), else 6.3.
+    #[arg(long, value_name = "ABI", value_parser = ["6.1", "6.2", "6.3"])]
+    pub mpy_abi: Option<String>,
     /// Build with the release profile (output under `target/mpy/<arch>/release`).
     #[arg(long, short = 'r')]
     pub release: bool,
@@ -43,6 +48,10 @@ pub struct BuildArgs {
     /// `<module>_<arch>.mpy` for each of several architectures).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Module variants to build (comma-separated or repeated; names of
+    /// `[package.metadata.mpy.variant.*]` tables); default: all.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub variant: Vec<String>,
     /// Number of parallel jobs (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -86,11 +95,17 @@ impl BuildArgs {
             manifest_path: self.manifest_path.clone(),
             archs,
             release: self.release,
+            mpy_abi: self
+                .mpy_abi
+                .as_deref()
+                .map(config::parse_mpy_abi)
+                .transpose()?,
             out_dir: self.out_dir.clone(),
             jobs: self.jobs,
             target_dir: None,
             all_archs,
             rustc_wrapper: None,
+            variants: self.variant.clone(),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! `cargo mpy doctor`: per architecture, the C compiler, C library, Rust
-//! target, `mpy-cross` and MicroPython tree a build would use, what is
-//! missing and the exact command that installs it.
+//! target, C headers (a MicroPython tree's or the ones cargo-mpy ships), the
+//! `.mpy` ABI and `mpy-cross` a build would use, what is missing and the
+//! exact command that installs it.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,6 @@ use mpy_link::Arch;
 
 use crate::config::{self, ArchConfig};
 use crate::context::{find_manifest, Project};
-use crate::process::which;
 use crate::rust_build::{self, RustRoute};
 use crate::shell::Shell;
 use crate::toolchain::{self, CustomRust, Toolchain};
@@ -36,6 +36,27 @@ struct Check {
     found: Result<String, String>,
     /// The command that installs what is missing.
     fix: Option<String>,
+    /// Found, but cargo-mpy cannot use it at all (`n/a`); never reported
+    /// as `ok`.
+    caveat: Option<Caveat>,
+}
+
+/// Why a check that found something is not `ok`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caveat {
+    /// cargo-mpy does not support it (`n/a`).
+    Unsupported,
+}
+
+impl Check {
+    fn ok(what: &'static str, found: String) -> Check {
+        Check {
+            what,
+            found: Ok(found),
+            fix: None,
+            caveat: None,
+        }
+    }
 }
 
 impl DoctorArgs {
@@ -59,10 +80,20 @@ impl DoctorArgs {
         if let Some(p) = &project {
             shell.print(format!("manifest: {}", p.manifest_path.display()));
         }
+        match runtime_check(project.as_ref()) {
+            Ok(line) => shell.print(format!("mpy runtime: {line}")),
+            Err(why) => {
+                problems += 1;
+                shell.print(format!("mpy runtime: {why}"));
+            }
+        }
         for arch in archs {
+            // Paths with environment variables as a build reads them (an
+            // unset one is the build's error; here the raw value stays).
             let cfg = project
                 .as_ref()
                 .map(|p| p.config.for_arch(arch))
+                .map(|c| c.expand_env().unwrap_or(c))
                 .unwrap_or_default();
             let dir = project
                 .as_ref()
@@ -71,7 +102,16 @@ impl DoctorArgs {
             shell.print(format!("\n{}:", arch.name()));
             for c in &checks {
                 match &c.found {
-                    Ok(found) => shell.print(format!("  ok       {:<12} {found}", c.what)),
+                    Ok(found) => {
+                        let status = match c.caveat {
+                            None => "ok",
+                            Some(Caveat::Unsupported) => "n/a",
+                        };
+                        shell.print(format!("  {status:<8} {:<12} {found}", c.what));
+                        if let Some(fix) = &c.fix {
+                            shell.print(format!("  {:<8} {:<12} {fix}", "", "help:"));
+                        }
+                    }
                     Err(why) => {
                         problems += 1;
                         shell.print(format!("  missing  {:<12} {why}", c.what));
@@ -94,6 +134,28 @@ impl DoctorArgs {
     }
 }
 
+/// The runtime cargo-mpy carries, and whether the package asks for it.
+fn runtime_check(project: Option<&Project>) -> Result<String, String> {
+    let version = crate::runtime::carried_version().map_err(|e| format!("{e:#}"))?;
+    let cache = crate::runtime::cache_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|e| format!("{e:#}"));
+    let parsed = cargo_metadata::semver::Version::parse(&version).map_err(|e| e.to_string())?;
+    for (name, req) in project
+        .map(|p| p.registry_runtime.as_slice())
+        .unwrap_or_default()
+    {
+        if !req.matches(&parsed) {
+            return Err(format!(
+                "the package asks for `{name} = \"{req}\"`, but this cargo-mpy carries {version}; depend on `{name} = \"{version}\"`"
+            ));
+        }
+    }
+    Ok(format!(
+        "{version}, carried by cargo-mpy (extracted below `{cache}`)"
+    ))
+}
+
 /// The checks for one architecture.
 fn check_arch(
     arch: Arch,
@@ -109,7 +171,7 @@ fn check_arch(
         found: match &compiler {
             Ok(c) => Ok(format!(
                 "{}{}",
-                c.describe(),
+                c.path.display(),
                 toolchain::tool_version(&c.path)
                     .map(|v| format!(" ({v})"))
                     .unwrap_or_default()
@@ -117,6 +179,7 @@ fn check_arch(
             Err(m) => Err(format!("{} not found {}", m.tool, m.looked)),
         },
         fix: compiler.as_ref().err().map(|m| m.install.clone()),
+        caveat: None,
     });
     if let (Ok(c), Some(llvm)) = (&compiler, tc.compiler.llvm) {
         // The route in use, and the other one.
@@ -130,30 +193,24 @@ fn check_arch(
                 llvm.clang, llvm.assembler
             ),
         };
-        checks.push(Check {
-            what: "C route",
-            found: Ok(note),
-            fix: None,
-        });
+        checks.push(Check::ok("C route", note));
         if c.llvm().is_some() {
-            checks.push(Check {
-                what: "C library",
-                found: Ok(format!("{} (headers only)", llvm.libc_include)),
-                fix: None,
-            });
+            checks.push(Check::ok(
+                "C library",
+                format!("{} (headers only)", llvm.libc_include),
+            ));
         }
     }
     if tc.helpers.is_some() {
-        checks.push(Check {
-            what: "helpers",
-            found: Ok(format!(
+        checks.push(Check::ok(
+            "helpers",
+            format!(
                 "cargo-mpy's runtime helper library ({} sources), built with the C compiler when a module needs it",
                 crate::helpers::FILES.iter().filter(|f| f.name.ends_with(".c")).count()
-            )),
-            fix: None,
-        });
+            ),
+        ));
     }
-    if let Ok(c) = &compiler {
+    if let Some(c) = compiler.as_ref().ok().filter(|c| c.llvm().is_none()) {
         if let Some((what, found)) = toolchain::find_c_library(arch, &c.path, dir) {
             checks.push(Check {
                 what: "C library",
@@ -161,39 +218,138 @@ fn check_arch(
                 found: found
                     .map(|p| p.display().to_string())
                     .ok_or_else(|| format!("{what} not found by the compiler")),
+                caveat: None,
             });
         }
     }
     let rust = &tc.rust;
     let target = rust.triple;
-    if let Some(custom) = rust.custom {
-        checks.push(custom_rust_check(arch, custom));
-        checks.extend(mpy_cross_and_tree(cfg, dir));
-        return checks;
-    }
-    checks.push(match (rust.unsupported, installed_targets) {
-        (Some(note), _) => Check {
+    checks.push(match (rust.custom, rust.unsupported, installed_targets) {
+        (Some(custom), _, _) => custom_rust_check(arch, custom),
+        (None, Some(note), _) => Check {
             what: "Rust target",
-            found: Ok(format!("{target}: {note}")),
+            found: Ok(format!(
+                "cargo-mpy builds no Rust for {}: {note}",
+                arch.name()
+            )),
             fix: None,
+            caveat: Some(Caveat::Unsupported),
         },
-        (None, Some(list)) if list.iter().any(|t| t == target) => Check {
-            what: "Rust target",
-            found: Ok(format!("{target} (installed)")),
-            fix: None,
-        },
-        (None, Some(_)) => Check {
+        (None, None, Some(list)) if list.iter().any(|t| t == target) => {
+            Check::ok("Rust target", format!("{target} (installed)"))
+        }
+        (None, None, Some(_)) => Check {
             what: "Rust target",
             found: Err(format!("{target} is not installed")),
             fix: Some(format!("rustup target add {target}")),
+            caveat: None,
         },
-        (None, None) => Check {
+        (None, None, None) => Check {
             what: "Rust target",
             found: Err(format!("{target}: `rustup` not found, cannot check")),
             fix: Some(format!("rustup target add {target}")),
+            caveat: None,
         },
     });
-    checks.extend(mpy_cross_and_tree(cfg, dir));
+    // The headers and the ABI, as a build of this package would decide them.
+    let tree = toolchain::find_tree(cfg.mpy_dir.as_deref(), dir);
+    let abi = match (&tree, &cfg.mpy_abi) {
+        (Err(_), _) => None,
+        (Ok(tree), requested) => {
+            let requested = match requested.as_deref().map(config::parse_mpy_abi) {
+                Some(Ok(abi)) => Some((abi, toolchain::AbiFrom::Manifest)),
+                _ => None,
+            };
+            Some(toolchain::resolve_abi(requested, tree.as_ref()))
+        }
+    };
+    let (headers, fix) = match &tree {
+        Ok(Some(t)) if !t.abs.join("py/dynruntime.h").is_file() => (
+            Err(format!(
+                "MicroPython tree {}: it has no `py/dynruntime.h` (needed for C sources)",
+                t.describe()
+            )),
+            Some("point `MPY_DIR` (or `mpy-dir`) at a MicroPython checkout, or set neither to use the header cargo-mpy ships".to_string()),
+        ),
+        Ok(Some(t)) => (Ok(format!("MicroPython tree {}", t.describe())), None),
+        Ok(None) => (
+            Ok("the header cargo-mpy ships (no MicroPython tree needed)".to_string()),
+            None,
+        ),
+        Err(e) => (
+            Err(format!("{e:#}")),
+            crate::error::help_of(e).map(str::to_string),
+        ),
+    };
+    checks.push(Check {
+        what: "C headers",
+        found: headers,
+        fix,
+        caveat: None,
+    });
+    let abi = match abi {
+        Some(Ok(abi)) => {
+            let from = match (&tree, &cfg.mpy_abi) {
+                (Ok(Some(_)), _) => "the tree's",
+                (_, Some(_)) => "from `mpy-abi`",
+                _ => "the default; `--mpy-abi` or `mpy-abi` change it",
+            };
+            checks.push(Check {
+                what: ".mpy ABI",
+                found: Ok(format!("{abi} ({}), {from}", abi.releases())),
+                fix: None,
+                caveat: None,
+            });
+            Some(abi)
+        }
+        Some(Err(e)) => {
+            checks.push(Check {
+                what: ".mpy ABI",
+                found: Err(format!("{e:#}")),
+                fix: crate::error::help_of(&e).map(str::to_string),
+                caveat: None,
+            });
+            None
+        }
+        None => None,
+    };
+    let tree = tree.ok().flatten();
+    let mpy_cross = toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), dir, tree.as_ref());
+    let writes = mpy_cross
+        .as_ref()
+        .ok()
+        .and_then(|p| toolchain::mpy_cross_abi(p));
+    checks.push(Check {
+        what: "mpy-cross",
+        found: match (&mpy_cross, writes, abi) {
+            (Ok(p), Some(w), Some(abi)) if w != abi => Err(format!(
+                "{} writes .mpy ABI {w}, not {abi} (needed for `.py` sources)",
+                p.display()
+            )),
+            (Ok(p), _, _) => Ok(format!(
+                "{}{}",
+                p.display(),
+                toolchain::tool_version(p)
+                    .map(|v| format!(" ({v})"))
+                    .unwrap_or_default()
+            )),
+            (Err(_), _, _) => Err(match &cfg.mpy_cross {
+                Some(p) => format!("`{p}` (from the manifest) not found"),
+                None => "`mpy-cross` not found on PATH (needed for `.py` sources)".to_string(),
+            }),
+        },
+        fix: match (&mpy_cross, writes, abi) {
+            (Ok(_), Some(w), Some(abi)) if w != abi => {
+                Some(toolchain::mpy_cross_install(abi).to_string())
+            }
+            (Ok(_), _, _) => None,
+            (Err(_), _, abi) => Some(
+                abi.map_or(toolchain::MPY_CROSS_INSTALL, toolchain::mpy_cross_install)
+                    .to_string(),
+            ),
+        },
+        caveat: None,
+    });
     checks
 }
 
@@ -210,6 +366,7 @@ fn custom_rust_check(arch: Arch, custom: &'static CustomRust) -> Check {
                 custom.vendor_triple
             )),
             fix: None,
+            caveat: None,
         },
         Ok(RustRoute::Nightly {
             toolchain,
@@ -233,12 +390,14 @@ fn custom_rust_check(arch: Arch, custom: &'static CustomRust) -> Check {
                     }
                 )),
                 fix: None,
+                caveat: None,
             }
         }
         Ok(RustRoute::Rustup) => Check {
             what: "Rust",
             found: Ok(custom.vendor_triple.to_string()),
             fix: None,
+            caveat: None,
         },
         Err(e) => Check {
             what: "Rust",
@@ -248,54 +407,7 @@ fn custom_rust_check(arch: Arch, custom: &'static CustomRust) -> Check {
                     .map(str::to_string)
                     .unwrap_or_else(|| rust_build::nightly_install(custom)),
             ),
+            caveat: None,
         },
     }
-}
-
-/// The `mpy-cross` and MicroPython tree checks.
-fn mpy_cross_and_tree(cfg: &ArchConfig, dir: &std::path::Path) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let mpy_cross = match &cfg.mpy_cross {
-        Some(p) => which(dir.join(p)).or_else(|| which(p)),
-        None => which("mpy-cross"),
-    };
-    checks.push(Check {
-        what: "mpy-cross",
-        found: match &mpy_cross {
-            Some(p) => Ok(format!(
-                "{}{}",
-                p.display(),
-                toolchain::tool_version(p)
-                    .map(|v| format!(" ({v})"))
-                    .unwrap_or_default()
-            )),
-            None => Err(match &cfg.mpy_cross {
-                Some(p) => format!("`{p}` (from the manifest) not found"),
-                None => "`mpy-cross` not found on PATH (needed for `.py` sources)".to_string(),
-            }),
-        },
-        fix: mpy_cross
-            .is_none()
-            .then(|| toolchain::MPY_CROSS_INSTALL.to_string()),
-    });
-    let tree = match toolchain::mpy_dir(cfg.mpy_dir.as_deref()) {
-        Some((d, src)) => {
-            let from = match src {
-                toolchain::MpyDirSource::Env => "MPY_DIR",
-                toolchain::MpyDirSource::Manifest => "mpy-dir",
-            };
-            if dir.join(&d).is_dir() {
-                Ok(format!("{d} (from {from})"))
-            } else {
-                Err(format!("{d} (from {from}) does not exist"))
-            }
-        }
-        None => Err("no tree: neither MPY_DIR nor `mpy-dir` is set (needed for C headers)".into()),
-    };
-    checks.push(Check {
-        what: "MicroPython",
-        fix: tree.is_err().then(|| toolchain::MPY_DIR_HELP.to_string()),
-        found: tree,
-    });
-    checks
 }

@@ -118,9 +118,6 @@ fn create(shell: &Shell, dir: &Path, lang: Lang, name: Option<&str>, new: bool) 
         ),
     );
     warn_if_outside_enclosing_workspace(shell, &abs, &name);
-    if lang != Lang::Rust && std::env::var_os("MPY_DIR").is_none() {
-        shell.note("the C code needs MicroPython's headers: set `MPY_DIR` to a MicroPython tree (or `mpy-dir` in Cargo.toml), then run `cargo mpy build`");
-    }
     Ok(())
 }
 

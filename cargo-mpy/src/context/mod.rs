@@ -10,7 +10,7 @@ mod sources;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 pub(crate) use plan::{
     module_name as module_name_of, profile, ArchPlan, ArtifactPaths, HelperPlan, PlanOptions,
@@ -29,6 +29,9 @@ pub struct BuildOptions {
     pub archs: Vec<Arch>,
     /// Build with the release profile.
     pub release: bool,
+    /// The `.mpy` ABI to build for (`--mpy-abi`; default: `mpy-abi` from the
+    /// manifest, the MicroPython tree's, else 6.3).
+    pub mpy_abi: Option<MpyAbi>,
     /// Also write the result to this directory (`<module>.mpy`, or
     /// `<module>_<arch>.mpy` for each of several architectures).
     pub out_dir: Option<PathBuf>,
@@ -46,6 +49,9 @@ pub struct BuildOptions {
     /// executable when it is cargo-mpy; a program using the library
     /// otherwise builds Rust without the wrapper.
     pub rustc_wrapper: Option<PathBuf>,
+    /// Module variants to build (names of `[package.metadata.mpy.variant.*]`
+    /// tables; default: all of them).
+    pub variants: Vec<String>,
 }
 
 /// An architecture `--arch all` left out.
@@ -77,9 +83,16 @@ pub(crate) struct BuildContext {
     pub skipped: Vec<SkippedArch>,
     /// The architectures that could not be planned, and why.
     pub unplanned: Vec<Unplanned>,
+    /// `[patch.crates-io]` entries for the Rust build: each runtime crate the package
+    /// takes from crates.io, pointed at the runtime cargo-mpy carries.
+    pub runtime_patches: Vec<(String, PathBuf)>,
+    /// The directory of the extracted runtime those entries point into
+    /// (`None` when nothing is patched): the rustc wrapper names its crates
+    /// relative to it, so their bytes do not depend on where the cache is.
+    pub carried_runtime: Option<PathBuf>,
 }
 
-/// An architecture whose plan could not be made.
+/// A module and architecture whose plan could not be made.
 #[derive(Debug)]
 pub(crate) struct Unplanned {
     /// Its outputs, when its module name is known.
@@ -122,32 +135,74 @@ impl BuildContext {
         } else {
             options.archs.clone()
         };
+        let variants = select_variants(&project, &options.variants)?;
+        if let Some(layout) = &project.config.out_layout {
+            plan::check_out_layout(layout)
+                .context("invalid `out-layout` in `[package.metadata.mpy]`")?;
+        }
         let opts = PlanOptions {
             release: options.release,
+            mpy_abi: options.mpy_abi,
             out_dir: options.out_dir.as_ref().map(|d| cwd.join(d)),
             several_archs: archs.len() > 1,
+            out_layout: project.config.out_layout.clone(),
+            variants: variants.iter().any(Option::is_some),
         };
+        // Each module (the package's, or each variant) on each architecture.
+        let units: Vec<(Option<&str>, Arch)> = variants
+            .iter()
+            .flat_map(|v| archs.iter().map(move |&a| (v.as_deref(), a)))
+            .collect();
+        // Names, the ABI and the paths first, for every unit: outputs must
+        // not collide, and a unit that fails later removes its own outputs.
+        let mut named = Vec::new();
+        for &(variant, arch) in &units {
+            let cfg = project.config.for_module(variant, arch);
+            let unit = plan::module_name(&project, &cfg).map(|module| {
+                let target = cfg.expand_env().and_then(|cfg| {
+                    let target = plan::target_abi(&project, &cfg, arch, &opts)?;
+                    Ok((cfg, target))
+                });
+                let abi = plan::abi_for_paths(target.as_ref().ok().map(|t| &t.1), &cfg, &opts);
+                let paths = ArtifactPaths::new(&project, arch, &module, abi, &opts);
+                (module, target, paths)
+            });
+            named.push(unit);
+        }
+        let outputs: Vec<(&ArtifactPaths, (Option<&str>, Arch))> = named
+            .iter()
+            .zip(&units)
+            .filter_map(|(n, u)| n.as_ref().ok().map(|(_, _, p)| (p, *u)))
+            .collect();
+        check_distinct_outputs(&outputs)?;
         let mut plans = Vec::new();
         let mut unplanned = Vec::new();
-        for arch in archs {
-            let module = plan::module_name(&project, &project.config.for_arch(arch));
-            let paths = module
-                .as_ref()
-                .ok()
-                .map(|m| ArtifactPaths::new(&project, arch, m, &opts));
-            let plan = module.and_then(|module| {
-                let paths = ArtifactPaths::new(&project, arch, &module, &opts);
-                plan::plan_arch(&project, arch, module, paths)
-            });
+        for (&(variant, arch), unit) in units.iter().zip(named) {
+            let (paths, plan) = match unit {
+                Err(e) => (None, Err(e)),
+                Ok((module, target, paths)) => {
+                    let plan = target.and_then(|(cfg, target)| {
+                        plan::plan_arch(&project, arch, &cfg, module, target, paths.clone())
+                    });
+                    (Some(paths), plan)
+                }
+            };
             match plan {
                 Ok(p) => plans.push(p),
                 Err(e) => unplanned.push(Unplanned {
                     paths,
-                    error: e.context(format!(
-                        "cannot build `{}` for {}",
-                        project.package_name,
-                        arch.name()
-                    )),
+                    error: e.context(match variant {
+                        Some(v) => format!(
+                            "cannot build `{}` (variant `{v}`) for {}",
+                            project.package_name,
+                            arch.name()
+                        ),
+                        None => format!(
+                            "cannot build `{}` for {}",
+                            project.package_name,
+                            arch.name()
+                        ),
+                    }),
                 }),
             }
         }
@@ -155,6 +210,7 @@ impl BuildContext {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
             .max(1);
+        let (carried_runtime, runtime_patches) = runtime_patches(&project)?;
         Ok(BuildContext {
             project,
             release: options.release,
@@ -163,6 +219,8 @@ impl BuildContext {
             plans,
             skipped,
             unplanned,
+            runtime_patches,
+            carried_runtime,
         })
     }
 }
@@ -174,7 +232,7 @@ fn unavailable(project: &Project, arch: Arch) -> Option<SkippedArch> {
     let skip = |reason: String, help: String| Some(SkippedArch { arch, reason, help });
     let cfg = project.config.for_arch(arch);
     let patterns = cfg.sources.clone().unwrap_or_default();
-    let is = |ext: &str| patterns.iter().any(|p| p.ends_with(ext));
+    let is = |ext: &str| patterns.iter().any(|p| p.path.ends_with(ext));
     let needs_c = is(".c") || is(".S") || is(".s") || cfg.link_runtime.unwrap_or(false);
     if needs_c || (!project.has_rust && !patterns.is_empty()) {
         if let Err(m) = crate::toolchain::find_c_compiler(arch) {
@@ -182,9 +240,15 @@ fn unavailable(project: &Project, arch: Arch) -> Option<SkippedArch> {
         }
     }
     if is(".py") {
-        if let Err(m) =
-            crate::toolchain::find_mpy_cross(cfg.mpy_cross.as_deref(), &project.manifest_dir)
-        {
+        // A tree that cannot be used is the plan's error, not a missing tool.
+        let tree = crate::toolchain::find_tree(cfg.mpy_dir.as_deref(), &project.manifest_dir)
+            .ok()
+            .flatten();
+        if let Err(m) = crate::toolchain::find_mpy_cross(
+            cfg.mpy_cross.as_deref(),
+            &project.manifest_dir,
+            tree.as_ref(),
+        ) {
             return skip(m.to_string(), m.install);
         }
     }
@@ -207,4 +271,101 @@ fn unavailable(project: &Project, arch: Arch) -> Option<SkippedArch> {
         }
     }
     None
+}
+
+/// A `[patch.crates-io]` entry: a crate name and the directory supplying it.
+type Patch = (String, PathBuf);
+
+/// The runtime crates the package takes from crates.io, supplied from the runtime
+/// cargo-mpy carries (extracted on first use), after checking that the package asks for
+/// the version carried; with the directory of the extracted runtime.
+fn runtime_patches(project: &Project) -> Result<(Option<PathBuf>, Vec<Patch>)> {
+    if !project.has_rust || project.registry_runtime.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let runtime = crate::runtime::Runtime::extract()?;
+    let version = cargo_metadata::semver::Version::parse(&runtime.version)
+        .with_context(|| format!("the carried runtime has version `{}`", runtime.version))?;
+    let patches = project
+        .registry_runtime
+        .iter()
+        .map(|(name, req)| {
+            if !req.matches(&version) {
+                return Err(crate::error::error_with_help(
+                    format!(
+                        "`{}` asks for `{name} = \"{req}\"`, but this cargo-mpy carries {name} {version}",
+                        project.manifest_path.display()
+                    ),
+                    format!(
+                        "depend on `{name} = \"{version}\"`, or install the cargo-mpy of the runtime version you need, or name the runtime by `path`"
+                    ),
+                ));
+            }
+            Ok((name.clone(), runtime.crate_dir(name)))
+        })
+        .collect::<Result<_>>()?;
+    Ok((Some(runtime.dir), patches))
+}
+
+/// The variants to build: the ones named (checked), else all; `[None]` for a
+/// package without variants.
+fn select_variants(project: &Project, names: &[String]) -> Result<Vec<Option<String>>> {
+    let table = &project.config.variant;
+    if table.is_empty() {
+        if let Some(name) = names.first() {
+            bail!(
+                "`--variant {name}`: `{}` has no `[package.metadata.mpy.variant.*]` tables",
+                project.manifest_path.display()
+            );
+        }
+        return Ok(vec![None]);
+    }
+    if names.is_empty() {
+        return Ok(table.keys().cloned().map(Some).collect());
+    }
+    let mut out = Vec::new();
+    for name in names {
+        if !table.contains_key(name) {
+            bail!(
+                "`--variant {name}`: no such variant; the package's variants are {}",
+                table
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if !out.contains(&Some(name.clone())) {
+            out.push(Some(name.clone()));
+        }
+    }
+    Ok(out)
+}
+
+/// Two modules never write the same `--out-dir` file (an `out-layout` without
+/// `{arch}` while building several architectures would). `outputs` are the
+/// paths of each unit (variant, architecture) whose module is named.
+fn check_distinct_outputs(outputs: &[(&ArtifactPaths, (Option<&str>, Arch))]) -> Result<()> {
+    for (i, (a, unit)) in outputs.iter().enumerate() {
+        let Some(copy) = &a.out_copy else { continue };
+        if let Some((_, other)) = outputs[..i]
+            .iter()
+            .find(|(b, _)| b.out_copy.as_ref() == Some(copy))
+        {
+            let name = |(v, arch): (Option<&str>, Arch)| match v {
+                Some(v) => format!("{v} for {arch}"),
+                None => arch.to_string(),
+            };
+            return Err(crate::error::error_with_help(
+                format!(
+                    "`{}` would be written for both {} and {}",
+                    copy.display(),
+                    name(*other),
+                    name(*unit)
+                ),
+                "put `{arch}` (and `{module}`) in `out-layout`",
+            ));
+        }
+    }
+    Ok(())
 }

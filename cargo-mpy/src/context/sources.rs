@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::config::SourceEntry;
+
 /// What a source file is, by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SourceKind {
@@ -26,13 +28,16 @@ pub(crate) struct Source {
     pub abs: PathBuf,
     /// Its kind.
     pub kind: SourceKind,
+    /// `mpy-cross` flags of this file only (its `sources` entry's).
+    pub mpy_cross_flags: Vec<String>,
 }
 
 /// Expands `sources` (globs allowed) relative to `manifest_dir`, in the
 /// order given, without duplicates.
-pub(crate) fn expand_sources(patterns: &[String], manifest_dir: &Path) -> Result<Vec<Source>> {
+pub(crate) fn expand_sources(entries: &[SourceEntry], manifest_dir: &Path) -> Result<Vec<Source>> {
     let mut out: Vec<Source> = Vec::new();
-    for pat in patterns {
+    for entry in entries {
+        let pat = &entry.path;
         let is_glob = pat.contains(['*', '?', '[']);
         let mut found = Vec::new();
         if is_glob {
@@ -78,8 +83,19 @@ pub(crate) fn expand_sources(patterns: &[String], manifest_dir: &Path) -> Result
                     rel.display()
                 ),
             };
+            if !entry.mpy_cross_flags.is_empty() && kind != SourceKind::Py {
+                bail!(
+                    "`mpy-cross-flags` is given for `{}` in `sources`, which is not a `.py` file",
+                    rel.display()
+                );
+            }
             if !out.iter().any(|s| s.abs == abs) {
-                out.push(Source { rel, abs, kind });
+                out.push(Source {
+                    rel,
+                    abs,
+                    kind,
+                    mpy_cross_flags: entry.mpy_cross_flags.clone(),
+                });
             }
         }
     }
@@ -150,13 +166,7 @@ mod tests {
             std::fs::write(p, "").unwrap();
         }
         let got = expand_sources(
-            &[
-                "m.py".into(),
-                "*.c".into(),
-                "s.S".into(),
-                "a.c".into(),
-                "sub/*.c".into(),
-            ],
+            &["m.py", "*.c", "s.S", "a.c", "sub/*.c"].map(SourceEntry::from),
             d.path(),
         )
         .unwrap();

@@ -30,7 +30,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use mpy_link::{Arch, LinkError};
+use mpy_link::qstr::ConfigHeaderForm;
+use mpy_link::{Arch, LinkError, MpyAbi};
 
 use crate::compile_c::CompileJob;
 use crate::context::{
@@ -40,10 +41,12 @@ use crate::diagnostics;
 use crate::error::error_with_help;
 use crate::fsutil;
 use crate::link::{self, Qstrs};
+use crate::link_help;
 use crate::lock::BuildLock;
 use crate::mpy_cross::MpyCrossJob;
 use crate::rust_build::{self, RustArtifact};
 use crate::shell::Shell;
+use crate::toolchain;
 use jobs::{run_pool, Job};
 use record::LinkRecord;
 
@@ -203,20 +206,35 @@ impl<'a> BuildOrchestrator<'a> {
     }
 
     /// Phase 1: the qstr scan of every source and, for C and assembly, the
-    /// config header (written only when it changed, so objects stay fresh).
+    /// config header and the header cargo-mpy ships when there is no
+    /// MicroPython tree (each written only when it changed, so objects stay
+    /// fresh).
     fn scan_qstrs(&self) -> Vec<Result<Qstrs>> {
+        // The shipped header's directories written so far (plans share one).
+        let mut bundled: Vec<&Path> = Vec::new();
         self.cx
             .plans
             .iter()
             .map(|plan| -> Result<Qstrs> {
                 let paths: Vec<&Path> = plan.sources.iter().map(|s| s.abs.as_path()).collect();
-                let q = link::scan_qstrs(&paths).context("qstr scan failed")?;
+                let form = plan
+                    .c
+                    .as_ref()
+                    .map_or(ConfigHeaderForm::Current, |c| c.config_form);
+                let q = link::scan_qstrs(&paths, form).context("qstr scan failed")?;
                 // Only C and assembly include the header; a Rust-only package needs none.
                 let header = &plan.paths.config_h;
-                if plan.native_sources().next().is_some()
-                    && fsutil::write_if_changed(header, q.header.as_bytes())?
-                {
-                    self.shell.verbose_status("Generated", header.display());
+                if plan.native_sources().next().is_some() {
+                    if fsutil::write_if_changed(header, q.header.as_bytes())? {
+                        self.shell.verbose_status("Generated", header.display());
+                    }
+                    let shipped = plan.c.as_ref().and_then(|c| c.bundled_include.as_deref());
+                    if let Some(dir) = shipped.filter(|d| !bundled.contains(d)) {
+                        if toolchain::write_bundled(dir)? {
+                            self.shell.verbose_status("Generated", dir.display());
+                        }
+                        bundled.push(dir);
+                    }
                 }
                 Ok(q)
             })
@@ -258,7 +276,10 @@ impl<'a> BuildOrchestrator<'a> {
                     plan: i,
                     job: MpyCrossJob {
                         arch: plan.arch,
+                        abi: plan.abi,
                         tool: plan.mpy_cross.as_deref().context("no mpy-cross")?,
+                        flags: &plan.mpy_cross_flags,
+                        file_flags: &src.mpy_cross_flags,
                         src: &src.rel,
                         cwd: dir,
                         out: plan.paths.bytecode(src),
@@ -275,16 +296,24 @@ impl<'a> BuildOrchestrator<'a> {
         let plans: &'a [ArchPlan] = &self.cx.plans;
         let mut jobs = Vec::new();
         let mut qstrs: Vec<Result<Qstrs>> = qstrs;
+        let mut asked = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
             if qstrs[i].is_err() {
                 continue;
             }
-            match (self.c_jobs(i, plan), self.py_jobs(i, plan)) {
-                (Ok(c), Ok(py)) => {
+            let planned = self.c_jobs(i, plan).and_then(|c| {
+                let py = self.py_jobs(i, plan)?;
+                self.check_mpy_cross(&py, &mut asked).with_context(|| {
+                    format!("could not build `{}` for {}", plan.module, plan.arch.name())
+                })?;
+                Ok((c, py))
+            });
+            match planned {
+                Ok((c, py)) => {
                     jobs.extend(c);
                     jobs.extend(py);
                 }
-                (Err(e), _) | (_, Err(e)) => qstrs[i] = Err(e),
+                Err(e) => qstrs[i] = Err(e),
             }
         }
         self.announce(&jobs);
@@ -369,13 +398,41 @@ impl<'a> BuildOrchestrator<'a> {
         }
     }
 
+    /// Checks that each `mpy-cross` of `jobs` with work to do writes the
+    /// `.mpy` ABI of the module it compiles for. Each tool is asked
+    /// (`--version`) once per build: `asked` holds the answers so far.
+    fn check_mpy_cross(
+        &self,
+        jobs: &[Job<'a>],
+        asked: &mut Vec<(&'a Path, Option<MpyAbi>)>,
+    ) -> Result<()> {
+        for job in jobs {
+            let Job::Py { job, .. } = job else {
+                continue;
+            };
+            if job.is_fresh() {
+                continue;
+            }
+            let found = match asked.iter().find(|(tool, _)| *tool == job.tool) {
+                Some(&(_, found)) => found,
+                None => {
+                    let found = toolchain::mpy_cross_abi(job.tool);
+                    asked.push((job.tool, found));
+                    found
+                }
+            };
+            crate::mpy_cross::check_tool_abi(job.tool, job.abi, found)?;
+        }
+        Ok(())
+    }
+
     /// `Compiling` for each architecture with work to do, `Fresh` (with
     /// `-v`) for the others.
     fn announce(&self, jobs: &[Job<'_>]) {
         let project = &self.cx.project;
         let stale: Vec<bool> = jobs.iter().map(|j| !j.is_fresh()).collect();
         for (i, plan) in self.cx.plans.iter().enumerate() {
-            let arch = plan.arch.name();
+            let arch = plan.label();
             if jobs.iter().zip(&stale).any(|(j, s)| *s && j.plan() == i) {
                 let version = project
                     .package_version
@@ -422,6 +479,10 @@ impl<'a> BuildOrchestrator<'a> {
                         route: &rust.route,
                         release: self.cx.release,
                         rustc_wrapper: self.cx.rustc_wrapper.as_deref(),
+                        abi: plan.abi,
+                        runtime_patches: &self.cx.runtime_patches,
+                        carried_runtime: self.cx.carried_runtime.as_deref(),
+                        manifest_rustflags: &plan.rustflags,
                     })
                     .map(Some)
                     .with_context(|| {
@@ -452,7 +513,7 @@ impl<'a> BuildOrchestrator<'a> {
                         let r = r?;
                         let start = Instant::now();
                         let b = self
-                            .finish(plan, &r.qstrs.native, &r.compiled, r.rust_lib.as_ref())
+                            .finish(plan, &r.qstrs, &r.compiled, r.rust_lib.as_ref())
                             .with_context(|| {
                                 format!("could not link `{}` for {}", plan.module, plan.arch.name())
                             });
@@ -479,14 +540,14 @@ impl<'a> BuildOrchestrator<'a> {
     fn finish(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         compiled: &Compiled,
         rust_lib: Option<&RustArtifact>,
     ) -> Result<Built> {
         let record = LinkRecord::new(plan, qstrs, compiled, rust_lib);
         if !record.is_fresh(plan) {
             self.shell
-                .status("Linking", format!("{} [{}]", plan.module, plan.arch.name()));
+                .status("Linking", format!("{} [{}]", plan.module, plan.label()));
             fsutil::remove_if_exists(&plan.paths.link_record)?;
             let native = self.link(plan, qstrs, &compiled.objects, rust_lib)?;
             let merged = self.merge(plan, native, &compiled.bytecode)?;
@@ -503,7 +564,7 @@ impl<'a> BuildOrchestrator<'a> {
     fn link(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         objects: &[PathBuf],
         rust_lib: Option<&RustArtifact>,
     ) -> Result<Vec<u8>> {
@@ -521,12 +582,22 @@ impl<'a> BuildOrchestrator<'a> {
                 helper_lib = Some(lib);
             }
         }
-        let linked = result.map_err(|e| match e {
-            LinkError::Undefined(_) => error_with_help(e, format!(
-                "if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.{}]`); otherwise add the archive that defines them to `libs`",
-                plan.arch.name()
-            )),
-            e => anyhow::Error::new(e),
+        let externs = plan.link.externs.as_ref();
+        let linked = result.map_err(|e| match &e {
+            LinkError::Undefined(list) => {
+                let symbols: Vec<&str> = list.iter().map(|(_, s)| s.as_str()).collect();
+                let help = link_help::help(
+                    &symbols,
+                    link_help::LinkedWith {
+                        arch: plan.arch,
+                        runtime_libs: plan.link.runtime.as_deref(),
+                        has_libs: !plan.link.libs.is_empty(),
+                        has_externs: externs.is_some(),
+                    },
+                );
+                error_with_help(e, help)
+            }
+            _ => anyhow::Error::new(e),
         })?;
         if let Some(lib) = &helper_lib {
             self.shell
@@ -544,7 +615,7 @@ impl<'a> BuildOrchestrator<'a> {
     fn link_with(
         &self,
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         objects: &[PathBuf],
         rust_lib: Option<&RustArtifact>,
         helpers: Option<&Path>,
@@ -554,7 +625,9 @@ impl<'a> BuildOrchestrator<'a> {
         let libs = plan.link.archives(helpers.zip(place));
         link::link_native(&link::NativeLink {
             arch: plan.arch,
-            qstrs,
+            abi: plan.abi,
+            qstrs: &qstrs.native,
+            qstr_objects: &qstrs.objects,
             source_name: &plan.source_name,
             arch_flags: plan.link.arch_flags,
             externs: externs.map_or(&[], |e| &e.symbols),

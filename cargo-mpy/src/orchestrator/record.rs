@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::Compiled;
 use crate::context::ArchPlan;
 use crate::fsutil;
+use crate::link::Qstrs;
 use crate::rust_build::RustArtifact;
 
 /// What the last link of a module was made from: the linker, every input's
@@ -20,7 +21,7 @@ pub(super) struct LinkRecord(String);
 impl LinkRecord {
     pub(super) fn new(
         plan: &ArchPlan,
-        qstrs: &[String],
+        qstrs: &Qstrs,
         compiled: &Compiled,
         rust_lib: Option<&RustArtifact>,
     ) -> Self {
@@ -32,9 +33,11 @@ impl LinkRecord {
         if let Ok(exe) = std::env::current_exe() {
             let _ = writeln!(s, "linker {}", fsutil::stamp(&exe));
         }
+        let _ = writeln!(s, "mpy-abi {}", plan.abi);
         let _ = writeln!(s, "source-name {}", plan.source_name);
         let _ = writeln!(s, "arch-flags {}", plan.link.arch_flags);
-        let _ = writeln!(s, "qstrs {}", qstrs.join(","));
+        let _ = writeln!(s, "qstrs {}", qstrs.native.join(","));
+        let _ = writeln!(s, "qstr-objects {}", qstrs.objects.join(","));
         // The helper library that would be linked (its path names a hash
         // of what it is made from), whether or not this link needs it.
         if let Some(lib) = plan.helpers_archive_path() {
@@ -48,7 +51,7 @@ impl LinkRecord {
             .chain(rust_lib.map(RustArtifact::path))
             .chain(compiled.bytecode.iter().map(PathBuf::as_path))
             .chain(plan.link.libs.iter().map(PathBuf::as_path))
-            .chain(plan.link.runtime.iter().map(PathBuf::as_path))
+            .chain(plan.link.runtime.iter().flatten().map(PathBuf::as_path))
             .chain(plan.link.externs.iter().map(|e| e.path.as_path()));
         for p in inputs {
             let _ = writeln!(s, "{}", fsutil::stamp(p));

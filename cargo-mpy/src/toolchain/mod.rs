@@ -3,13 +3,17 @@
 
 mod asm_fix;
 mod discover;
+mod headers;
 mod table;
 
 pub use asm_fix::fix_xtensa_asm;
 pub use discover::{find_c_compiler, find_llvm_compiler, tool_version, CCompiler, CRoute};
 pub(crate) use discover::{
-    find_c_library, find_mpy_cross, installed_rust_targets, mpy_dir, picolibc_specs, runtime_libs,
-    MpyDirSource, MPY_CROSS_INSTALL, MPY_DIR_HELP,
+    find_c_library, find_mpy_cross, installed_rust_targets, mpy_cross_abi, picolibc_specs,
+    runtime_libs, MPY_CROSS_INSTALL,
+};
+pub(crate) use headers::{
+    bundled_include_dir, find_tree, mpy_cross_install, resolve_abi, write_bundled, AbiFrom, MpyTree,
 };
 pub use table::{
     CLibrary, CompilerSpec, CustomRust, FloatImpl, HelperPlace, HostCompiler, Install, LlvmRoute,

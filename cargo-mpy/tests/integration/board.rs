@@ -41,7 +41,7 @@ fn cargo_mpy(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("CARGO_TERM_COLOR", "never")
-        .env("MPY_DIR", mpy_tests::support_dir().join("mpy-tree"))
+        .env_remove("MPY_DIR")
         .env(
             "CARGO_TARGET_DIR",
             mpy_tests::cache_dir().join("board-target"),

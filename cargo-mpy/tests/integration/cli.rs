@@ -1,10 +1,8 @@
 //! `cli/*`: end-to-end tests of the `cargo-mpy` binary on fixture projects
 //! written to temporary directories.
 //!
-//! The C headers come from the test suite's own dynruntime-compatible
-//! header (`tests/support/natmod/natmod.h`), reached through a small
-//! `py/dynruntime.h` written into a temporary "MicroPython tree", so no
-//! MicroPython checkout is needed. Tests that need a tool that is not
+//! The projects build with no MicroPython tree: C sources use the header
+//! cargo-mpy ships (`MPY_DIR` is removed from their environment). Tests that need a tool that is not
 //! installed (a cross compiler, `mpy-cross`, `micropython`) are ignored with
 //! the reason; `MPY_TEST_REQUIRE_TOOLS=1` turns that into a failure.
 
@@ -37,17 +35,16 @@ pub(crate) fn trials() -> Vec<Trial> {
             new_rust_project_builds_and_runs_unedited,
             new_rust_project_builds_for_the_esp32_unedited,
             a_constructor_returning_another_type_does_not_compile,
+            mpy_cross_flags_and_per_file_names_match_mpy_cross_run_by_hand,
+            environment_variables_and_commands_in_path_keys,
+            variants_and_a_distribution_layout,
+            rust_modules_keep_the_packages_own_rustflags,
         ]
     )
 }
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_cargo-mpy")
-}
-
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
 }
 
 /// `tools` are all installed, or a [`Skip`] naming the missing ones (the
@@ -69,22 +66,18 @@ fn install_hint(tool: &str) -> &'static str {
     }
 }
 
+/// A temporary directory for projects, built with no MicroPython tree (C
+/// sources use the header cargo-mpy ships).
 struct Fixture {
     _tmp: tempfile::TempDir,
     root: PathBuf,
-    mpy_dir: PathBuf,
 }
 
 impl Fixture {
     fn new() -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_owned();
-        let mpy_dir = mpy_tests::fake_mpy_dir(&root);
-        Fixture {
-            _tmp: tmp,
-            root,
-            mpy_dir,
-        }
+        Fixture { _tmp: tmp, root }
     }
 
     /// A project directory with these files.
@@ -102,7 +95,7 @@ impl Fixture {
         Command::new(bin())
             .args(args)
             .current_dir(dir)
-            .env("MPY_DIR", &self.mpy_dir)
+            .env_remove("MPY_DIR")
             .env_remove("CARGO_TARGET_DIR")
             .env("CARGO_TERM_COLOR", "never")
             .output()
@@ -206,7 +199,7 @@ fn c_module_builds_runs_and_rebuilds_incrementally() -> TestResult {
     let o = Command::new(&other_bin)
         .args(["build"])
         .current_dir(&dir)
-        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("MPY_DIR")
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
@@ -550,7 +543,7 @@ fn missing_tools_name_their_package() -> TestResult {
     let o = Command::new(bin())
         .args(["build", "--arch", "armv6m"])
         .current_dir(&dir)
-        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("MPY_DIR")
         .env("PATH", fx.root.join("empty-path"))
         .env_remove("CARGO_TARGET_DIR")
         .output()
@@ -622,13 +615,62 @@ fn link_errors_get_the_help_of_their_kind() -> TestResult {
     assert!(err.contains("error: could not link `m` for x64"), "{err}");
     assert!(err.contains("undefined symbol `missing_fn`"), "{err}");
     assert!(
-        err.contains("help: if the missing symbols are compiler helpers or maths functions, set `link-runtime = true` (for this architecture only: under `[package.metadata.mpy.arch.x64]`)"),
+        err.contains("help: no object defines `missing_fn`: add the archive that does to `libs`, or, for functions in the firmware at a fixed address, their addresses to a file named by `externs`"),
         "{err}"
     );
+    assert!(!err.contains("link-runtime"), "{err}");
     assert!(!fx
         .root
         .join("undefined/target/mpy/x64/debug/m.mpy")
         .exists());
+
+    // A maths function without `link-runtime`: set it.
+    let calls_sqrt = format!(
+        "{EMPTY_INIT_C}double sqrt(double);
+double f(double x) {{ return sqrt(x); }}
+"
+    );
+    let err = build_fails(
+        &fx,
+        "maths",
+        &[
+            ("Cargo.toml", &manifest("m", "sources = [\"a.c\"]")),
+            ("a.c", &calls_sqrt),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("help: `sqrt` is a maths function: set `link-runtime = true` in `[package.metadata.mpy]` (or only for this architecture, under `[package.metadata.mpy.arch.x64]`)"),
+        "{err}"
+    );
+
+    // With `link-runtime` already set, a helper the runtime libraries lack is
+    // reported as such, naming the libraries linked, not with advice to set it.
+    let calls_helper = format!(
+        "{EMPTY_INIT_C}long __divzz9(long, long);\nlong f(long x) {{ return __divzz9(x, 3); }}\n"
+    );
+    let err = build_fails(
+        &fx,
+        "helper",
+        &[
+            (
+                "Cargo.toml",
+                &manifest("m", "sources = [\"a.c\"]\nlink-runtime = true"),
+            ),
+            ("a.c", &calls_helper),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("help: `link-runtime` is set and linked `"),
+        "{err}"
+    );
+    assert!(err.contains("libgcc.a` and `"), "{err}");
+    assert!(
+        err.contains("which do not define `__divzz9`: add an archive that does to `libs`"),
+        "{err}"
+    );
+    assert!(!err.contains("set `link-runtime = true`"), "{err}");
 
     // Another link error (a symbol defined twice) gets no such advice.
     let err = build_fails(
@@ -662,13 +704,53 @@ fn doctor_reports_every_architecture() -> TestResult {
         err.contains("C compiler")
             && err.contains("Rust target")
             && err.contains("mpy-cross")
-            && err.contains("MicroPython"),
+            && err.contains("C headers")
+            && err.contains("the header cargo-mpy ships")
+            && err.contains(".mpy ABI")
+            && err.contains("6.3 (MicroPython 1.23 or later)"),
         "{err}"
     );
-    // ESP-IDF's compiler is never in Debian: the report says how to get it.
-    if !on_path("xtensa-esp32-elf-gcc") {
-        assert!(err.contains("install ESP-IDF"), "{err}");
+    // ESP-IDF's compiler is never in Debian: the report names it, as the route
+    // preferred when it is on PATH or as what to install.
+    assert!(err.contains("ESP-IDF"), "{err}");
+    // Nothing cargo-mpy cannot do is `ok`: no Rust for the ESP8266. Both Xtensa
+    // architectures get cargo-mpy's helper library, and the ESP32 names its routes.
+    assert!(
+        err.contains("n/a      Rust target  cargo-mpy builds no Rust for xtensa:"),
+        "{err}"
+    );
+    let section = |arch: &str| {
+        let start = err.find(&format!("\n{arch}:\n")).unwrap_or(0);
+        let rest = &err[start + 1..];
+        rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+    };
+    for arch in ["xtensa", "xtensawin"] {
+        assert!(
+            section(arch).contains("helpers      cargo-mpy's runtime helper library"),
+            "{arch}: {err}"
+        );
     }
+    let esp32 = section("xtensawin");
+    assert!(
+        esp32.contains("C route") && esp32.contains("  Rust  "),
+        "{esp32}"
+    );
+    assert!(
+        err.contains("mpy runtime: 0.1.0, carried by cargo-mpy"),
+        "{err}"
+    );
+    // A directory that is not a MicroPython tree is not `ok`.
+    let o = Command::new(bin())
+        .args(["doctor", "--arch", "x64"])
+        .current_dir(&fx.root)
+        .env("MPY_DIR", &fx.root)
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&o).contains("is not a MicroPython tree: it has no readable `py/persistentcode.h`"),
+        "{}",
+        stderr(&o)
+    );
     let o = Command::new(bin())
         .args(["doctor", "--arch", "armv6m"])
         .current_dir(&fx.root)
@@ -813,7 +895,7 @@ fn environment_cflags_come_first_as_under_make() -> TestResult {
     let o = Command::new(bin())
         .args(["build", "-v"])
         .current_dir(&dir)
-        .env("MPY_DIR", &fx.mpy_dir)
+        .env_remove("MPY_DIR")
         .env("CFLAGS", "-O0 -DFROM_ENV")
         .env_remove("CARGO_TARGET_DIR")
         .output()
@@ -860,7 +942,7 @@ fn packages_sharing_a_target_dir_do_not_mix() -> TestResult {
         let o = Command::new(bin())
             .arg("build")
             .current_dir(dir)
-            .env("MPY_DIR", &fx.mpy_dir)
+            .env_remove("MPY_DIR")
             .env("CARGO_TARGET_DIR", &target)
             .output()
             .unwrap();
@@ -919,19 +1001,18 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
 
 /// The library builds two packages at once in one process, each compiled in
 /// its own directory (relative source paths, `-I.`), without changing the
-/// process's current directory.
+/// process's current directory; they share a target directory, so both write
+/// the shipped header there (one after the other: the build lock).
 fn library_builds_two_packages_at_once() -> TestResult {
     need(&["x86_64-linux-gnu-gcc"])?;
     let fx = Fixture::new();
     let cwd = std::env::current_dir().unwrap();
+    let shared = fx.root.join("shared-target");
     let names = ["first", "second"];
     let dirs: Vec<PathBuf> = names
         .iter()
         .map(|name| {
-            let table = format!(
-                "sources = [\"src/{name}.c\"]\nmpy-dir = {:?}\ninclude-dirs = [\"include\"]",
-                fx.mpy_dir.display().to_string()
-            );
+            let table = format!("sources = [\"src/{name}.c\"]\ninclude-dirs = [\"include\"]");
             fx.project(
                 name,
                 &[
@@ -946,6 +1027,7 @@ fn library_builds_two_packages_at_once() -> TestResult {
         let handles: Vec<_> = dirs
             .iter()
             .map(|dir| {
+                let shared = &shared;
                 s.spawn(move || {
                     let shell = cargo_mpy::Shell::from_write(
                         Box::new(std::io::sink()),
@@ -954,6 +1036,7 @@ fn library_builds_two_packages_at_once() -> TestResult {
                     let options = cargo_mpy::BuildOptions {
                         manifest_path: Some(dir.join("Cargo.toml")),
                         archs: vec![mpy_link::Arch::X64],
+                        target_dir: Some(shared.clone()),
                         ..Default::default()
                     };
                     cargo_mpy::build(&options, &shell)
@@ -963,12 +1046,12 @@ fn library_builds_two_packages_at_once() -> TestResult {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(std::env::current_dir().unwrap(), cwd);
-    for ((name, dir), result) in names.iter().zip(&dirs).zip(results) {
+    for (name, result) in names.iter().zip(results) {
         let built = result.unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(built.len(), 1);
         assert_eq!(
             built[0].output,
-            dir.join(format!("target/mpy/x64/debug/{name}.mpy"))
+            shared.join(format!("mpy/x64/debug/{name}.mpy"))
         );
         let bytes = std::fs::read(&built[0].output).unwrap();
         assert_eq!(built[0].size, bytes.len() as u64);
@@ -1133,6 +1216,318 @@ fn a_constructor_returning_another_type_does_not_compile() -> TestResult {
     );
     assert!(
         err.contains("a constructor of `C` must return `C` or `PyResult<C>` by value"),
+        "{err}"
+    );
+    Ok(())
+}
+
+/// `value` as a module exports it (C: `mp_store_global(MP_QSTR_value, ...)`).
+fn value_module_c(expr: &str) -> String {
+    format!(
+        "#include \"py/dynruntime.h\"\nmp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {{\n    MP_DYNRUNTIME_INIT_ENTRY\n    mp_store_global(MP_QSTR_value, mp_obj_new_int({expr}));\n    MP_DYNRUNTIME_INIT_EXIT\n}}\n"
+    )
+}
+
+fn mpy_cross_flags_and_per_file_names_match_mpy_cross_run_by_hand() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc", "mpy-cross", "micropython"])?;
+    let fx = Fixture::new();
+    let py = "def fail():\n    raise ValueError('from python')\n";
+    let dir = fx.project(
+        "named",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "named",
+                    "sources = [\"src/named.c\", { path = \"src/lib/part.py\", mpy-cross-flags = [\"-s\", \"part.py\"] }]\nmpy-cross-flags = [\"-O1\"]",
+                ),
+            ),
+            ("src/named.c", &value_module_c("7")),
+            ("src/lib/part.py", py),
+        ],
+    );
+    let o = fx.cmd(&dir, &["build", "-v", "--out-dir", "out"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    // dynruntime.mk's order: MPY_CROSS_FLAGS, then -march, then the file's own.
+    assert!(
+        err.contains("-O1 -march=x64 -s part.py -o"),
+        "mpy-cross command line: {err}"
+    );
+    // Byte for byte: the native part merged with what mpy-cross writes when run by hand
+    // with the same flags (as make would run it).
+    let hand = dir.join("hand.mpy");
+    let out = Command::new("mpy-cross")
+        .args(["-O1", "-march=x64", "-s", "part.py", "-o"])
+        .arg(&hand)
+        .arg("src/lib/part.py")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let native = glob_one(&dir.join("target/mpy/x64/debug/build/named-*/named.native.mpy"));
+    let native = std::fs::read(native).unwrap();
+    let hand = std::fs::read(&hand).unwrap();
+    let expected =
+        mpy_link::mpy::merge::merge(&[("named.native.mpy", &native), ("hand.mpy", &hand)]).unwrap();
+    assert_eq!(std::fs::read(dir.join("out/named.mpy")).unwrap(), expected);
+    // The name recorded is the one `-s` gave, not the path.
+    let merged = std::fs::read(dir.join("out/named.mpy")).unwrap();
+    let has = |needle: &[u8]| merged.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"part.py") && !has(b"src/lib/part.py"));
+    let got = run_micropython(
+        &dir.join("out"),
+        "import named\ntry:\n    named.fail()\nexcept ValueError as e:\n    print(e)\nprint(named.value)",
+    );
+    assert_eq!(got, "from python\n7");
+
+    // Flags for a file that is not Python are refused.
+    let err = build_fails(
+        &fx,
+        "bad_flags",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "m",
+                    "sources = [{ path = \"a.c\", mpy-cross-flags = [\"-s\", \"x\"] }]",
+                ),
+            ),
+            ("a.c", EMPTY_INIT_C),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("`mpy-cross-flags` is given for `a.c`"),
+        "{err}"
+    );
+    let err = build_fails(
+        &fx,
+        "bad_entry",
+        &[(
+            "Cargo.toml",
+            &manifest("m", "sources = [{ file = \"a.c\" }]"),
+        )],
+        &[],
+    );
+    assert!(
+        err.contains(
+            "unknown key `file` in `[package.metadata.mpy.sources[0]]`; expected `path` or `mpy-cross-flags`"
+        ),
+        "{err}"
+    );
+    Ok(())
+}
+
+fn glob_one(pattern: &Path) -> PathBuf {
+    let matches: Vec<PathBuf> = glob::glob(&pattern.to_string_lossy())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(matches.len(), 1, "{}: {matches:?}", pattern.display());
+    matches[0].clone()
+}
+
+fn environment_variables_and_commands_in_path_keys() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc", "micropython"])?;
+    let fx = Fixture::new();
+    let files = |table: &str| {
+        vec![
+            ("Cargo.toml".to_string(), manifest("envmod", table)),
+            (
+                "src/envmod.c".to_string(),
+                "#include \"py/dynruntime.h\"\n#include \"one.h\"\n#include \"two.h\"\nmp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {\n MP_DYNRUNTIME_INIT_ENTRY\n mp_store_global(MP_QSTR_value, mp_obj_new_int(ONE + TWO));\n MP_DYNRUNTIME_INIT_EXIT\n}\n".to_string(),
+            ),
+            ("vendor/one/include/one.h".to_string(), "#define ONE 1\n".to_string()),
+            ("pkg/two.h".to_string(), "#define TWO 2\n".to_string()),
+        ]
+    };
+    let table = "sources = [\"${SRC_DIR}/envmod.c\"]\ninclude-dirs = [\"$ONE_DIR/include\", { command = [\"sh\", \"-c\", \"echo pkg\"] }]";
+    let owned = files(table);
+    let refs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = fx.project("envmod", &refs);
+    let o = Command::new(bin())
+        .args(["build", "--out-dir", "out"])
+        .current_dir(&dir)
+        .env_remove("MPY_DIR")
+        .env("SRC_DIR", "src")
+        .env("ONE_DIR", dir.join("vendor/one"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        run_micropython(&dir.join("out"), "import envmod\nprint(envmod.value)"),
+        "3"
+    );
+    // An unset variable names the key and the variable.
+    let o = Command::new(bin())
+        .args(["build"])
+        .current_dir(&dir)
+        .env_remove("MPY_DIR")
+        .env("SRC_DIR", "src")
+        .env_remove("ONE_DIR")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("`include-dirs` uses the environment variable `ONE_DIR`, which is not set (in `$ONE_DIR/include`)"),
+        "{err}"
+    );
+    assert!(err.contains("help: set `ONE_DIR`"), "{err}");
+    // A failing command is named with its output.
+    let err = build_fails(
+        &fx,
+        "cmdfail",
+        &[(
+            "Cargo.toml",
+            &manifest(
+                "m",
+                "sources = [\"a.c\"]\ninclude-dirs = [{ command = [\"python3\", \"-c\", \"import no_such_module_here\"] }]",
+            ),
+        ), ("a.c", EMPTY_INIT_C)],
+        &[],
+    );
+    assert!(
+        err.contains("the `include-dirs` command `python3 -c 'import no_such_module_here'` failed"),
+        "{err}"
+    );
+    assert!(err.contains("No module named"), "{err}");
+    Ok(())
+}
+
+fn variants_and_a_distribution_layout() -> TestResult {
+    need(&["x86_64-linux-gnu-gcc", "micropython"])?;
+    let fx = Fixture::new();
+    let dir = fx.project(
+        "variants",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "variants",
+                    "sources = [\"src/v.c\"]\ncflags = [\"-DBASE=100\"]\nout-layout = \"{arch}_{mpy-abi}/{module}.mpy\"\n\
+                     [package.metadata.mpy.variant.v_int8]\ncflags = [\"-DWIDTH=8\"]\n\
+                     [package.metadata.mpy.variant.v_fp32]\ncflags = [\"-DWIDTH=32\"]",
+                ),
+            ),
+            ("src/v.c", &value_module_c("BASE + WIDTH")),
+        ],
+    );
+    let o = fx.cmd(&dir, &["build", "--out-dir", "dist"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for m in ["v_int8", "v_fp32"] {
+        assert!(dir.join(format!("dist/x64_6.3/{m}.mpy")).is_file(), "{m}");
+        assert!(
+            dir.join(format!("target/mpy/x64/debug/{m}.mpy")).is_file(),
+            "{m}"
+        );
+    }
+    assert_eq!(
+        run_micropython(
+            &dir.join("dist/x64_6.3"),
+            "import v_int8, v_fp32\nprint(v_int8.value, v_fp32.value)"
+        ),
+        "108 132"
+    );
+    // One variant on request; an unknown one lists the others.
+    std::fs::remove_dir_all(dir.join("dist")).unwrap();
+    let o = fx.cmd(&dir, &["build", "--out-dir", "dist", "--variant", "v_fp32"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("dist/x64_6.3/v_fp32.mpy").is_file());
+    assert!(!dir.join("dist/x64_6.3/v_int8.mpy").exists());
+    let o = fx.cmd(&dir, &["build", "--variant", "v_int16"]);
+    assert!(
+        stderr(&o).contains(
+            "`--variant v_int16`: no such variant; the package's variants are `v_fp32`, `v_int8`"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // A layout that maps two builds to one file is refused before anything runs.
+    let err = build_fails(
+        &fx,
+        "clash",
+        &[
+            (
+                "Cargo.toml",
+                &manifest("m", "sources = [\"a.c\"]\nout-layout = \"{module}.mpy\""),
+            ),
+            ("a.c", EMPTY_INIT_C),
+        ],
+        &["--arch", "x64,armv6m", "--out-dir", "dist"],
+    );
+    assert!(
+        err.contains("would be written for both x64 and armv6m"),
+        "{err}"
+    );
+    assert!(err.contains("help: put `{arch}`"), "{err}");
+    let err = build_fails(
+        &fx,
+        "badlayout",
+        &[
+            (
+                "Cargo.toml",
+                &manifest(
+                    "m",
+                    "sources = [\"a.c\"]\nout-layout = \"{arch}/{name}.mpy\"",
+                ),
+            ),
+            ("a.c", EMPTY_INIT_C),
+        ],
+        &[],
+    );
+    assert!(err.contains("unknown placeholder `{name}`"), "{err}");
+    Ok(())
+}
+
+fn rust_modules_keep_the_packages_own_rustflags() -> TestResult {
+    need(&["micropython"])?;
+    mpy_tests::rust_target_installed(mpy_tests::Arch::X64)?;
+    let fx = Fixture::new();
+    let mpy = mpy_tests::workspace_root().join("runtime/mpy");
+    let cargo_toml = format!(
+        "[package]\nname = \"flagged\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\ncrate-type = [\"staticlib\"]\n\n\
+         [dependencies]\nmpy = {{ path = {:?} }}\n\n\
+         [package.metadata.mpy]\nrustflags = [\"--cfg\", \"from_manifest\"]\n\n\
+         [lints.rust]\nunexpected_cfgs = {{ level = \"warn\", check-cfg = ['cfg(mpy_module)', 'cfg(mpy_arch, values(any()))', 'cfg(from_config)', 'cfg(from_manifest)'] }}\n\n[workspace]\n",
+        mpy.display().to_string()
+    );
+    let lib = "#![no_std]\nuse mpy::{Module, PyResult};\n\
+               #[cfg(all(from_config, from_manifest))]\nconst V: isize = 3;\n\
+               #[cfg(not(all(from_config, from_manifest)))]\nconst V: isize = 0;\n\
+               #[mpy::module(constants = [VALUE = V])]\nfn init(_m: &Module<'_>) -> PyResult<()> { Ok(()) }\n";
+    let dir = fx.project(
+        "flagged",
+        &[
+            ("Cargo.toml", &cargo_toml),
+            ("src/lib.rs", lib),
+            (
+                ".cargo/config.toml",
+                "[target.x86_64-unknown-linux-gnu]\nrustflags = [\"--cfg\", \"from_config\"]\n",
+            ),
+        ],
+    );
+    let o = fx.cmd(&dir, &["build", "--out-dir", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        run_micropython(&dir.join("out"), "import flagged\nprint(flagged.VALUE)"),
+        "3"
+    );
+    // A flag that breaks a native module is refused, naming where it came from.
+    std::fs::write(
+        dir.join(".cargo/config.toml"),
+        "[build]\nrustflags = [\"-C\", \"relocation-model=static\"]\n",
+    )
+    .unwrap();
+    let o = fx.cmd(&dir, &["build"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("`.cargo/config.toml`) set `-C relocation-model=static`, but a native module must be position independent"),
         "{err}"
     );
     Ok(())

@@ -239,7 +239,7 @@ fn python_test(ex: &Example, py: &Path) -> TestResult {
         .args(["mpy", "test", "--arch", "x64", "--manifest-path"])
         .arg(ex.manifest())
         .arg(&name)
-        .env("MPY_DIR", mpy_tests::support_dir().join("mpy-tree"))
+        .env_remove("MPY_DIR")
         .env("CARGO_TARGET_DIR", ex.target(Arch::X64))
         .env("CARGO_TERM_COLOR", "never")
         .output()

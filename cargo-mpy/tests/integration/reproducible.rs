@@ -78,8 +78,8 @@ impl Checkouts {
             let o = Command::new(env!("CARGO_BIN_EXE_cargo-mpy"))
                 .args(["mpy", "build", "-q", "--arch", &list, "--out-dir", "out"])
                 .current_dir(&dir)
-                // Each checkout's own MicroPython stand-in and target
-                // directory, as a user with two clones has.
+                // Each checkout's own target directory (and the header
+                // cargo-mpy ships), as a user with two clones has.
                 .env_remove("MPY_DIR")
                 .env_remove("CARGO_TARGET_DIR")
                 .output()

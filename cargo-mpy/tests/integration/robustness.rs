@@ -3,16 +3,15 @@
 //! manifest messages that do not name their key, builds of one package at
 //! once, and a failed architecture next to good ones.
 //!
-//! Fixture projects are written to temporary directories; the C headers
-//! come from the project's stand-in MicroPython tree
-//! (`tests/support/mpy-tree`). Tests that need a tool that is not installed
+//! Fixture projects are written to temporary directories and build with no
+//! MicroPython tree (C sources use the header cargo-mpy ships). Tests that need a tool that is not installed
 //! say so and pass; `MPY_TEST_REQUIRE_TOOLS=1` turns that into a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use mpy_link::Arch;
-use mpy_tests::{c_compiler, skip_unless, workspace_root, Skip, TestResult, Trial};
+use mpy_tests::{c_compiler, skip_unless, Skip, TestResult, Trial};
 
 pub(crate) fn trials() -> Vec<Trial> {
     mpy_tests::trials!(
@@ -59,13 +58,13 @@ impl Fixture {
     }
 }
 
-/// `cargo mpy ARGS` run in `dir`, with the stand-in MicroPython tree.
+/// `cargo mpy ARGS` run in `dir`, with no MicroPython tree.
 fn cargo_mpy(dir: &Path, args: &[&str]) -> Output {
     Command::new(bin())
         .arg("mpy")
         .args(args)
         .current_dir(dir)
-        .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+        .env_remove("MPY_DIR")
         .env_remove("CARGO_TARGET_DIR")
         .env("CARGO_TERM_COLOR", "never")
         .output()
@@ -460,7 +459,7 @@ fn parallel_builds_of_one_package_are_both_right() -> TestResult {
         Command::new(bin())
             .args(["mpy", "build", "--arch", &list, "--out-dir", out])
             .current_dir(&dir)
-            .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+            .env_remove("MPY_DIR")
             .env_remove("CARGO_TARGET_DIR")
             .env("CARGO_TERM_COLOR", "never")
             .output()
@@ -533,7 +532,7 @@ fn a_build_waits_for_the_lock_on_its_build_directory() -> TestResult {
     let mut child = Command::new(bin())
         .args(["mpy", "build"])
         .current_dir(&dir)
-        .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+        .env_remove("MPY_DIR")
         .env_remove("CARGO_TARGET_DIR")
         .env("CARGO_TERM_COLOR", "never")
         .stderr(std::process::Stdio::piped())
@@ -640,7 +639,7 @@ fn a_failed_build_keeps_another_builds_copy() -> TestResult {
             .args(["mpy", "build", "--out-dir"])
             .arg(&shared_out)
             .current_dir(&dir)
-            .env("MPY_DIR", workspace_root().join("tests/support/mpy-tree"))
+            .env_remove("MPY_DIR")
             .env("CARGO_TARGET_DIR", fx.root.join(target))
             .env("CFLAGS", cflags)
             .env("CARGO_TERM_COLOR", "never")

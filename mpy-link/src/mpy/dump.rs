@@ -28,6 +28,9 @@ pub fn dump(mpy: &Mpy<'_>) -> String {
     );
     if h.has_native() {
         let _ = write!(out, ", sub-version {}", h.sub_version);
+        if let Some(abi) = h.abi() {
+            let _ = write!(out, " (ABI {abi}: {})", abi.releases());
+        }
     }
     if let Some(flags) = h.arch_flags {
         let _ = write!(out, ", arch flags {flags:#x}");

@@ -1,6 +1,6 @@
 //! Why an `.mpy` file could not be read or merged.
 
-use crate::mpy::{MAX_NESTING, MPY_SUB_VERSION, MPY_VERSION};
+use crate::mpy::{MAX_NESTING, MPY_VERSION};
 
 /// Why an `.mpy` file could not be read or merged.
 ///
@@ -43,7 +43,7 @@ pub enum MpyError {
     },
 
     /// The `.mpy` version is not 6.
-    #[error("{file}: .mpy version {found} is not supported (expected {MPY_VERSION}); recompile it with the mpy-cross of MicroPython 1.29")]
+    #[error("{file}: .mpy version {found} is not supported (expected {MPY_VERSION}); recompile it with the mpy-cross of MicroPython 1.20 or later")]
     Version {
         /// Display name of the file.
         file: String,
@@ -51,8 +51,8 @@ pub enum MpyError {
         found: u8,
     },
 
-    /// A native file has another sub-version than 3.
-    #[error("{file}: native .mpy sub-version {found} is not supported (expected {MPY_SUB_VERSION}); rebuild it for MicroPython 1.29")]
+    /// A native file has a sub-version other than 1, 2 and 3.
+    #[error("{file}: native .mpy sub-version {found} is not supported (6.1, 6.2 and 6.3 are: MicroPython 1.20 and later); rebuild it for one of those")]
     SubVersion {
         /// Display name of the file.
         file: String,

@@ -22,7 +22,7 @@ use crate::mpy::error::MpyError;
 use crate::mpy::raw_code::{CodeKind, RawCode};
 use crate::mpy::read::{read, Mpy};
 use crate::mpy::vuint::encode_vuint;
-use crate::mpy::{MPY_FEATURE_ARCH_FLAGS, MPY_SUB_VERSION, MPY_VERSION};
+use crate::mpy::{MPY_FEATURE_ARCH_FLAGS, MPY_VERSION};
 
 /// How many times jump re-encoding may run before giving up.
 const MAX_RELAYOUT_PASSES: usize = 1000;
@@ -62,11 +62,13 @@ pub fn merge(inputs: &[(&str, &[u8])]) -> Result<Vec<u8>, MpyError> {
     }
     let native = native_index.and_then(|_| parts.first()).map(|p| &p.header);
     let arch = native.map_or(0, |h| h.arch);
+    // The native part's sub-version (its ABI); plain bytecode loads with any.
+    let sub_version = native.map_or(0, |h| h.sub_version);
     let arch_flags = native.and_then(|h| h.arch_flags).unwrap_or(0);
 
     let mut out = vec![b'M', MPY_VERSION, 0, small_int_bits];
     if arch != 0 {
-        out[2] = (arch << 2) | MPY_SUB_VERSION;
+        out[2] = (arch << 2) | sub_version;
         if arch_flags != 0 {
             out[2] |= MPY_FEATURE_ARCH_FLAGS;
         }

@@ -15,10 +15,8 @@ pub mod tables;
 pub mod vuint;
 pub mod write;
 
-/// `.mpy` format version written and accepted (MicroPython 1.29).
-pub const MPY_VERSION: u8 = 6;
-/// `.mpy` sub-version for native code (MicroPython 1.29).
-pub const MPY_SUB_VERSION: u8 = 3;
+/// `.mpy` format version written and accepted (MicroPython 1.20 and later).
+pub const MPY_VERSION: u8 = mpy_sys::abi::MPY_VERSION;
 /// Header feature bit: a vuint of architecture flags follows the header.
 pub const MPY_FEATURE_ARCH_FLAGS: u8 = 0x40;
 /// `MP_SMALL_INT_BITS` written in the fourth header byte.

@@ -30,7 +30,8 @@ use crate::mpy::cursor::Cursor;
 use crate::mpy::error::MpyError;
 use crate::mpy::raw_code::{read_raw_code, CodeKind, RawCode, Tables};
 use crate::mpy::tables::{read_obj, read_qstr, ObjEntry, QstrEntry};
-use crate::mpy::{MPY_FEATURE_ARCH_FLAGS, MPY_SUB_VERSION, MPY_VERSION};
+use crate::mpy::{MPY_FEATURE_ARCH_FLAGS, MPY_VERSION};
+use mpy_sys::abi::MpyAbi;
 
 /// The four header bytes and the optional architecture flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,15 @@ impl Header {
     /// Whether the file declares native code (a non-zero architecture).
     pub fn has_native(&self) -> bool {
         self.arch != 0
+    }
+
+    /// The native-module ABI of a file with native code (from its sub-version).
+    pub fn abi(&self) -> Option<MpyAbi> {
+        if self.has_native() {
+            MpyAbi::from_sub_version(self.sub_version)
+        } else {
+            None
+        }
     }
 
     /// The architecture's name as `mpy_ld.py --arch` spells it, when known.
@@ -223,7 +233,7 @@ fn read_header(cur: &mut Cursor<'_, '_>) -> Result<Header, MpyError> {
     let small_int_bits = cur.u8("header")?;
     let arch = (feature >> 2) & 0x2f;
     let sub_version = feature & 3;
-    if arch != 0 && sub_version != MPY_SUB_VERSION {
+    if arch != 0 && MpyAbi::from_sub_version(sub_version).is_none() {
         return Err(MpyError::SubVersion {
             file: cur.file.to_string(),
             found: sub_version,

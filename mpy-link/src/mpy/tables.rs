@@ -117,7 +117,7 @@ pub(crate) fn read_qstr<'a>(cur: &mut Cursor<'a, '_>) -> Result<QstrEntry<'a>, M
 }
 
 /// Object type bytes of the persistent-object encoding.
-mod obj_type {
+pub(crate) mod obj_type {
     pub const FUN_TABLE: u8 = 0;
     pub const NONE: u8 = 1;
     pub const FALSE: u8 = 2;

@@ -2,23 +2,29 @@
 
 use crate::arch::spec::Arch;
 use crate::mpy::reloc::{self, MpyReloc};
+use crate::mpy::tables::obj_type;
 use crate::mpy::vuint::encode_vuint;
 use crate::mpy::{
-    MPY_FEATURE_ARCH_FLAGS, MPY_SUB_VERSION, MPY_VERSION, MP_CODE_BYTECODE, MP_CODE_NATIVE_VIPER,
+    MPY_FEATURE_ARCH_FLAGS, MPY_VERSION, MP_CODE_BYTECODE, MP_CODE_NATIVE_VIPER,
     MP_SCOPE_FLAG_VIPERBSS, MP_SCOPE_FLAG_VIPERRELOC, MP_SCOPE_FLAG_VIPERRODATA, MP_SMALL_INT_BITS,
 };
+use mpy_sys::abi::MpyAbi;
 
 /// One native module's parts, as the file stores them.
 #[derive(Debug, Clone, Copy)]
 pub struct NativeCode<'a> {
     /// Architecture.
     pub arch: Arch,
+    /// The ABI: its sub-version goes into the header.
+    pub abi: MpyAbi,
     /// Architecture flags (rv32imc; 0 for none).
     pub arch_flags: u32,
     /// File name recorded as qstr 0.
     pub source_name: &'a str,
     /// The module's own qstrs, in table order (index 1 onwards).
     pub qstrs: &'a [String],
+    /// String objects of the object table, in order (usually none).
+    pub objects: &'a [String],
     /// The machine code.
     pub text: &'a [u8],
     /// The separate rodata blob (empty when there is none).
@@ -45,7 +51,7 @@ pub fn write_qstr(out: &mut Vec<u8>, text: &str) {
 pub fn write_native(m: &NativeCode<'_>) -> Vec<u8> {
     let spec = m.arch.spec();
     let mut out = Vec::with_capacity(m.text.len() + m.rodata.len() + 64);
-    let mut feature = (spec.mpy_code << 2) | MPY_SUB_VERSION;
+    let mut feature = (spec.mpy_code << 2) | m.abi.sub_version();
     if m.arch_flags != 0 {
         feature |= MPY_FEATURE_ARCH_FLAGS;
     }
@@ -54,10 +60,16 @@ pub fn write_native(m: &NativeCode<'_>) -> Vec<u8> {
         encode_vuint(&mut out, u64::from(m.arch_flags));
     }
     encode_vuint(&mut out, 1 + m.qstrs.len() as u64);
-    encode_vuint(&mut out, 0); // no objects
+    encode_vuint(&mut out, m.objects.len() as u64);
     write_qstr(&mut out, m.source_name);
     for q in m.qstrs {
         write_qstr(&mut out, q);
+    }
+    for text in m.objects {
+        out.push(obj_type::STR);
+        encode_vuint(&mut out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
+        out.push(0);
     }
     encode_vuint(
         &mut out,

@@ -244,3 +244,63 @@ fn temporary_files_of_killed_runs_are_removed() {
     assert_eq!(res.status.code(), Some(1));
     assert_eq!(names(dir.path()), before);
 }
+
+#[test]
+fn mpy_abi_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let obj = dir.path().join("m.o");
+    std::fs::write(&obj, good_object()).unwrap();
+    for (abi, byte) in [
+        ("6.1", 2 << 2 | 1),
+        ("6.2", 2 << 2 | 2),
+        ("6.3", 2 << 2 | 3),
+    ] {
+        let out = dir.path().join(format!("m{abi}.mpy"));
+        let st = mpy_link()
+            .args(["--arch", "x64", "--mpy-abi", abi, "-o"])
+            .arg(&out)
+            .arg(&obj)
+            .status()
+            .unwrap();
+        assert!(st.success(), "{abi}");
+        assert_eq!(std::fs::read(&out).unwrap()[2], byte, "{abi}");
+        let dump = mpy_link().arg("--dump").arg(&out).output().unwrap();
+        let text = String::from_utf8_lossy(&dump.stdout);
+        assert!(
+            text.contains(&format!("(ABI {abi}: MicroPython 1.2")),
+            "{text}"
+        );
+    }
+    // Without the option: 6.3, as mpy_ld.py at the reference commit writes.
+    let (_, native) = link_good_object(dir.path(), "d", "d.mpy");
+    assert_eq!(std::fs::read(&native).unwrap()[2], 2 << 2 | 3);
+    // An ABI that does not exist, and one whose firmware has no rv32imc loader.
+    let out = dir.path().join("bad.mpy");
+    let res = mpy_link()
+        .args(["--arch", "x64", "--mpy-abi", "6.4", "-o"])
+        .arg(&out)
+        .arg(&obj)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("6.4") && err.contains("6.1, 6.2, 6.3"),
+        "{err}"
+    );
+    let rv = dir.path().join("rv.o");
+    let mut o = Obj::new(Arch::Rv32imc);
+    let text = o.text(&[0x82, 0x80]);
+    o.func("mpy_init", text, 0);
+    std::fs::write(&rv, o.finish()).unwrap();
+    let res = mpy_link()
+        .args(["--arch", "rv32imc", "--mpy-abi", "6.2", "-o"])
+        .arg(&out)
+        .arg(&rv)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(1), "{err}");
+    assert!(err.contains("rv32imc") && err.contains("ABI 6.2"), "{err}");
+    assert!(!out.exists());
+}

@@ -1,6 +1,7 @@
 //! mpy-link's one integration test binary (`harness = false`, libtest-mimic).
 //! Trials, named `<module>/<function>`:
 //!
+//! - `abi/*`: linking for each `.mpy` ABI (6.1, 6.2, 6.3);
 //! - `cli/*`: the `mpy-link` binary (mpy_ld.py's arguments, `--merge`,
 //!   `--dump`, failures, temporary files);
 //! - `link/*`, `errors/*`: the linker on synthetic ELF objects and archives
@@ -19,6 +20,7 @@
 mod common;
 mod support;
 
+mod abi;
 mod cli;
 mod errors;
 mod fuzz_regressions;
@@ -29,6 +31,7 @@ mod tidy;
 
 fn main() {
     let trials: Vec<support::Trial> = [
+        abi::trials(),
         cli::trials(),
         errors::trials(),
         fuzz_regressions::trials(),

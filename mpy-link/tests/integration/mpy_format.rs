@@ -310,7 +310,9 @@ fn reads_every_relocation_kind() {
     );
     let text = dump(&mpy);
     assert!(
-        text.contains("arch rv32imc, sub-version 3, arch flags 0x3"),
+        text.contains(
+            "arch rv32imc, sub-version 3 (ABI 6.3: MicroPython 1.23 or later), arch flags 0x3"
+        ),
         "{text}"
     );
     assert!(text.contains("  1: '__dir__' (static 2)"), "{text}");
@@ -363,12 +365,19 @@ fn rejects_bad_relocations_and_headers() {
         read("b", &bad),
         Err(MpyError::Version { found: 5, .. })
     ));
+    // Native sub-versions 1-3 (ABIs 6.1-6.3) are read; 0 (MicroPython 1.19) is not.
     let mut bad = native_x64_module("m");
-    bad[2] = 2 << 2 | 2;
+    bad[2] = 2 << 2;
     assert!(matches!(
         read("b", &bad),
-        Err(MpyError::SubVersion { found: 2, .. })
+        Err(MpyError::SubVersion { found: 0, .. })
     ));
+    for abi in mpy_link::MpyAbi::ALL {
+        let mut old = native_x64_module("m");
+        old[2] = 2 << 2 | abi.sub_version();
+        let mpy = read("o", &old).expect("a native file of every ABI reads");
+        assert_eq!(mpy.header.abi(), Some(abi));
+    }
     let err = read("short.mpy", &good[..good.len() - 3])
         .unwrap_err()
         .to_string();

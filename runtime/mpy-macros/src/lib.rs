@@ -11,6 +11,15 @@ mod module;
 mod qstr;
 mod utils;
 
+/// This crate's source directory when it was compiled, as a string literal (for
+/// `mpy::__sources`, which `cargo-mpy`'s build reads). Not for modules.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __manifest_dir(_input: TokenStream) -> TokenStream {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    quote::quote!(#dir).into()
+}
+
 /// Turn a Rust function into a MicroPython builtin function.
 ///
 /// Generates, next to the function, a module of the same name holding `DEF`, the function

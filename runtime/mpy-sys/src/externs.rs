@@ -1,7 +1,8 @@
 //! Firmware objects reached by name.
 //!
-//! The `cargo-mpy` linker resolves each of these undefined symbols to the *value* of
-//! `mp_fun_table` entry 73 + i (in the order below), so the address of the extern static is
+//! The `cargo-mpy` linker resolves each of these undefined symbols to the *value* of the
+//! `mp_fun_table` entry holding that object (from entry 73 on 6.3, 67 on 6.1 and 6.2; see
+//! [`crate::abi::MpyAbi::object_index`]), so the address of the extern static is
 //! the firmware object's address, as in C. Because they are link-time symbols, their
 //! addresses can be used in `static` initialisers (the linker emits a load-time relocation
 //! for the data word), which is how builtin function objects get their base type:
@@ -26,7 +27,7 @@
 use crate::obj::{MpObjFunBuiltinVar, MpObjType};
 
 unsafe extern "C" {
-    /// `mp_type_type` (table entry 73).
+    /// `mp_type_type` (table entry 73 on 6.3; the numbers below are 6.3's).
     pub static mp_type_type: MpObjType;
     /// `mp_type_str` (74).
     pub static mp_type_str: MpObjType;
@@ -44,7 +45,8 @@ unsafe extern "C" {
     pub static mp_type_fun_builtin_3: MpObjType;
     /// `mp_type_fun_builtin_var` (81).
     pub static mp_type_fun_builtin_var: MpObjType;
-    /// `mp_type_Exception` (82).
+    /// `mp_type_Exception` (82). Only ABI 6.3 has this entry: on 6.1 and 6.2 the linker
+    /// refuses the symbol (look the type up by name instead).
     pub static mp_type_Exception: MpObjType;
     /// `mp_stream_read_obj` (83).
     pub static mp_stream_read_obj: MpObjFunBuiltinVar;
@@ -56,7 +58,7 @@ unsafe extern "C" {
     pub static mp_stream_write_obj: MpObjFunBuiltinVar;
 }
 
-/// The names above in table order, starting at entry 73 (for tools and tests).
+/// The names above in the order of the 6.3 table, starting at entry 73 (for tools and tests).
 pub const FUN_TABLE_OBJECT_SYMBOLS: [&str; 14] = [
     "mp_type_type",
     "mp_type_str",

@@ -6,8 +6,10 @@
 //! `cargo-mpy` linker resolves. Nothing here is safe to use directly; the `mpy` crate builds
 //! the safe API on top of it.
 //!
-//! Reference: MicroPython v1.29 (`.mpy` version 6, sub-version 3). Every item names the C
-//! item it mirrors. Only object representation A (the default on every port that loads
+//! Reference: MicroPython v1.29 (`.mpy` version 6, sub-version 3); the table differs for
+//! the older ABIs 6.1 and 6.2 (MicroPython 1.20-1.22), which [`abi`] describes and
+//! [`MpFunTable`] follows when the module is built for one (`--cfg mpy_abi="6.2"`, set by
+//! `cargo mpy build --mpy-abi 6.2`). Every item names the C item it mirrors. Only object representation A (the default on every port that loads
 //! native modules) is described.
 //!
 //! # How the module reaches the firmware
@@ -17,7 +19,7 @@
 //! linker additionally maps a few symbol names onto table entries:
 //!
 //! * the type and stream objects in [`externs`] (`mp_type_fun_builtin_1`, …) resolve to the
-//!   *value* of table entries 73..=86, so `&raw const mp_type_fun_builtin_1` gives the firmware
+//!   *value* of the table's object entries, so `&raw const mp_type_fun_builtin_1` gives the firmware
 //!   address of that type, exactly like C's `&mp_type_fun_builtin_1`;
 //! * an undefined symbol `__mpy_qstr_<name>` resolves to a slot of the module's qstr table,
 //!   so reading it as a `u16` gives the run-time qstr number of `<name>` (see [`qstr`]).
@@ -48,6 +50,11 @@ pub mod nlr;
 pub mod obj;
 pub mod qstr;
 pub mod static_qstrs;
+
+/// This crate's source directory when it was compiled. `cargo-mpy` carries the runtime's
+/// sources and finds them through this (a build dependency); not for modules.
+#[doc(hidden)]
+pub const __MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
 pub use consts::*;
 pub use externs::*;

@@ -168,3 +168,16 @@ pub use print::Console;
 
 /// The raw layer, for what the safe API does not cover yet.
 pub use mpy_sys as sys;
+
+/// The source directories of the runtime crates when this crate was compiled. `cargo-mpy`
+/// depends on `mpy` at build time to find them and carries the sources, so an installed
+/// `cargo mpy` builds modules without this checkout or a registry. Not for modules.
+#[doc(hidden)]
+pub mod __sources {
+    /// `mpy`.
+    pub const MPY: &str = env!("CARGO_MANIFEST_DIR");
+    /// `mpy-sys`.
+    pub const MPY_SYS: &str = mpy_sys::__MANIFEST_DIR;
+    /// `mpy-macros`.
+    pub const MPY_MACROS: &str = mpy_macros::__manifest_dir!();
+}

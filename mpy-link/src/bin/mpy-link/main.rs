@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions};
+use mpy_link::{Arch, Improvements, Input, Library, LinkError, LinkOptions, MpyAbi};
 
 mod output;
 mod report;
@@ -27,6 +27,11 @@ struct Args {
     /// Target architecture.
     #[arg(long, default_value = "x64")]
     arch: String,
+    /// The .mpy ABI to link for: 6.1 (MicroPython 1.20-1.21), 6.2 (1.22) or 6.3 (1.23 and
+    /// later). Sets the header's sub-version and the mp_fun_table entries symbols resolve to;
+    /// compile the objects for the same ABI.
+    #[arg(long, value_name = "ABI", default_value = "6.3", value_parser = ["6.1", "6.2", "6.3"])]
+    mpy_abi: String,
     /// Architecture flags (rv32imc: `zba,zcmp` or a number).
     #[arg(long)]
     arch_flags: Option<String>,
@@ -103,16 +108,19 @@ fn run(args: &Args) -> Result<(), LinkError> {
         Some(o) => o.clone(),
         None => replace_ext(&args.files[0], ".o", "mpy")?,
     };
-    let qstrs = match &args.qstrs {
+    let (qstrs, qstr_objects) = match &args.qstrs {
         Some(p) => {
             let text = std::fs::read_to_string(p).map_err(|source| LinkError::Io {
                 action: "read",
                 path: p.clone(),
                 source,
             })?;
-            mpy_link::qstr::parse_config_header(&text)
+            (
+                mpy_link::qstr::parse_config_header(&text),
+                mpy_link::qstr::parse_config_header_objects(&text),
+            )
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     let externs = match &args.externs {
         Some(p) => mpy_link::externs::parse_file(p)?,
@@ -125,9 +133,13 @@ fn run(args: &Args) -> Result<(), LinkError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     };
+    let abi = MpyAbi::from_name(&args.mpy_abi)
+        .ok_or_else(|| LinkError::Other(format!("unknown .mpy ABI `{}`", args.mpy_abi)))?;
     let options = LinkOptions {
         arch,
+        abi,
         qstrs,
+        qstr_objects,
         source_name,
         arch_flags,
         externs,
