@@ -209,6 +209,11 @@ fn check_arch(
                 crate::helpers::FILES.iter().filter(|f| f.name.ends_with(".c")).count()
             ),
         ));
+        if let Some(c) = compiler.as_ref().ok().filter(|c| c.llvm().is_none()) {
+            if let Some(check) = libgcc_check(&c.path, dir) {
+                checks.push(check);
+            }
+        }
     }
     if let Some(c) = compiler.as_ref().ok().filter(|c| c.llvm().is_none()) {
         if let Some((what, found)) = toolchain::find_c_library(arch, &c.path, dir) {
@@ -373,13 +378,12 @@ fn custom_rust_check(arch: Arch, custom: &'static CustomRust) -> Check {
             assembler,
         }) => {
             let version = rust_build::toolchain_version(&toolchain).unwrap_or_default();
-            let pinned_date = custom.nightly.trim_start_matches("nightly-");
             Check {
                 what: "Rust",
                 found: Ok(format!(
                     "`{toolchain}` ({version}) with its own Xtensa backend, assembled by {}{}",
                     assembler.describe(),
-                    if version.contains(pinned_date) {
+                    if toolchain == custom.nightly {
                         String::new()
                     } else {
                         format!(
@@ -410,4 +414,32 @@ fn custom_rust_check(arch: Arch, custom: &'static CustomRust) -> Check {
             caveat: None,
         },
     }
+}
+
+/// Which of the helper library's functions the compiler's own libgcc lacks
+/// (the xtensa-lx106 one has no float helpers and almost no division):
+/// the helper library supplies them, so this is information, not a fault.
+fn libgcc_check(cc: &std::path::Path, dir: &std::path::Path) -> Option<Check> {
+    let libgcc = toolchain::print_libgcc(cc, dir)?;
+    let lib = mpy_link::Library::open(&libgcc).ok()?;
+    let mut lacking: Vec<&str> = crate::helpers::FILES
+        .iter()
+        .flat_map(|f| f.defines.iter().copied())
+        .filter(|s| s.starts_with("__"))
+        .filter(|s| matches!(lib.member_defining(s), Ok(None)))
+        .collect();
+    lacking.sort_unstable();
+    lacking.dedup();
+    Some(Check::ok(
+        "libgcc",
+        if lacking.is_empty() {
+            format!("{} defines every helper", libgcc.display())
+        } else {
+            format!(
+                "{} lacks {} (cargo-mpy's helper library supplies them)",
+                libgcc.display(),
+                lacking.join(" ")
+            )
+        },
+    ))
 }

@@ -374,6 +374,17 @@ pub(crate) fn installed_rust_targets() -> Option<Vec<String>> {
     )
 }
 
+/// The compiler's libgcc (`--print-libgcc-file-name`), when it exists.
+pub(crate) fn print_libgcc(cc: &Path, cwd: &Path) -> Option<PathBuf> {
+    let out = ProcessBuilder::new(cc)
+        .arg("--print-libgcc-file-name")
+        .cwd(cwd)
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    cwd.join(text).canonicalize().ok().filter(|p| p.is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub use asm_fix::fix_xtensa_asm;
 pub use discover::{find_c_compiler, find_llvm_compiler, tool_version, CCompiler, CRoute};
 pub(crate) use discover::{
     find_c_library, find_mpy_cross, installed_rust_targets, mpy_cross_abi, picolibc_specs,
-    runtime_libs, MPY_CROSS_INSTALL,
+    print_libgcc, runtime_libs, MPY_CROSS_INSTALL,
 };
 pub(crate) use headers::{
     bundled_include_dir, find_tree, mpy_cross_install, resolve_abi, write_bundled, AbiFrom, MpyTree,

@@ -308,7 +308,7 @@ pub unsafe fn register_exception<E: CustomException + BuiltByInit>(globals: *mut
 /// (make_new, print, attr) and `base` as its parent, as the C dynruntime's
 /// `mp_obj_exception_init` does.
 fn init_exception_type(full: &mut MpObjFullType, base: Obj) {
-    let exc = ffi::table().type_exception;
+    let exc = ffi::exception_type();
     // `Exception` has all three slots in every firmware; read without a presence check and
     // placed at fixed positions, as the C dynruntime's `mp_obj_exception_init` does.
     // SAFETY: `exc` is the firmware's `Exception` type object, which has these slots.

@@ -40,7 +40,7 @@ pub struct Exception;
 
 impl ExceptionType for Exception {
     fn type_object() -> PyResult<Obj> {
-        Ok(Obj(ffi::table().type_exception.cast_mut().cast()))
+        Ok(Obj(ffi::exception_type().cast_mut().cast()))
     }
 }
 

@@ -236,6 +236,7 @@ pub(crate) fn store_attr(o: MpObj, q: Qstr, v: MpObj) -> Raised<()> {
     protected!(f(o, q, v))
 }
 /// `load_method_maybe`: `[method, self]`, or `[null, _]` when absent.
+#[cfg(not(any(mpy_abi = "6.1", mpy_abi = "6.2")))]
 pub(crate) fn load_method_maybe(o: MpObj, q: Qstr) -> Raised<[MpObj; 2]> {
     let f = table().load_method_maybe;
     protected!({
@@ -243,6 +244,36 @@ pub(crate) fn load_method_maybe(o: MpObj, q: Qstr) -> Raised<[MpObj; 2]> {
         f(o, q, dest.as_mut_ptr());
         dest
     })
+}
+/// `load_method_maybe` before .mpy ABI 6.3, whose table lacks it: `load_method`, with
+/// the exception it raises for a missing attribute taken as "absent". (An attribute
+/// whose getter raises is then absent too, where 6.3 would propagate the exception.)
+#[cfg(any(mpy_abi = "6.1", mpy_abi = "6.2"))]
+pub(crate) fn load_method_maybe(o: MpObj, q: Qstr) -> Raised<[MpObj; 2]> {
+    let f = table().load_method;
+    let found = protected!({
+        let mut dest = [core::ptr::null_mut(); 2];
+        f(o, q, dest.as_mut_ptr());
+        dest
+    });
+    Ok(found.unwrap_or([core::ptr::null_mut(); 2]))
+}
+
+/// The firmware's `Exception` type: a table entry from .mpy ABI 6.3, else looked up in
+/// the builtins by name, as Python code would.
+pub(crate) fn exception_type() -> *const mpy_sys::MpObjType {
+    #[cfg(not(any(mpy_abi = "6.1", mpy_abi = "6.2")))]
+    {
+        table().type_exception
+    }
+    #[cfg(any(mpy_abi = "6.1", mpy_abi = "6.2"))]
+    {
+        // SAFETY: `Exception` is in every firmware's builtins, so the lookup finds it
+        // and does not raise.
+        unsafe { (table().load_global)(crate::qstr!(Exception).as_raw()) }
+            .cast_const()
+            .cast()
+    }
 }
 pub(crate) fn call_function(
     fun: MpObj,
@@ -297,16 +328,44 @@ pub(crate) fn get_buffer(o: MpObj, flags: usize) -> Option<MpBufferInfo> {
         len: 0,
         typecode: 0,
     };
-    // SAFETY: without MP_BUFFER_RAISE_IF_UNSUPPORTED `get_buffer` reports failure by its
-    // return value and does not raise; `info` is a valid out-parameter.
-    let ok = unsafe {
-        (table().get_buffer)(
-            o,
-            &mut info,
-            flags & !mpy_sys::MP_BUFFER_RAISE_IF_UNSUPPORTED,
-        )
-    };
-    ok.then_some(info)
+    #[cfg(not(mpy_abi = "6.1"))]
+    {
+        // SAFETY: without MP_BUFFER_RAISE_IF_UNSUPPORTED `get_buffer` reports failure by
+        // its return value and does not raise; `info` is a valid out-parameter.
+        let ok = unsafe {
+            (table().get_buffer)(
+                o,
+                &mut info,
+                flags & !mpy_sys::MP_BUFFER_RAISE_IF_UNSUPPORTED,
+            )
+        };
+        ok.then_some(info)
+    }
+    // ABI 6.1's table has only the raising form: its TypeError means "no buffer".
+    #[cfg(mpy_abi = "6.1")]
+    {
+        let f = table().get_buffer_raise;
+        let p: *mut MpBufferInfo = &mut info;
+        protected!(f(o, p, flags)).ok().map(|()| info)
+    }
+}
+
+/// `get_buffer` that raises `TypeError` for an object without the buffer asked for.
+///
+/// # Safety
+///
+/// The caller allows a raise; `info` is a valid out-parameter.
+pub(crate) unsafe fn get_buffer_raising(o: MpObj, info: *mut MpBufferInfo, flags: usize) {
+    #[cfg(not(mpy_abi = "6.1"))]
+    // SAFETY: per the contract.
+    unsafe {
+        (table().get_buffer)(o, info, flags | mpy_sys::MP_BUFFER_RAISE_IF_UNSUPPORTED);
+    }
+    #[cfg(mpy_abi = "6.1")]
+    // SAFETY: per the contract.
+    unsafe {
+        (table().get_buffer_raise)(o, info, flags)
+    }
 }
 
 /// Items of a tuple or list, as a raw pointer and length (valid until the list is

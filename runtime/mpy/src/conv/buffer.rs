@@ -150,13 +150,7 @@ impl<'a> FromObj<'a> for BufferMut<'a> {
         };
         // SAFETY: the firmware raises TypeError for an object without a writable buffer,
         // which the caller allows; `info` is a valid out-parameter.
-        unsafe {
-            (ffi::table().get_buffer)(
-                obj.0,
-                &mut info,
-                sys::MP_BUFFER_RW | sys::MP_BUFFER_RAISE_IF_UNSUPPORTED,
-            )
-        };
+        unsafe { ffi::get_buffer_raising(obj.0, &mut info, sys::MP_BUFFER_RW) };
         BufferMut::from_info(&info)
     }
     fn from_obj(obj: &'a Obj) -> PyResult<BufferMut<'a>> {

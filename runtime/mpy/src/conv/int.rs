@@ -14,9 +14,28 @@ const fn word_shift(signed: bool) -> isize {
     }
 }
 
-/// Whether `top` (a heap int shifted by [`word_shift`]) says the int fits the word.
+/// Whether `top` (a heap int shifted by [`word_shift`]) says the int fits the word: it is
+/// 0 (or -1 for `signed`).
+///
+/// Firmware since 1.23 returns such a result as a small int; older firmware may return a
+/// heap int holding 0 or -1, so a heap int is compared by value (one more call, only then).
 fn top_fits(top: sys::MpObj, signed: bool) -> bool {
-    top == sys::mp_obj_new_small_int(0) || (signed && top == sys::mp_obj_new_small_int(-1))
+    let (zero, minus_one) = (
+        sys::mp_obj_new_small_int(0),
+        sys::mp_obj_new_small_int(-1),
+    );
+    if top == zero || (signed && top == minus_one) {
+        return true;
+    }
+    if sys::mp_obj_is_small_int(top) {
+        return false;
+    }
+    let equal = |v: sys::MpObj| {
+        // SAFETY: comparing an int with a small int for equality does not raise.
+        let r = unsafe { (ffi::table().binary_op)(sys::MP_BINARY_OP_EQUAL, top, v) };
+        r == ffi::const_bool(true)
+    };
+    equal(zero) || (signed && equal(minus_one))
 }
 
 /// The value of an `int` as a machine word, `isize` (`SIGNED`) or `usize`; `None` when it
@@ -212,9 +231,8 @@ impl<'a> FromObj<'a> for i64 {
             return Ok(v as i64);
         }
         let top = obj.binary_op(sys::MP_BINARY_OP_RSHIFT, small(63))?;
-        match top.as_small_int() {
-            Some(0) | Some(-1) => {}
-            _ => return Err(overflow("i64")),
+        if !top_fits(top.0, true) {
+            return Err(overflow("i64"));
         }
         Ok(((u32_part(obj, 32)? as u64) << 32 | u32_part(obj, 0)? as u64) as i64)
     }
@@ -243,7 +261,7 @@ impl<'a> FromObj<'a> for u64 {
             return u64::try_from(v).map_err(|_| overflow("u64"));
         }
         let top = obj.binary_op(sys::MP_BINARY_OP_RSHIFT, small(64))?;
-        if top.as_small_int() != Some(0) {
+        if !top_fits(top.0, false) {
             return Err(overflow("u64"));
         }
         Ok((u32_part(obj, 32)? as u64) << 32 | u32_part(obj, 0)? as u64)
