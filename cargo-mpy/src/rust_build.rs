@@ -209,8 +209,19 @@ fn build_via_assembly(
         &spec,
         custom.spec_json.replace("{features}", features).as_bytes(),
     )?;
+    // One file per package (two packages of one name may share a target
+    // directory): cargo does not write the assembly again for a crate it finds
+    // fresh, so another package's file would be taken for this one's.
+    let package_key = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(job.manifest.to_string_lossy().as_bytes());
+        digest[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
     let asm = job.target_dir.join("asm").join(format!(
-        "{}-{}.s",
+        "{}-{package_key}-{}.s",
         job.package,
         crate::context::profile(job.release)
     ));
