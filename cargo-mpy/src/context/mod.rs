@@ -3,6 +3,7 @@
 //! architecture, all built once before anything runs. The orchestrator
 //! only reads it.
 
+mod cflags;
 mod plan;
 mod project;
 mod sources;
