@@ -5,17 +5,17 @@
 //! this machine through mpremote's `mount`: nothing is written to the
 //! board).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use clap::Args;
-use mpy_link::Arch;
+use mpy_link::{Arch, MpyAbi};
 
 use crate::board::mpremote::{staging_dir, Mpremote, ScriptResult};
 use crate::board::{self, check_loadable, BoardInfo};
 use crate::config;
-use crate::context::BuildOptions;
+use crate::context::{BuildOptions, Project};
 use crate::error::error_with_help;
 use crate::orchestrator::{self, Built};
 use crate::shell::Shell;
@@ -38,6 +38,10 @@ pub struct BoardArgs {
     /// Build with the release profile.
     #[arg(long, short = 'r')]
     pub release: bool,
+    /// Build for this `.mpy` ABI (6.1, 6.2, 6.3). Default: the package's
+    /// (`mpy-abi`, or its MicroPython tree's), else the board's own.
+    #[arg(long, value_name = "ABI")]
+    pub mpy_abi: Option<String>,
     /// Seconds to wait for the board to answer.
     #[arg(long, value_name = "SECS", default_value_t = board::DEFAULT_TIMEOUT.as_secs())]
     pub timeout: u64,
@@ -77,6 +81,33 @@ impl BoardArgs {
         Ok((mp, info))
     }
 
+    /// The `.mpy` ABI to build for `info`'s board: `--mpy-abi`; else none
+    /// (the package's own) when its manifest or MicroPython tree decides one
+    /// for `arch`; else the board's.
+    pub(crate) fn abi_for(
+        &self,
+        info: &BoardInfo,
+        manifest_path: Option<&Path>,
+        arch: Arch,
+    ) -> Result<Option<MpyAbi>> {
+        if let Some(abi) = &self.mpy_abi {
+            return config::parse_mpy_abi(abi).map(Some);
+        }
+        let project = Project::load(manifest_path, None)?;
+        let cfg = project.config.for_arch(arch);
+        let cfg = cfg.expand_env().unwrap_or(cfg);
+        let pinned = cfg.mpy_abi.is_some()
+            || matches!(
+                crate::toolchain::find_tree(cfg.mpy_dir.as_deref(), &project.manifest_dir),
+                Ok(Some(_))
+            );
+        Ok(if pinned || info.version() != mpy_link::mpy::MPY_VERSION {
+            None
+        } else {
+            MpyAbi::from_sub_version(info.sub_version())
+        })
+    }
+
     /// Builds the module for `info`'s board (or `--arch`) and checks that
     /// the board can load it.
     pub(crate) fn build_for(&self, shell: &Shell, info: &BoardInfo) -> Result<(Built, Vec<u8>)> {
@@ -84,24 +115,27 @@ impl BoardArgs {
             Some(a) => a,
             None => info.build_arch()?,
         };
-        let built = build_one(shell, self.manifest_path.clone(), arch, self.release)?;
+        let abi = self.abi_for(info, self.manifest_path.as_deref(), arch)?;
+        let built = build_one(shell, self.manifest_path.clone(), arch, self.release, abi)?;
         let data = fs_err::read(&built.output)?;
         check_loadable(info, &data, &built.output)?;
         Ok((built, data))
     }
 }
 
-/// Builds the package for one architecture.
+/// Builds the package for one architecture (and `.mpy` ABI, when given).
 pub(crate) fn build_one(
     shell: &Shell,
     manifest_path: Option<PathBuf>,
     arch: Arch,
     release: bool,
+    mpy_abi: Option<MpyAbi>,
 ) -> Result<Built> {
     let options = BuildOptions {
         manifest_path,
         archs: vec![arch],
         release,
+        mpy_abi,
         ..Default::default()
     };
     orchestrator::build(&options, shell)?
@@ -213,4 +247,62 @@ pub(crate) fn module_name(path: &std::path::Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(sub_version: u32) -> BoardInfo {
+        BoardInfo {
+            // .mpy 6.N on x64 (architecture code 2).
+            mpy: 6 | sub_version << 8 | 2 << 10,
+            platform: "linux".into(),
+            sys_path: Vec::new(),
+        }
+    }
+
+    /// A package `dir/p` whose `[package.metadata.mpy]` is `table`.
+    fn package(dir: &Path, table: &str) -> PathBuf {
+        let root = dir.join("p");
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("src/p.c"), "").unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [package.metadata.mpy]\nsources = [\"src/p.c\"]\n{table}\n\n[workspace]\n"
+            ),
+        )
+        .unwrap();
+        root.join("Cargo.toml")
+    }
+
+    #[test]
+    fn board_commands_build_for_the_boards_abi_unless_the_package_decides() {
+        let d = tempfile::tempdir().unwrap();
+        let free = package(&d.path().join("free"), "");
+        let pinned = package(&d.path().join("pinned"), "mpy-abi = \"6.3\"");
+        let args = BoardArgs::default();
+        // MPY_DIR would be a tree, which decides the ABI; the test needs none.
+        if std::env::var_os("MPY_DIR").is_some() {
+            return;
+        }
+        let abi = |args: &BoardArgs, sub: u32, manifest: &Path| {
+            args.abi_for(&board(sub), Some(manifest), Arch::X64)
+                .unwrap()
+        };
+        assert_eq!(abi(&args, 2, &free), Some(MpyAbi::V6_2));
+        assert_eq!(abi(&args, 1, &free), Some(MpyAbi::V6_1));
+        assert_eq!(abi(&args, 2, &pinned), None);
+        let flag = BoardArgs {
+            mpy_abi: Some("6.1".into()),
+            ..BoardArgs::default()
+        };
+        assert_eq!(abi(&flag, 3, &pinned), Some(MpyAbi::V6_1));
+        // A board without a native architecture or of another .mpy version:
+        // the package's default, and check_loadable says the rest.
+        let other = BoardInfo { mpy: 5, ..board(0) };
+        assert_eq!(args.abi_for(&other, Some(&free), Arch::X64).unwrap(), None);
+    }
 }

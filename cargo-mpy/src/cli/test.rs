@@ -180,19 +180,23 @@ impl TestArgs {
         let several = targets.len() > 1;
         let mut failures = Vec::new();
         for (arch, target) in targets {
+            let (where_, info) = match &target {
+                Target::Board(mp, info) => (format!("on {}", mp.port), info.clone()),
+                Target::Local(l) => (format!("with `{}`", l.shown()), l.info()?),
+            };
+            let abi = self
+                .board
+                .abi_for(&info, Some(&project.manifest_path), arch)?;
             let built = build_one(
                 shell,
                 Some(project.manifest_path.clone()),
                 arch,
                 self.board.release,
+                abi,
             )?;
             let data = fs_err::read(&built.output)?;
             let (dir, module) = staging_dir(&built.output)?;
             let name = module_name(&module);
-            let (where_, info) = match &target {
-                Target::Board(mp, info) => (format!("on {}", mp.port), info.clone()),
-                Target::Local(l) => (format!("with `{}`", l.shown()), l.info()?),
-            };
             check_loadable(&info, &data, &built.output)?;
             shell.status(
                 "Testing",
