@@ -14,7 +14,7 @@ targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     targets=(elf_object archive ld_script externs mpy_read mpy_merge qstr_scan manifest)
 fi
-[[ -d corpus/manifest ]] || ./seeds.sh corpus
+[[ -d corpus/manifest ]] || ./seeds.sh "$PWD/corpus"
 toolchain=${FUZZ_TOOLCHAIN:-nightly}
 cargo "+$toolchain" fuzz build
 for t in "${targets[@]}"; do
