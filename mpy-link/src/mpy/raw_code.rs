@@ -138,6 +138,19 @@ pub(crate) fn read_raw_code<'a>(
         4 => CodeKind::NativeViper,
         _ => CodeKind::NativeAsm,
     };
+    // Machine code needs the architecture the header names: a file without
+    // one (bytecode only) holding a native raw code cannot be loaded, and
+    // its relocations could not be checked against the code they patch.
+    if kind != CodeKind::Bytecode && tables.word_size.is_none() {
+        return Err(cur.invalid(
+            offset,
+            "raw-code header",
+            format!(
+                "{} code in a file whose header names no architecture it knows (machine code needs one)",
+                kind.name()
+            ),
+        ));
+    }
     let has_children = kind_len & 4 != 0;
     let len = usize::try_from(kind_len >> 3)
         .map_err(|_| cur.invalid(offset, "raw-code header", "length too large"))?;

@@ -10,7 +10,10 @@ use crate::support::{trials, Trial};
 pub(crate) fn trials() -> Vec<Trial> {
     let mut trials = trials!(
         "fuzz_regressions",
-        [merge_leaves_out_bytes_after_the_native_raw_code]
+        [
+            merge_leaves_out_bytes_after_the_native_raw_code,
+            machine_code_needs_an_architecture_in_the_header
+        ]
     );
     #[cfg(unix)]
     trials.extend(trials!(
@@ -65,6 +68,33 @@ fn merge_leaves_out_bytes_after_the_native_raw_code() {
     ])
     .unwrap();
     assert_eq!(merged, clean);
+}
+
+/// `mpy_merge` (this session's 30-minute run): a file whose header names no
+/// architecture held a viper raw code with a relocation stream. Read alone,
+/// its relocations could not be checked (no word size), so it read back and
+/// merged; merged behind a native part, the file named an architecture and
+/// the reader rejected the relocations ("words 7..8 are outside the 1 words
+/// of text"). Machine code without an architecture is now an error where it
+/// is read, so the merge refuses the input instead of writing a bad file.
+fn machine_code_needs_an_architecture_in_the_header() {
+    let mut m = vec![b'M', 6, 0, 31];
+    encode_vuint(&mut m, 1); // n_qstr
+    encode_vuint(&mut m, 0); // n_obj
+    m.extend_from_slice(b"\x0ab.mpy\0");
+    encode_vuint(&mut m, 1 << 3 | 2); // viper raw code, 1 byte
+    m.push(0xc3);
+    encode_vuint(&mut m, 0x10); // scope flags: a relocation stream follows
+    m.extend_from_slice(&[0x1c, 0xff]); // one entry far past the code, end
+    let err = read("b.mpy", &m).unwrap_err().to_string();
+    assert!(
+        err.contains("viper code in a file whose header names no architecture"),
+        "{err}"
+    );
+    let err = merge(&[("n.mpy", &native_with_trailing(&[])), ("b.mpy", &m)])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("b.mpy"), "{err}");
 }
 
 /// Found while writing `ld_script`: a script may name any path, and one
