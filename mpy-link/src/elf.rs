@@ -259,6 +259,16 @@ impl Reader<'_> {
                     RelocationTarget::Symbol(i) => i.0 as u32,
                     _ => 0,
                 };
+                // A native module is far smaller than 4 GiB: a larger addend
+                // is corrupt input, and refusing it here keeps every
+                // address computation below in range of an i64.
+                if r.addend().unsigned_abs() > u64::from(u32::MAX) {
+                    return Err(self.bad(format!(
+                        "relocation at offset {offset:#x} in section `{}` has addend {:#x}, beyond any module's size",
+                        section.name,
+                        r.addend()
+                    )));
+                }
                 section.relocs.push(Reloc {
                     offset,
                     r_type: r_type.0,

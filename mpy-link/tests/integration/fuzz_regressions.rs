@@ -4,7 +4,9 @@
 use mpy_link::mpy::merge::merge;
 use mpy_link::mpy::read::read;
 use mpy_link::mpy::vuint::encode_vuint;
+use mpy_link::Arch;
 
+use crate::common::{link, Obj};
 use crate::support::{trials, Trial};
 
 pub(crate) fn trials() -> Vec<Trial> {
@@ -12,7 +14,8 @@ pub(crate) fn trials() -> Vec<Trial> {
         "fuzz_regressions",
         [
             merge_leaves_out_bytes_after_the_native_raw_code,
-            machine_code_needs_an_architecture_in_the_header
+            machine_code_needs_an_architecture_in_the_header,
+            a_relocation_addend_beyond_any_module_is_an_error
         ]
     );
     #[cfg(unix)]
@@ -95,6 +98,28 @@ fn machine_code_needs_an_architecture_in_the_header() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("b.mpy"), "{err}");
+}
+
+/// `archive` (this session's 30-minute run): a RISC-V object whose `R_RISCV_JAL`
+/// had an addend near `i64::MAX` overflowed the linker's address arithmetic
+/// (a panic in a checked build, a silently wrapped jump in a release one).
+/// Addends beyond 4 GiB are corrupt input and refused where they are read.
+fn a_relocation_addend_beyond_any_module_is_an_error() {
+    for addend in [i64::MAX - 1, i64::MIN + 1, 1 << 40] {
+        let mut o = Obj::new(Arch::Rv64imc);
+        let text = o.text(&[0x6f, 0, 0, 0, 0x67, 0x80, 0, 0]); // jal x0, 0; ret
+        o.func("mpy_init", text, 4);
+        let sym = o.undef("helper");
+        o.reloc(text, 0, sym, 17, addend); // R_RISCV_JAL
+        let mut h = Obj::new(Arch::Rv64imc);
+        let htext = h.text(&[0x67, 0x80, 0, 0]);
+        h.func("helper", htext, 0);
+        let err = link(Arch::Rv64imc, vec![o.finish(), h.finish()])
+            .err()
+            .unwrap_or_else(|| panic!("addend {addend:#x} linked"))
+            .to_string();
+        assert!(err.contains("beyond any module's size"), "{err}");
+    }
 }
 
 /// Found while writing `ld_script`: a script may name any path, and one
