@@ -205,37 +205,6 @@ fn abi_of_mpy_cross_version(text: &str) -> Option<MpyAbi> {
     MpyAbi::from_sub_version(sub.parse().ok()?)
 }
 
-/// Where the MicroPython tree comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MpyDirSource {
-    /// The `MPY_DIR` environment variable.
-    Env,
-    /// `mpy-dir` in the manifest.
-    Manifest,
-}
-
-impl MpyDirSource {
-    /// How messages name it.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            MpyDirSource::Env => "MPY_DIR",
-            MpyDirSource::Manifest => "`mpy-dir`",
-        }
-    }
-}
-
-/// The MicroPython tree: `MPY_DIR` wins over the manifest's `mpy-dir`.
-/// The path is returned as it should appear on the compiler command line
-/// (the manifest's relative path is kept relative to the manifest dir).
-pub(crate) fn mpy_dir(configured: Option<&str>) -> Option<(String, MpyDirSource)> {
-    if let Some(env) = std::env::var_os("MPY_DIR").filter(|v| !v.is_empty()) {
-        let p = PathBuf::from(env);
-        let abs = std::path::absolute(&p).unwrap_or(p);
-        return Some((abs.to_string_lossy().into_owned(), MpyDirSource::Env));
-    }
-    configured.map(|c| (c.to_string(), MpyDirSource::Manifest))
-}
-
 /// Asks the compiler for a file (`--print-file-name=NAME`), as
 /// dynruntime.mk does; `None` when the compiler does not know it.
 pub(crate) fn print_file_name(

@@ -15,9 +15,39 @@ use anyhow::Result;
 use mpy_link::qstr::ConfigHeaderForm;
 use mpy_link::MpyAbi;
 
-use super::discover::{mpy_dir, MpyDirSource};
 use crate::error::error_with_help;
 use crate::fsutil;
+
+/// Where the MicroPython tree comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MpyDirSource {
+    /// The `MPY_DIR` environment variable.
+    Env,
+    /// `mpy-dir` in the manifest.
+    Manifest,
+}
+
+impl MpyDirSource {
+    /// How messages name it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            MpyDirSource::Env => "MPY_DIR",
+            MpyDirSource::Manifest => "`mpy-dir`",
+        }
+    }
+}
+
+/// The MicroPython tree: `MPY_DIR` wins over the manifest's `mpy-dir`.
+/// The path is returned as it should appear on the compiler command line
+/// (the manifest's relative path is kept relative to the manifest dir).
+pub(crate) fn mpy_dir(configured: Option<&str>) -> Option<(String, MpyDirSource)> {
+    if let Some(env) = std::env::var_os("MPY_DIR").filter(|v| !v.is_empty()) {
+        let p = PathBuf::from(env);
+        let abs = std::path::absolute(&p).unwrap_or(p);
+        return Some((abs.to_string_lossy().into_owned(), MpyDirSource::Env));
+    }
+    configured.map(|c| (c.to_string(), MpyDirSource::Manifest))
+}
 
 /// The header files cargo-mpy ships (`cargo-mpy/include`), by path below the include
 /// directory.
