@@ -20,7 +20,7 @@
 //! the reference commit 1c3c201149 (`py/persistentcode.h`, `py/nativeglue.h`, `py/obj.h`,
 //! `tools/mpy_ld.py`). The C header cargo-mpy ships (`cargo-mpy/include/natmod.h`) is checked
 //! against them by the layout test (`tests/tests/abi_layout.rs`), and this crate's
-//! [`crate::MpFunTable`] against [`MpyAbi::V6_3`] (`runtime/mpy-sys/tests/integration/layout.rs`).
+//! [`crate::MpFunTable`] against [`MpyAbi::V6_3`] (`runtime/mpy-sys/tests/integration/abi_facts.rs`).
 //!
 //! # Using an entry the target lacks
 //!
